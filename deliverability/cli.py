@@ -1,0 +1,332 @@
+"""The command line: the only module that prints or exits.
+
+Exit status: 0 nothing at or above --fail-on; 1 a finding at or above it (--strict:
+`unknown` too); 2 bad input (usage, bad domain or IP, unreadable file). Every error
+is one line on stderr, never a traceback or a usage block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from deliverability import __version__
+
+if TYPE_CHECKING:
+    from deliverability.finding import Report, Severity, Target
+    from deliverability.registry import CheckSpec
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+HELP = """Tell why email from a sender does not reach its recipients, and what to do.
+
+\b
+Exit status:
+  0  no finding at or above --fail-on (default: error)
+  1  a finding at or above --fail-on (with --strict, also any 'unknown')
+  2  bad input: usage, a bad domain, IP or resolver, an unreadable file
+"""
+
+app = typer.Typer(
+    help=HELP,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class OutputFormat(StrEnum):
+    """--format choices."""
+
+    terminal = "terminal"
+    markdown = "markdown"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    """--fail-on choices."""
+
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+class UsageFailure(Exception):
+    """Bad input found by a command; becomes one line and exit 2."""
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"deliverability {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Tell why email from a sender does not reach its recipients, and what to do."""
+
+
+# Options every report-producing command shares (check, and later guide and message).
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to FILE.", dir_okay=False)
+]
+FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 at or above this severity.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Also exit 1 when a result is unknown.")]
+ResolverOpt = Annotated[
+    list[str] | None,
+    typer.Option("--resolver", help="DNS resolver: IP, IP:PORT, [IPv6]:PORT or https:// URL."),
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds allowed per DNS lookup.")]
+ZoneFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--zone-file", help="Answer names in this BIND zone file from it (repeatable)."),
+]
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline", help="Never query DNS: only --zone-file answers.")
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every DNS query made.")]
+
+
+@app.command()
+def check(
+    domain: Annotated[str, typer.Argument(help="The From-header domain to check.")],
+    ip: Annotated[
+        list[str] | None, typer.Option("--ip", help="A sending IP address (repeatable).")
+    ] = None,
+    mail_from: Annotated[
+        str | None,
+        typer.Option("--mail-from", help="Envelope sender (Return-Path); default postmaster@DOMAIN."),
+    ] = None,
+    helo: Annotated[
+        str | None, typer.Option("--helo", help="The name the sending host gives in HELO/EHLO.")
+    ] = None,
+    selector: Annotated[
+        list[str] | None, typer.Option("--selector", help="A DKIM selector (repeatable).")
+    ] = None,
+    output_format: FormatOpt = OutputFormat.terminal,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    strict: StrictOpt = False,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", help="Only these checks or code prefixes.")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Skip these checks or code prefixes.")
+    ] = None,
+    resolver: ResolverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    zone_file: ZoneFileOpt = None,
+    offline: OfflineOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Check a sending domain: SPF, DKIM, DMARC, MX, reverse DNS and more."""
+    from deliverability.finding import Target
+
+    domain_name = _domain(domain)
+    target = Target(
+        domain=domain_name,
+        ips=tuple(dict.fromkeys(_ip(i) for i in ip or ())),
+        mail_from=mail_from if mail_from is not None else f"postmaster@{domain_name}",
+        helo=helo,
+        selectors=tuple(_selector(s) for s in selector or ()),
+    )
+    report = run_report(
+        target,
+        select=select or [],
+        ignore=ignore or [],
+        resolver=resolver or [],
+        timeout=timeout,
+        zone_files=zone_file or [],
+        offline=offline,
+    )
+    emit(report, output_format, output, verbose)
+    raise typer.Exit(exit_status(report, fail_on, strict))
+
+
+@app.command("checks")
+def list_checks() -> None:
+    """List the installed checks and the codes each can report."""
+    for spec in _load_specs():
+        origin = "" if spec.distribution == "deliverability" else f"  (from {spec.distribution})"
+        typer.echo(f"{spec.name}{origin}")
+        first_line = spec.doc.splitlines()[0] if spec.doc else ""
+        if first_line:
+            typer.echo(f"    {first_line}")
+        for code, title in spec.codes.items():
+            typer.echo(f"    {code:<34} {title}")
+
+
+@app.command()
+def explain(code: Annotated[str, typer.Argument(help="A finding code, e.g. mx.null.")]) -> None:
+    """Explain a finding code: what it means, why it matters, how to fix it."""
+    from deliverability.catalog import explain_code
+
+    text = explain_code(code.strip(), _load_specs())
+    if text is None:
+        raise UsageFailure(f"unknown code {code!r}; `deliverability checks` lists them")
+    typer.echo(text)
+
+
+# --- shared plumbing for report commands ------------------------------------
+
+
+def run_report(
+    target: Target,
+    *,
+    select: list[str],
+    ignore: list[str],
+    resolver: list[str],
+    timeout: float,
+    zone_files: list[Path],
+    offline: bool,
+    profile: Any = None,
+    only: list[str] | None = None,
+) -> Report:
+    """Validate the run's settings, run the checks, and return the report."""
+    from deliverability.config import BadInput, validate_resolver, validate_timeout
+    from deliverability.context import Session
+    from deliverability.dns import DnsClient
+    from deliverability.engine import EngineOptions, run_checks
+    from deliverability.registry import Selection
+    from deliverability.zones import ZoneFileError, ZoneSet, load_zone_file
+
+    try:
+        nameservers = [validate_resolver(r) for r in resolver]
+        timeout = validate_timeout(timeout)
+        zones = ZoneSet([load_zone_file(path) for path in zone_files])
+    except (BadInput, ZoneFileError) as exc:
+        raise UsageFailure(str(exc)) from None
+    specs = _load_specs()
+    if only is not None:
+        specs = [spec for spec in specs if spec.name in only]
+    selection = Selection(select=tuple(select), ignore=tuple(ignore))
+    unknown = selection.unknown(specs)
+    if unknown:
+        raise UsageFailure(f"unknown check or code {unknown[0]!r}; `deliverability checks` lists them")
+    dns_client = DnsClient(
+        nameservers=nameservers, timeout=timeout, zones=zones, offline=offline
+    )
+    session = Session(target=target, dns=dns_client, profile=profile)
+    options = EngineOptions(
+        selection=selection,
+        check_timeout=max(60.0, timeout * 6),
+        raise_crashes=os.environ.get("DELIVERABILITY_RAISE_CRASHES") == "1",
+    )
+    return asyncio.run(run_checks(specs, session, options))
+
+
+def emit(report: Report, output_format: OutputFormat, output: Path | None, verbose: bool) -> None:
+    """Render the report and write it to stdout or --output."""
+    from deliverability.render import renderer
+
+    rendered = renderer(output_format.value)(report, verbose=verbose)
+    if output is None:
+        _print(rendered, sys.stdout)
+        return
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            _print(rendered, handle)
+    except OSError as exc:
+        raise UsageFailure(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _print(rendered: Any, stream: Any) -> None:
+    if isinstance(rendered, str):
+        stream.write(rendered)
+        return
+    from rich.console import Console
+
+    is_tty = stream.isatty() if hasattr(stream, "isatty") else False
+    Console(file=stream, highlight=False, soft_wrap=not is_tty, emoji=False).print(rendered)
+
+
+def exit_status(report: Report, fail_on: FailOn, strict: bool) -> int:
+    """0 or 1, from the worst finding, --fail-on and --strict."""
+    from deliverability.finding import Severity
+
+    if fail_on is FailOn.never:
+        return EXIT_OK
+    failing: set[Severity] = {Severity.ERROR}
+    if fail_on is FailOn.warning:
+        failing.add(Severity.WARNING)
+    if strict:
+        failing.add(Severity.UNKNOWN)
+    return EXIT_FINDINGS if any(f.severity in failing for f in report.findings) else EXIT_OK
+
+
+def _load_specs() -> list[CheckSpec]:
+    from deliverability.registry import PluginError, load_checks
+
+    try:
+        return load_checks()
+    except PluginError as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+def _domain(text: str, what: str = "domain") -> str:
+    from deliverability.config import BadInput, validate_domain
+
+    try:
+        return validate_domain(text, what)
+    except BadInput as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+def _ip(text: str) -> str:
+    from deliverability.config import BadInput, validate_ip
+
+    try:
+        return validate_ip(text)
+    except BadInput as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+def _selector(text: str) -> str:
+    selector = text.strip().rstrip(".").lower()
+    labels = selector.split(".")
+    if not selector or any(not label or len(label) > 63 or " " in label for label in labels):
+        raise UsageFailure(f"--selector {text!r} is not a valid DKIM selector")
+    return selector
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `deliverability` console script."""
+    try:
+        result = app(args=argv, prog_name="deliverability", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        _error("interrupted")
+        return 130
+    except typer.TyperException as exc:  # usage errors of the framework itself
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `deliverability`: its message is the help
+            sys.stdout.write(exc.format_message() + "\n")
+            return EXIT_OK
+        _error(exc.format_message())
+        return EXIT_BAD_INPUT
+    except UsageFailure as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _error(message: str) -> None:
+    from deliverability.text import clean_line
+
+    sys.stderr.write(f"deliverability: error: {clean_line(message)}\n")

@@ -1,0 +1,99 @@
+"""What a check may touch: the target, its own options, the shared DNS and HTTP seams.
+
+One `Session` per run holds the shared parts (DNS client, HTTP client, sender
+profile, the other checks' results); each check gets its own `Context` view of it
+with its options and a `data` dict it fills for the JSON report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from deliverability.dns import DnsClient
+from deliverability.finding import CheckResult, Target
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
+
+
+@dataclass(kw_only=True)
+class HttpSettings:
+    """How HTTPS fetches (MTA-STS, BIMI) are made; tests point them at loopback."""
+
+    timeout: float = 10.0
+    verify: bool | str | ssl.SSLContext = True  # a CA bundle path or context in tests
+    port: int = 443  # tests serve HTTPS on a free loopback port
+    max_bytes: int = 1 << 20
+
+
+@dataclass(kw_only=True)
+class Session:
+    """The shared state of one run."""
+
+    target: Target
+    dns: DnsClient
+    profile: Any = None  # deliverability.profile.SenderProfile when one was loaded
+    http_settings: HttpSettings = field(default_factory=HttpSettings)
+    check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    results: dict[str, asyncio.Future[CheckResult]] = field(default_factory=dict)
+    _http: httpx.AsyncClient | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """One HTTP client for the run, made on first use (httpx is slow to import)."""
+        if self._http is None:
+            import httpx
+
+            s = self.http_settings
+            self._http = httpx.AsyncClient(
+                timeout=s.timeout, verify=s.verify, follow_redirects=False, trust_env=False
+            )
+        return self._http
+
+    async def close(self) -> None:
+        """Release the HTTP client, if one was made."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+
+@dataclass(kw_only=True)
+class Context:
+    """A check's view of the run. `data` is what the check reports as structured facts."""
+
+    name: str
+    session: Session
+    options: dict[str, Any] = field(default_factory=dict)
+    needs: tuple[str, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def target(self) -> Target:
+        """The domain, IPs and identities this run is about."""
+        return self.session.target
+
+    @property
+    def dns(self) -> DnsClient:
+        """The shared, caching DNS client."""
+        return self.session.dns
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared HTTP client (no redirects, timeouts set)."""
+        return self.session.http
+
+    @property
+    def profile(self) -> Any:
+        """The sender profile, or None."""
+        return self.session.profile
+
+    async def result_of(self, check: str) -> CheckResult | None:
+        """The result of another check this one declared in NEEDS; None if not run."""
+        if check not in self.needs:
+            raise RuntimeError(f"check {self.name!r} must list {check!r} in NEEDS to read it")
+        future = self.session.results.get(check)
+        return await asyncio.shield(future) if future is not None else None

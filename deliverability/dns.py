@@ -1,0 +1,310 @@
+"""The one DNS layer every check shares: async, single-flight cached, capped, traced.
+
+    DnsClient.query(name, type)
+      |-- zone overlay (--zone-file): names under a file's origin answered from it
+      |-- offline and not in a zone: LookupFailed
+      `-- dns.asyncresolver (UDP, TCP on truncation, retries within --timeout)
+
+Outcomes: an answer; NXDOMAIN and NODATA as empty answers that say which; or
+`LookupFailed` (timeout, SERVFAIL, REFUSED, no resolver) whose message is shown to
+users as the reason a finding is `unknown`. Each (name, type) is asked once per run:
+concurrent askers await the same shielded task, so one check's timeout cannot
+cancel a lookup another check is waiting for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dns.asyncresolver
+import dns.exception
+import dns.name
+import dns.nameserver
+import dns.rdatatype
+import dns.resolver
+import dns.reversename
+
+from deliverability.finding import Location, TraceEntry
+from deliverability.zones import Rcode, ZoneSet
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_MAX_IN_FLIGHT = 64
+
+
+class LookupFailed(Exception):
+    """A lookup gave no usable answer; `reason` is fit to show a user."""
+
+    def __init__(self, name: str, rdtype: str, reason: str) -> None:
+        super().__init__(f"{rdtype} lookup of {name} failed: {reason}")
+        self.name = name
+        self.rdtype = rdtype
+        self.reason = reason
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answer:
+    """What DNS said about (name, type). Empty `records` means NXDOMAIN or NODATA."""
+
+    name: str
+    type: str
+    records: tuple[Any, ...] = ()
+    nxdomain: bool = False
+    cnames: tuple[str, ...] = ()  # where each CNAME on the way pointed, in order
+    location: Location | None = None  # where the records were written, for zone files
+
+    @property
+    def nodata(self) -> bool:
+        """The name exists but has no records of this type."""
+        return not self.records and not self.nxdomain
+
+    @property
+    def is_alias(self) -> bool:
+        """The name asked for is a CNAME."""
+        return bool(self.cnames)
+
+    def texts(self) -> list[str]:
+        """TXT/SPF records, each one's strings joined with nothing between (RFC 7208 3.3)."""
+        return [b"".join(r.strings).decode("utf-8", "replace") for r in self.records]
+
+    def values(self) -> list[str]:
+        """Each record in presentation form, names without the trailing dot."""
+        return [_presentation(r) for r in self.records]
+
+
+def _presentation(rdata: Any) -> str:
+    for attr in ("address", "target", "exchange"):
+        value = getattr(rdata, attr, None)
+        if value is not None:
+            return str(value).rstrip(".") if attr != "address" else str(value)
+    return rdata.to_text()
+
+
+def normalize_name(name: str) -> str:
+    """Lower case, no trailing dot: how names are cached, traced and shown."""
+    return name.strip().rstrip(".").lower()
+
+
+def reverse_name(ip: str) -> str:
+    """The in-addr.arpa / ip6.arpa name for an IP address."""
+    return normalize_name(dns.reversename.from_address(ip).to_text())
+
+
+class DnsClient:
+    """Answers DNS questions for one run; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        nameservers: Sequence[str] = (),
+        timeout: float = DEFAULT_TIMEOUT,
+        zones: ZoneSet | None = None,
+        offline: bool = False,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        self.zones = zones or ZoneSet()
+        self.offline = offline
+        self.timeout = timeout
+        self.secrets = tuple(s for s in secrets if s)
+        self.trace: list[TraceEntry] = []
+        self.queries = 0  # questions sent to a resolver (zone answers not counted)
+        self._nameservers = list(nameservers)
+        self._resolver: dns.asyncresolver.Resolver | None = None
+        self._tasks: dict[tuple[str, str], asyncio.Task[Answer]] = {}
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+
+    async def query(self, name: str, rdtype: str) -> Answer:
+        """Ask once per run; every later or concurrent ask shares the first one's answer."""
+        key = (normalize_name(name), rdtype.upper())
+        task = self._tasks.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._lookup_traced(*key))
+            self._tasks[key] = task
+        return await asyncio.shield(task)
+
+    async def txt(self, name: str) -> list[str]:
+        """The TXT records of `name`, strings joined; [] for NXDOMAIN or NODATA."""
+        return (await self.query(name, "TXT")).texts()
+
+    async def addresses(self, name: str) -> list[str]:
+        """A and AAAA of `name`, asked side by side; [] when it has neither."""
+        answers = await asyncio.gather(self.query(name, "A"), self.query(name, "AAAA"))
+        return [value for answer in answers for value in answer.values()]
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret (a DNSBL access key) replaced."""
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>").replace(secret.lower(), "<redacted>")
+        return text
+
+    async def _lookup_traced(self, name: str, rdtype: str) -> Answer:
+        started = time.perf_counter()
+        source = "zone" if self._in_zone(name) else "dns"
+        try:
+            answer = await self._lookup(name, rdtype)
+        except LookupFailed as exc:
+            self._record(name, rdtype, exc.reason, started, source)
+            raise LookupFailed(self.redact(name), rdtype, self.redact(exc.reason)) from None
+        outcome = "nxdomain" if answer.nxdomain else "nodata" if not answer.records else "answer"
+        self._record(name, rdtype, outcome, started, source)
+        return answer
+
+    def _record(self, name: str, rdtype: str, outcome: str, started: float, source: str) -> None:
+        ms = round((time.perf_counter() - started) * 1000)
+        entry = TraceEntry(name=self.redact(name), type=rdtype, outcome=outcome, ms=ms)
+        self.trace.append(entry)
+        log.debug("dns %s %s -> %s (%s, %d ms)", entry.name, rdtype, outcome, source, ms)
+
+    def _in_zone(self, name: str) -> bool:
+        return self.zones.covers(_absolute(name))
+
+    async def _lookup(self, name: str, rdtype: str) -> Answer:
+        qname = _absolute(name)
+        if not self.zones.covers(qname):
+            return await self._from_network(name, qname, rdtype, ())
+        found = self.zones.resolve(qname, dns.rdatatype.from_text(rdtype))
+        if found.rcode == Rcode.SERVFAIL:
+            raise LookupFailed(name, rdtype, "CNAME chain loops or is too long (zone file)")
+        wanted = dns.rdatatype.from_text(rdtype)
+        cnames = tuple(
+            normalize_name(r[0].target.to_text())
+            for r in found.rrsets
+            if r.rdtype == dns.rdatatype.CNAME and wanted != dns.rdatatype.CNAME
+        )
+        if found.continue_at is not None:  # an alias that leaves the zone files
+            rest = await self.query(found.continue_at.to_text(), rdtype)
+            return Answer(
+                name=name,
+                type=rdtype,
+                records=rest.records,
+                nxdomain=rest.nxdomain,
+                cnames=cnames + rest.cnames,
+                location=rest.location,
+            )
+        final = [r for r in found.rrsets if r.rdtype == wanted]
+        return Answer(
+            name=name,
+            type=rdtype,
+            records=tuple(final[0]) if final else (),
+            nxdomain=found.rcode == Rcode.NXDOMAIN,
+            cnames=cnames,
+            location=found.location,
+        )
+
+    async def _from_network(
+        self, name: str, qname: dns.name.Name, rdtype: str, cnames: tuple[str, ...]
+    ) -> Answer:
+        if self.offline:
+            raise LookupFailed(name, rdtype, "offline, and no --zone-file holds this name")
+        resolver = self._get_resolver(name, rdtype)
+        async with self._in_flight:
+            self.queries += 1
+            try:
+                result = await resolver.resolve(
+                    qname, rdtype, search=False, raise_on_no_answer=False
+                )
+            except dns.resolver.NXDOMAIN:
+                return Answer(name=name, type=rdtype, nxdomain=True, cnames=cnames)
+            except dns.resolver.LifetimeTimeout:
+                raise LookupFailed(name, rdtype, f"timed out after {self.timeout:g}s") from None
+            except dns.resolver.NoNameservers as exc:
+                raise LookupFailed(name, rdtype, _no_nameservers_reason(exc)) from None
+            except dns.exception.DNSException as exc:
+                raise LookupFailed(name, rdtype, " ".join(str(exc).split())) from None
+        return _answer_from_resolver(name, rdtype, result)
+
+    def _get_resolver(self, name: str, rdtype: str) -> dns.asyncresolver.Resolver:
+        if self._resolver is None:
+            self._resolver = build_resolver(self._nameservers, self.timeout, name, rdtype)
+        return self._resolver
+
+
+def _absolute(name: str) -> dns.name.Name:
+    return dns.name.from_text(normalize_name(name) + ".")
+
+
+def _answer_from_resolver(name: str, rdtype: str, result: dns.resolver.Answer) -> Answer:
+    wanted = dns.rdatatype.from_text(rdtype)
+    cnames = tuple(
+        normalize_name(rrset[0].target.to_text())
+        for rrset in result.response.answer
+        if rrset.rdtype == dns.rdatatype.CNAME and wanted != dns.rdatatype.CNAME
+    )
+    records = tuple(result.rrset) if result.rrset is not None else ()
+    return Answer(name=name, type=rdtype, records=records, cnames=cnames)
+
+
+def _no_nameservers_reason(exc: dns.resolver.NoNameservers) -> str:
+    """Say what the resolvers answered: SERVFAIL, REFUSED, or could not be reached."""
+    errors = exc.kwargs.get("errors") or []
+    reasons = []
+    for error in errors:
+        what = error[3]
+        if isinstance(what, str):
+            reasons.append(f"the resolver answered {what}")
+        elif isinstance(what, ConnectionRefusedError):
+            reasons.append(f"the resolver at {error[0]} refused the connection")
+        elif isinstance(what, dns.message.Truncated):
+            continue
+        else:
+            reasons.append(" ".join(str(what).split()) or type(what).__name__)
+    return "; ".join(dict.fromkeys(reasons)) or "no resolver answered"
+
+
+def build_resolver(
+    nameservers: Sequence[str], timeout: float, name: str = "", rdtype: str = ""
+) -> dns.asyncresolver.Resolver:
+    """A dnspython resolver for `nameservers` (see parse_resolver), or the system's."""
+    if nameservers:
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        resolver.nameservers = [_nameserver(spec) for spec in nameservers]
+    else:
+        try:
+            resolver = dns.asyncresolver.Resolver(configure=True)
+        except dns.resolver.NoResolverConfiguration:
+            raise LookupFailed(
+                name, rdtype, "no system resolver is configured; give --resolver"
+            ) from None
+    resolver.lifetime = timeout
+    # Several tries within the lifetime, so one dropped UDP packet is not a failure.
+    resolver.timeout = max(timeout / 3, 0.2)
+    resolver.retry_servfail = False
+    resolver.cache = None  # our own single-flight cache is the only one
+    return resolver
+
+
+def _nameserver(spec: str) -> dns.nameserver.Nameserver:
+    if spec.startswith("https://"):
+        return dns.nameserver.DoHNameserver(spec)
+    host, port = parse_resolver(spec)
+    return dns.nameserver.Do53Nameserver(host, port)
+
+
+def parse_resolver(spec: str) -> tuple[str, int]:
+    """`IP`, `IP:PORT`, `[IPv6]:PORT` or bare IPv6 -> (ip, port); ValueError says why."""
+    spec = spec.strip()
+    host, port_text = spec, "53"
+    if spec.startswith("["):
+        host, sep, rest = spec[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError(f"not a resolver address: {spec!r}")
+        port_text = rest[1:] or "53"
+    elif spec.count(":") == 1:
+        host, port_text = spec.split(":")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"not a resolver address: {spec!r} (expected IP, IP:PORT, [IPv6]:PORT or https:// URL)"
+        ) from None
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"resolver port out of range in {spec!r} (1-65535)")
+    return str(ip), int(port_text)

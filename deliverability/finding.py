@@ -1,0 +1,140 @@
+"""The vocabulary every check, renderer and CI gate shares: Severity, Finding, Report.
+
+A Finding is a frozen value. Its identity is `(code, subject)`, never its text, so
+baselines survive rewording. A Report holds the findings of one run, worst first,
+plus what a reader needs to trust them: the target, per-check timings and data, and
+the DNS trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How bad a finding is. Ordered best to worst: ok < info < warning < unknown < error."""
+
+    OK = "ok"
+    INFO = "info"
+    WARNING = "warning"
+    UNKNOWN = "unknown"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """Position from best (0) to worst (4)."""
+        return _RANK[self]
+
+    @classmethod
+    def worst(cls, severities: list[Severity] | tuple[Severity, ...]) -> Severity:
+        """The worst of `severities`; `ok` when there are none."""
+        return max(severities, key=lambda s: s.rank, default=cls.OK)
+
+
+_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Location:
+    """Where a record came from: a zone file and the line its record starts on."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One thing a check found: what, about which subject, why we think so, what to do."""
+
+    code: str
+    severity: Severity
+    subject: str
+    summary: str
+    evidence: tuple[str, ...] = ()
+    remediation: tuple[str, ...] = ()
+    location: Location | None = None
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """What makes two findings 'the same' across runs."""
+        return (self.code, self.subject)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """What a run is about: the From domain and the sending host's identities."""
+
+    domain: str
+    ips: tuple[str, ...] = ()
+    mail_from: str = ""
+    helo: str | None = None
+    selectors: tuple[str, ...] = ()
+    recipient: str | None = None
+
+    @property
+    def mail_from_domain(self) -> str:
+        """The domain part of the envelope sender, or DOMAIN when there is none."""
+        if "@" in self.mail_from:
+            return self.mail_from.rsplit("@", 1)[1].rstrip(".").lower() or self.domain
+        return self.mail_from.rstrip(".").lower() or self.domain
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    """The outcome of one check: its findings worst first, how long it took, its data."""
+
+    name: str
+    findings: tuple[Finding, ...]
+    duration_ms: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> Severity:
+        """A check's status is its worst finding."""
+        return Severity.worst([f.severity for f in self.findings])
+
+
+@dataclass(frozen=True, kw_only=True)
+class TraceEntry:
+    """One DNS question asked during the run (retries and TCP fallback folded in)."""
+
+    name: str
+    type: str
+    outcome: str
+    ms: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    """Everything a renderer needs; renderers never look anything up."""
+
+    tool_version: str
+    target: Target
+    checks: tuple[CheckResult, ...]
+    trace: tuple[TraceEntry, ...] = ()
+    queries: int = 0
+
+    @property
+    def findings(self) -> list[Finding]:
+        """All findings, worst first, then by check order."""
+        every = [f for check in self.checks for f in check.findings]
+        return sorted(every, key=lambda f: -f.severity.rank)
+
+    def summary(self) -> dict[str, int]:
+        """Count of findings per severity, every severity present."""
+        counts = {s.value: 0 for s in Severity}
+        for finding in self.findings:
+            counts[finding.severity.value] += 1
+        return counts
+
+    @property
+    def status(self) -> Severity:
+        """The worst severity in the report."""
+        return Severity.worst([c.status for c in self.checks])
+
+
+def sort_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Worst first; stable within a severity so checks keep their own order."""
+    return tuple(sorted(findings, key=lambda f: -f.severity.rank))

@@ -1,0 +1,80 @@
+"""JSON: the machine-readable report CI jobs parse (schema in docs/report.schema.json).
+
+Keys come out in a fixed order and every string from the outside passes clean(),
+so a hostile TXT record cannot smuggle terminal escapes through a `jq` pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from deliverability.finding import CheckResult, Finding, Report
+from deliverability.text import clean
+
+SCHEMA_VERSION = 1
+
+
+def render(report: Report, *, verbose: bool = False) -> str:
+    """The report as pretty-printed JSON text, ending in a newline."""
+    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The report as plain data in schema order."""
+    target = report.target
+    return _cleaned({
+        "schema": SCHEMA_VERSION,
+        "tool": {"name": "deliverability", "version": report.tool_version},
+        "target": {
+            "domain": target.domain,
+            "ips": list(target.ips),
+            "mail_from": target.mail_from,
+            "helo": target.helo,
+            "selectors": list(target.selectors),
+            **({"recipient": target.recipient} if target.recipient else {}),
+        },
+        "checks": {check.name: _check(check) for check in report.checks},
+        "summary": report.summary(),
+        "dns": {
+            "queries": report.queries,
+            "trace": [
+                {"name": t.name, "type": t.type, "outcome": t.outcome, "ms": t.ms}
+                for t in report.trace
+            ],
+        },
+    })
+
+
+def _check(check: CheckResult) -> dict[str, Any]:
+    return {
+        "status": check.status.value,
+        "duration_ms": check.duration_ms,
+        "data": check.data,
+        "findings": [finding_to_dict(f) for f in check.findings],
+    }
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """One finding as plain data; `location` only when the record came from a zone file."""
+    out: dict[str, Any] = {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "subject": finding.subject,
+        "summary": finding.summary,
+        "evidence": list(finding.evidence),
+        "remediation": list(finding.remediation),
+    }
+    if finding.location is not None:
+        out["location"] = {"file": finding.location.file, "line": finding.location.line}
+    return out
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(k) if isinstance(k, str) else k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_cleaned(v) for v in value]
+    return value

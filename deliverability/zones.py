@@ -1,0 +1,232 @@
+"""Zone files: load them safely, remember the line of every record, answer from them.
+
+Used two ways: `--zone-file` overlays a proposed zone on live DNS (CI checks a
+change before it is published), and the test suite's loopback DNS server serves
+its scenario world through the same `ZoneSet.resolve()`, so both answer alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import dns.exception
+import dns.name
+import dns.rdataclass
+import dns.rdataset
+import dns.rdatatype
+import dns.rrset
+import dns.tokenizer
+import dns.zone
+import dns.zonefile
+
+from deliverability.finding import Location
+
+MAX_CNAME_CHAIN = 16
+_ORIGIN_DIRECTIVE = re.compile(r"^\$ORIGIN\s+(\S+)", re.MULTILINE | re.IGNORECASE)
+
+
+class ZoneFileError(Exception):
+    """A zone file cannot be used; the message is one line naming the file and why."""
+
+
+class Rcode(StrEnum):
+    """What an authoritative answer says about a name."""
+
+    NOERROR = "NOERROR"
+    NXDOMAIN = "NXDOMAIN"
+    SERVFAIL = "SERVFAIL"  # a CNAME chain that loops or runs too long
+
+
+@dataclass(kw_only=True)
+class ZoneAnswer:
+    """The answer to one question: the records (CNAMEs first), or why there are none."""
+
+    rcode: Rcode
+    rrsets: list[dns.rrset.RRset] = field(default_factory=list)
+    # A CNAME chain that left every zone we hold ends here; the caller asks elsewhere.
+    continue_at: dns.name.Name | None = None
+    location: Location | None = None
+
+
+@dataclass(kw_only=True)
+class LoadedZone:
+    """A parsed zone plus the line each (owner, type) was first written on."""
+
+    zone: dns.zone.Zone
+    path: str
+    lines: dict[tuple[dns.name.Name, int], int]
+    names: frozenset[dns.name.Name]  # every owner and every ancestor up to the origin
+
+    @property
+    def origin(self) -> dns.name.Name:
+        """The zone's apex."""
+        assert self.zone.origin is not None
+        return self.zone.origin
+
+    def location(self, name: dns.name.Name, rdtype: int) -> Location | None:
+        """File and line of the record set `name`/`rdtype`, if it came from this file."""
+        line = self.lines.get((name, rdtype))
+        return Location(file=self.path, line=line) if line else None
+
+
+class _LineTrackingTokenizer(dns.tokenizer.Tokenizer):
+    """A tokenizer that remembers the line on which the current record began."""
+
+    record_line = 0
+    _at_line_start = True
+
+    def get(self, want_leading: bool = False, want_comment: bool = False) -> dns.tokenizer.Token:
+        if self._at_line_start:
+            self.record_line = self.line_number
+        token = super().get(want_leading, want_comment)
+        self._at_line_start = token.is_eol_or_eof()
+        return token
+
+
+def load_zone_file(path: str | Path, origin: str | None = None) -> LoadedZone:
+    """Parse a BIND zone file, refusing `$INCLUDE`; raise ZoneFileError with one line."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ZoneFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ZoneFileError(f"{path}: is a directory, not a zone file") from None
+    except OSError as exc:
+        raise ZoneFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if b"\0" in raw:
+        raise ZoneFileError(f"{path}: binary file, not a zone file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ZoneFileError(f"{path}: not UTF-8 text, not a zone file") from None
+    return parse_zone_text(text, str(path), origin)
+
+
+def parse_zone_text(text: str, filename: str, origin: str | None = None) -> LoadedZone:
+    """Parse zone-file text; the origin is `origin`, else `$ORIGIN`, else the file name."""
+    origin_name = dns.name.from_text(_origin_for(text, filename, origin))
+    zone = dns.zone.Zone(origin_name, relativize=False)
+    lines: dict[tuple[dns.name.Name, int], int] = {}
+    tok = _LineTrackingTokenizer(text, filename)
+    try:
+        with zone.writer(True) as txn:
+            add = txn.add
+
+            def add_and_remember(name, *rest):  # type: ignore[no-untyped-def]
+                rdtype = rest[-1].rdtype
+                lines.setdefault((name, rdtype), tok.record_line)
+                add(name, *rest)
+
+            txn.add = add_and_remember  # type: ignore[method-assign]
+            dns.zonefile.Reader(tok, dns.rdataclass.IN, txn, allow_include=False).read()
+    except dns.exception.SyntaxError as exc:
+        raise ZoneFileError(f"{filename}: {_one_line(exc)}") from None
+    except (dns.exception.DNSException, ValueError) as exc:
+        raise ZoneFileError(f"{filename}: line {tok.line_number}: {_one_line(exc)}") from None
+    names = _names_with_ancestors(zone)
+    return LoadedZone(zone=zone, path=filename, lines=lines, names=names)
+
+
+def _origin_for(text: str, filename: str, origin: str | None) -> str:
+    if origin:
+        return origin
+    directive = _ORIGIN_DIRECTIVE.search(text)
+    if directive:
+        return directive.group(1)
+    stem = Path(filename).name
+    for suffix in (".zone", ".db", ".txt"):
+        stem = stem.removesuffix(suffix)
+    return stem if stem.endswith(".") else stem + "."
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _names_with_ancestors(zone: dns.zone.Zone) -> frozenset[dns.name.Name]:
+    names: set[dns.name.Name] = set()
+    assert zone.origin is not None
+    for name in zone.nodes:
+        while name.is_subdomain(zone.origin) and name not in names:
+            names.add(name)
+            if name == zone.origin:
+                break
+            name = name.parent()
+    return frozenset(names)
+
+
+class ZoneSet:
+    """Several zones answered together, the most specific origin winning."""
+
+    def __init__(self, zones: list[LoadedZone] | None = None) -> None:
+        self.zones = list(zones or [])
+
+    def zone_for(self, name: dns.name.Name) -> LoadedZone | None:
+        """The zone with the longest origin that contains `name`, or None."""
+        candidates = [z for z in self.zones if name.is_subdomain(z.origin)]
+        return max(candidates, key=lambda z: len(z.origin), default=None)
+
+    def covers(self, name: dns.name.Name) -> bool:
+        """Whether some zone here is authoritative for `name`."""
+        return self.zone_for(name) is not None
+
+    def resolve(self, name: dns.name.Name, rdtype: int) -> ZoneAnswer:
+        """Answer like a resolver would from these zones, following CNAMEs across them."""
+        chain: list[dns.rrset.RRset] = []
+        seen: set[dns.name.Name] = set()
+        while True:
+            zone = self.zone_for(name)
+            if zone is None:
+                return ZoneAnswer(rcode=Rcode.NOERROR, rrsets=chain, continue_at=name)
+            answer = _lookup(zone, name, rdtype)
+            cname = _cname_target(answer, rdtype)
+            chain.extend(answer.rrsets)
+            if cname is None:
+                answer.rrsets = chain
+                return answer
+            if name in seen or len(seen) >= MAX_CNAME_CHAIN:
+                return ZoneAnswer(rcode=Rcode.SERVFAIL, rrsets=chain)
+            seen.add(name)
+            name = cname
+
+
+def _cname_target(answer: ZoneAnswer, rdtype: int) -> dns.name.Name | None:
+    if rdtype == dns.rdatatype.CNAME or not answer.rrsets:
+        return None
+    last = answer.rrsets[-1]
+    return last[0].target if last.rdtype == dns.rdatatype.CNAME else None
+
+
+def _lookup(zone: LoadedZone, name: dns.name.Name, rdtype: int) -> ZoneAnswer:
+    """One authoritative lookup inside one zone (RFC 1034 4.3.2, RFC 4592 wildcards)."""
+    node = zone.zone.get_node(name)
+    owner = name
+    if node is None:
+        if name in zone.names:  # an empty non-terminal: the name exists, no data
+            return ZoneAnswer(rcode=Rcode.NOERROR)
+        owner = _wildcard_for(zone, name)
+        if owner is None:
+            return ZoneAnswer(rcode=Rcode.NXDOMAIN)
+        node = zone.zone.get_node(owner)
+    for wanted in (rdtype, dns.rdatatype.CNAME):
+        rdataset = node.get_rdataset(dns.rdataclass.IN, wanted)
+        if rdataset is not None:
+            rrset = dns.rrset.RRset(name, dns.rdataclass.IN, wanted)
+            rrset.update(rdataset)
+            return ZoneAnswer(
+                rcode=Rcode.NOERROR, rrsets=[rrset], location=zone.location(owner, wanted)
+            )
+    return ZoneAnswer(rcode=Rcode.NOERROR)
+
+
+def _wildcard_for(zone: LoadedZone, name: dns.name.Name) -> dns.name.Name | None:
+    """The wildcard owner that synthesizes `name`, found at its closest encloser."""
+    encloser = name.parent()
+    while encloser not in zone.names and encloser != zone.origin:
+        encloser = encloser.parent()
+    wildcard = dns.name.Name((b"*",) + encloser.labels)
+    return wildcard if zone.zone.get_node(wildcard) is not None else None

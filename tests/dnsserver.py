@@ -1,0 +1,197 @@
+"""A real DNS server on loopback for tests and benchmarks: zone files in, faults on demand.
+
+It listens on 127.0.0.1 (UDP and TCP, one free port), answers like a recursive
+resolver from a `ZoneSet` (CNAMEs followed across zones, names outside every zone
+NXDOMAIN), and can misbehave per name and type: delay, drop, SERVFAIL, REFUSED, or
+truncate over UDP (so the client must retry over TCP). It counts every query.
+
+    server = DnsServer(ZoneSet([...])).start()
+    server.fault("drop", name="slow.example.com")
+    ... DnsClient(nameservers=[server.address]) ...
+    server.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+
+from deliverability.zones import Rcode, ZoneSet
+
+FAULT_KINDS = ("delay", "drop", "servfail", "refused", "truncate")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fault:
+    """Misbehaviour for questions matching `name` (and its subdomains) and `rdtype`."""
+
+    kind: str
+    name: str | None = None
+    rdtype: str | None = None
+    seconds: float = 0.0
+
+    def matches(self, qname: dns.name.Name, rdtype: str) -> bool:
+        """Whether this fault applies to the question."""
+        if self.rdtype and self.rdtype.upper() != rdtype:
+            return False
+        return self.name is None or qname.is_subdomain(dns.name.from_text(self.name))
+
+
+class DnsServer:
+    """See the module docstring."""
+
+    def __init__(self, zones: ZoneSet, *, latency: float = 0.0) -> None:
+        self.zones = zones
+        self.latency = latency  # seconds added to every answer
+        self.faults: list[Fault] = []
+        self.queries: Counter[tuple[str, str]] = Counter()
+        self.tcp_queries = 0
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._in_flight = 0
+        self.max_in_flight = 0  # the most questions being answered at once
+
+    @property
+    def address(self) -> str:
+        """`127.0.0.1:PORT`, as --resolver takes it."""
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> DnsServer:
+        """Bind a free port for UDP and TCP and serve in a background thread."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._bind(), self._loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the sockets."""
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+    def fault(self, kind: str, name: str | None = None, rdtype: str | None = None,
+              seconds: float = 0.0) -> None:
+        """Make questions for `name` (and below) of `rdtype` misbehave."""
+        assert kind in FAULT_KINDS, kind
+        self.faults = [*self.faults, Fault(kind=kind, name=name, rdtype=rdtype, seconds=seconds)]
+
+    def reset(self) -> None:
+        """Forget faults, latency and counts."""
+        self.faults = []
+        self.latency = 0.0
+        self.queries = Counter()
+        self.tcp_queries = 0
+        self.max_in_flight = 0
+
+    def count(self, name: str | None = None, rdtype: str | None = None) -> int:
+        """Questions received (UDP and TCP) for `name` and `rdtype`; None means any."""
+        name = name.rstrip(".").lower() if name else None
+        return sum(
+            n for (qname, qtype), n in self.queries.items()
+            if (name is None or qname == name) and (rdtype is None or qtype == rdtype.upper())
+        )
+
+    async def _bind(self) -> None:
+        for _ in range(20):
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            try:
+                tcp_server = await asyncio.start_server(self._serve_tcp, "127.0.0.1", port)
+            except OSError:
+                udp.close()
+                continue
+            self.port = port
+            self._tcp = tcp_server
+            await self._loop.create_datagram_endpoint(lambda: _Udp(self), sock=udp)
+            return
+        raise RuntimeError("no free port for the test DNS server")
+
+    async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                length = struct.unpack("!H", await reader.readexactly(2))[0]
+                wire = await reader.readexactly(length)
+                self.tcp_queries += 1
+                reply = await self.answer(wire, tcp=True)
+                if reply is not None:
+                    writer.write(struct.pack("!H", len(reply)) + reply)
+                    await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def answer(self, wire: bytes, *, tcp: bool) -> bytes | None:
+        """The reply to one query in wire format, or None to stay silent."""
+        try:
+            query = dns.message.from_wire(wire)
+            question = query.question[0]
+        except (dns.exception.DNSException, IndexError):
+            return None
+        qname, rdtype = question.name, dns.rdatatype.to_text(question.rdtype)
+        self.queries[(qname.to_text().rstrip(".").lower(), rdtype)] += 1
+        self._in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            return await self._reply(query, qname, rdtype, tcp)
+        finally:
+            self._in_flight -= 1
+
+    async def _reply(self, query: dns.message.Message, qname: dns.name.Name, rdtype: str,
+                     tcp: bool) -> bytes | None:
+        faults = [f for f in self.faults if f.matches(qname, rdtype)]
+        delay = self.latency + sum(f.seconds for f in faults if f.kind == "delay")
+        if delay:
+            await asyncio.sleep(delay)
+        kinds = {f.kind for f in faults}
+        if "drop" in kinds:
+            return None
+        response = dns.message.make_response(query)
+        response.flags |= dns.flags.RA
+        if kinds & {"servfail", "refused"}:
+            response.set_rcode(dns.rcode.SERVFAIL if "servfail" in kinds else dns.rcode.REFUSED)
+            return response.to_wire()
+        if "truncate" in kinds and not tcp:
+            response.flags |= dns.flags.TC
+            return response.to_wire()
+        found = self.zones.resolve(qname, dns.rdatatype.from_text(rdtype))
+        rcode = {Rcode.NOERROR: dns.rcode.NOERROR, Rcode.NXDOMAIN: dns.rcode.NXDOMAIN,
+                 Rcode.SERVFAIL: dns.rcode.SERVFAIL}[found.rcode]
+        if found.continue_at is not None:
+            rcode = dns.rcode.NXDOMAIN  # the chain leads out of every zone we serve
+        response.set_rcode(rcode)
+        response.answer = list(found.rrsets)
+        limit = 65535 if tcp else max(query.payload if query.edns >= 0 else 512, 512)
+        try:
+            return response.to_wire(max_size=limit)
+        except dns.exception.TooBig:
+            response.answer = []
+            response.flags |= dns.flags.TC
+            return response.to_wire()
+
+
+class _Udp(asyncio.DatagramProtocol):
+    def __init__(self, server: DnsServer) -> None:
+        self.server = server
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        asyncio.ensure_future(self._respond(data, addr))
+
+    async def _respond(self, data: bytes, addr: tuple[str, int]) -> None:
+        reply = await self.server.answer(data, tcp=False)
+        if reply is not None:
+            self.transport.sendto(reply, addr)  # type: ignore[attr-defined]

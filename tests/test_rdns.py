@@ -1,0 +1,56 @@
+"""The rdns check: IP -> codes and severities it must report."""
+
+from __future__ import annotations
+
+import pytest
+
+SCENARIOS = [
+    (["--ip", "192.0.2.15"], {("rdns.ok", "ok")}),
+    (["--ip", "2001:db8::25"], {("rdns.ok", "ok")}),
+    (["--ip", "192.0.2.11"], {("rdns.missing", "error")}),
+    (["--ip", "192.0.2.12"], {("rdns.not-confirmed", "error")}),
+    (["--ip", "192.0.2.16"], {("rdns.not-confirmed", "error")}),
+    (["--ip", "192.0.2.13"], {("rdns.ok", "ok"), ("rdns.multiple-ptr", "warning")}),
+    (["--ip", "192.0.2.14"], {("rdns.ok", "ok"), ("rdns.generic", "warning")}),
+    (["--ip", "192.0.2.15", "--helo", "mail.ok.rdns.test"],
+     {("rdns.ok", "ok"), ("rdns.helo-match", "ok")}),
+    (["--ip", "192.0.2.15", "--helo", "mx.elsewhere.test"],
+     {("rdns.ok", "ok"), ("rdns.helo-mismatch", "warning")}),
+    ([], {("rdns.no-ip", "info")}),
+]
+
+
+@pytest.mark.parametrize(("flags", "expected"), SCENARIOS)
+def test_rdns_scenarios(check, flags: list[str], expected: set[tuple[str, str]]) -> None:
+    assert check("rdns.test", *flags, "--select", "rdns").codes() == expected
+
+
+def test_rdns_data_is_keyed_by_canonical_ip(check) -> None:
+    data = check("rdns.test", "--ip", "2001:DB8:0::25", "--select", "rdns").json()
+    facts = data["checks"]["rdns"]["data"]["2001:db8::25"]
+    assert facts["ptr"] == ["mail6.ok.rdns.test"]
+    assert facts["fcrdns"] is True
+
+
+def test_one_ip_failing_leaves_the_others_judged(check, world) -> None:
+    world.fault("servfail", name="11.2.0.192.in-addr.arpa")
+    codes = check("rdns.test", "--ip", "192.0.2.11", "--ip", "192.0.2.15",
+                  "--select", "rdns").codes()
+    assert codes == {("rdns.lookup-failed", "unknown"), ("rdns.ok", "ok")}
+
+
+@pytest.mark.parametrize(
+    ("name", "ip", "generic"),
+    [
+        ("192-0-2-14.dyn.isp.test", "192.0.2.14", True),
+        ("14.2.0.192.static.isp.test", "192.0.2.14", True),
+        ("c000020e.isp.test", "192.0.2.14", True),
+        ("dsl-pool7.isp.test", "192.0.2.14", True),
+        ("mail.example.com", "192.0.2.14", False),
+        ("smtp-out-3.example.com", "192.0.2.14", False),
+    ],
+)
+def test_generic_names(name: str, ip: str, generic: bool) -> None:
+    from deliverability.checks.rdns import looks_generic
+
+    assert looks_generic(name, ip) is generic
