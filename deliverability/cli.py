@@ -98,6 +98,10 @@ OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Never query DNS: only --zone-file answers.")
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every DNS query made.")]
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option("--profile", help="Sender profile TOML (default: ./deliverability.toml if present)."),
+]
 
 
 @app.command()
@@ -131,6 +135,22 @@ def check(
     zone_file: ZoneFileOpt = None,
     offline: OfflineOpt = False,
     verbose: VerboseOpt = False,
+    profile: ProfileOpt = None,
+    recipient: Annotated[
+        str | None,
+        typer.Option("--recipient", help="Also write allowlist guidance for this recipient domain."),
+    ] = None,
+    blocklists: Annotated[
+        str,
+        typer.Option("--blocklists", help="Blocklists: default, all, none, or comma-separated names."),
+    ] = "default",
+    spamhaus_key: Annotated[
+        str | None,
+        typer.Option(
+            "--spamhaus-key", envvar="DELIVERABILITY_SPAMHAUS_KEY", show_envvar=True,
+            help="Spamhaus DQS key: query the DQS zones (never shown in any output).",
+        ),
+    ] = None,
 ) -> None:
     """Check a sending domain: SPF, DKIM, DMARC, MX, reverse DNS and more."""
     from deliverability.finding import Target
@@ -142,6 +162,7 @@ def check(
         mail_from=mail_from if mail_from is not None else f"postmaster@{domain_name}",
         helo=helo,
         selectors=tuple(_selector(s) for s in selector or ()),
+        recipient=_domain(recipient, "--recipient") if recipient is not None else None,
     )
     report = run_report(
         target,
@@ -151,6 +172,9 @@ def check(
         timeout=timeout,
         zone_files=zone_file or [],
         offline=offline,
+        profile=_profile(profile),
+        check_options={"dnsbl": {"lists": blocklists, "spamhaus_key": spamhaus_key}},
+        secrets=[spamhaus_key] if spamhaus_key else [],
     )
     emit(report, output_format, output, verbose)
     raise typer.Exit(exit_status(report, fail_on, strict))
@@ -194,6 +218,8 @@ def run_report(
     offline: bool,
     profile: Any = None,
     only: list[str] | None = None,
+    check_options: dict[str, dict[str, Any]] | None = None,
+    secrets: list[str] | None = None,
 ) -> Report:
     """Validate the run's settings, run the checks, and return the report."""
     from deliverability.config import BadInput, validate_resolver, validate_timeout
@@ -217,9 +243,12 @@ def run_report(
     if unknown:
         raise UsageFailure(f"unknown check or code {unknown[0]!r}; `deliverability checks` lists them")
     dns_client = DnsClient(
-        nameservers=nameservers, timeout=timeout, zones=zones, offline=offline
+        nameservers=nameservers, timeout=timeout, zones=zones, offline=offline,
+        secrets=secrets or [],
     )
-    session = Session(target=target, dns=dns_client, profile=profile)
+    session = Session(
+        target=target, dns=dns_client, profile=profile, check_options=check_options or {}
+    )
     options = EngineOptions(
         selection=selection,
         check_timeout=max(60.0, timeout * 6),
@@ -273,6 +302,16 @@ def _load_specs() -> list[CheckSpec]:
     try:
         return load_checks()
     except PluginError as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+def _profile(path: Path | None) -> Any:
+    from deliverability.config import BadInput
+    from deliverability.profile import load_profile
+
+    try:
+        return load_profile(path)
+    except BadInput as exc:
         raise UsageFailure(str(exc)) from None
 
 
