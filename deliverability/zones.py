@@ -25,7 +25,12 @@ import dns.zonefile
 from deliverability.finding import Location
 
 MAX_CNAME_CHAIN = 16
-_ORIGIN_DIRECTIVE = re.compile(r"^\$ORIGIN\s+(\S+)", re.MULTILINE | re.IGNORECASE)
+DEFAULT_TTL = 3600
+# The zone's origin: an $ORIGIN before the first record (blank, comment and $TTL lines
+# may come first); a later $ORIGIN only changes how the following names are read.
+_LEADING_ORIGIN = re.compile(
+    r"\A(?:[ \t]*(?:;[^\n]*)?\n|\$TTL[^\n]*\n)*\$ORIGIN[ \t]+(\S+)", re.IGNORECASE
+)
 
 
 class ZoneFileError(Exception):
@@ -79,7 +84,8 @@ class _LineTrackingTokenizer(dns.tokenizer.Tokenizer):
     _at_line_start = True
 
     def get(self, want_leading: bool = False, want_comment: bool = False) -> dns.tokenizer.Token:
-        if self._at_line_start:
+        # A token read again after unget() (TXT rdata ungets its EOL) starts nothing.
+        if self._at_line_start and self.ungotten_token is None:
             self.record_line = self.line_number
         token = super().get(want_leading, want_comment)
         self._at_line_start = token.is_eol_or_eof()
@@ -122,9 +128,12 @@ def parse_zone_text(text: str, filename: str, origin: str | None = None) -> Load
                 add(name, *rest)
 
             txn.add = add_and_remember  # type: ignore[method-assign]
-            dns.zonefile.Reader(tok, dns.rdataclass.IN, txn, allow_include=False).read()
-    except dns.exception.SyntaxError as exc:
-        raise ZoneFileError(f"{filename}: {_one_line(exc)}") from None
+            # A snippet without $TTL or SOA is still a usable proposed change.
+            dns.zonefile.Reader(
+                tok, dns.rdataclass.IN, txn, allow_include=False, default_ttl=DEFAULT_TTL
+            ).read()
+    except dns.exception.SyntaxError as exc:  # its text already says "file:line:"
+        raise ZoneFileError(_one_line(exc)) from None
     except (dns.exception.DNSException, ValueError) as exc:
         raise ZoneFileError(f"{filename}: line {tok.line_number}: {_one_line(exc)}") from None
     names = _names_with_ancestors(zone)
@@ -134,7 +143,7 @@ def parse_zone_text(text: str, filename: str, origin: str | None = None) -> Load
 def _origin_for(text: str, filename: str, origin: str | None) -> str:
     if origin:
         return origin
-    directive = _ORIGIN_DIRECTIVE.search(text)
+    directive = _LEADING_ORIGIN.match(text)
     if directive:
         return directive.group(1)
     stem = Path(filename).name

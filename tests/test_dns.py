@@ -1,0 +1,135 @@
+"""The DNS layer against the loopback server: caching, faults, NXDOMAIN vs NODATA."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from deliverability.dns import DnsClient, LookupFailed
+from deliverability.zones import ZoneSet, parse_zone_text
+
+
+def client(world, **kwargs) -> DnsClient:  # type: ignore[no-untyped-def]
+    return DnsClient(nameservers=[world.address], timeout=kwargs.pop("timeout", 1.0), **kwargs)
+
+
+def ask(dns_client: DnsClient, *questions: tuple[str, str]):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        return await asyncio.gather(*(dns_client.query(n, t) for n, t in questions),
+                                    return_exceptions=True)
+    return asyncio.run(go())
+
+
+def test_concurrent_askers_share_one_query(world) -> None:
+    c = client(world)
+    answers = ask(c, *[("mx1.ok.mx.test", "A")] * 5, ("MX1.OK.MX.TEST.", "A"))
+    assert {a.values()[0] for a in answers} == {"192.0.2.25"}
+    assert world.count("mx1.ok.mx.test", "A") == 1
+    assert len(c.trace) == 1
+
+
+def test_two_checks_asking_the_same_name_cause_one_query(check, world) -> None:
+    # mx checks mx1.ok.mx.test's addresses; asking for the From and envelope domain at once
+    check("ok.mx.test", "--mail-from", "x@bounce.mx.test", "--select", "mx")
+    assert world.count("mx1.ok.mx.test", "A") == 1
+
+
+def test_dropped_query_is_a_timeout_not_a_missing_record(world) -> None:
+    world.fault("drop", name="ok.mx.test")
+    [failure] = ask(client(world, timeout=0.6), ("ok.mx.test", "MX"))
+    assert isinstance(failure, LookupFailed)
+    assert "timed out" in failure.reason
+
+
+def test_servfail_and_refused_are_failures_that_say_so(world) -> None:
+    world.fault("servfail", name="ok.mx.test")
+    world.fault("refused", name="null.mx.test")
+    servfail, refused = ask(client(world), ("ok.mx.test", "MX"), ("null.mx.test", "MX"))
+    assert isinstance(servfail, LookupFailed) and "SERVFAIL" in servfail.reason
+    assert isinstance(refused, LookupFailed) and "REFUSED" in refused.reason
+
+
+def test_truncated_udp_answer_is_retried_over_tcp(world) -> None:
+    world.fault("truncate", name="ok.mx.test")
+    [answer] = ask(client(world), ("ok.mx.test", "MX"))
+    assert answer.values() == ["mx1.ok.mx.test"]
+    assert world.tcp_queries == 1
+
+
+def test_nxdomain_and_nodata_are_told_apart(world) -> None:
+    nx, nodata = ask(client(world), ("missing.mx.test", "MX"), ("none.mx.test", "MX"))
+    assert (nx.nxdomain, nx.nodata) == (True, False)
+    assert (nodata.nxdomain, nodata.nodata) == (False, True)
+
+
+def test_failures_are_cached_too(world) -> None:
+    world.fault("servfail", name="ok.mx.test")
+    c = client(world)
+    ask(c, ("ok.mx.test", "MX"))
+    ask(c, ("ok.mx.test", "MX"))
+    assert world.count("ok.mx.test", "MX") == 1
+
+
+def test_queries_in_flight_are_capped(world) -> None:
+    world.latency = 0.05
+    names = [(f"n{i}.mx.test", "A") for i in range(12)]
+    ask(client(world, max_in_flight=3), *names)
+    assert world.max_in_flight <= 3
+
+
+def test_independent_lookups_run_concurrently(world) -> None:
+    world.latency = 0.2
+    names = [(f"n{i}.mx.test", "A") for i in range(10)]
+    ask(client(world), *names)
+    assert world.max_in_flight == 10
+
+
+def test_cname_is_visible_to_checks(world) -> None:
+    [answer] = ask(client(world), ("alias.cname.mx.test", "A"))
+    assert answer.cnames == ("real.cname.mx.test",)
+    assert answer.values() == ["192.0.2.26"]
+
+
+def test_offline_without_a_zone_fails_with_a_reason() -> None:
+    [failure] = ask(DnsClient(offline=True), ("example.com", "MX"))
+    assert isinstance(failure, LookupFailed) and "offline" in failure.reason
+
+
+OVERLAY = """$ORIGIN proposed.test.
+@        MX    10 mail
+mail     A     192.0.2.40
+*.wild   TXT   "wildcard"
+a.b.ent  TXT   "deep"
+out      CNAME mx1.ok.mx.test.
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "rdtype", "values", "nxdomain"),
+    [
+        ("proposed.test", "MX", ["mail.proposed.test"], False),
+        ("x.wild.proposed.test", "TXT", ['"wildcard"'], False),
+        ("b.ent.proposed.test", "TXT", [], False),  # empty non-terminal: NODATA
+        ("nothing.proposed.test", "A", [], True),
+        ("out.proposed.test", "A", ["192.0.2.25"], False),  # alias leaves the file
+    ],
+)
+def test_zone_overlay_answers_names_under_its_origin(world, name, rdtype, values, nxdomain) -> None:
+    zones = ZoneSet([parse_zone_text(OVERLAY, "proposed.zone")])
+    [answer] = ask(client(world, zones=zones), (name, rdtype))
+    assert (answer.values(), answer.nxdomain) == (values, nxdomain)
+    leaves_the_file = name.startswith("out")
+    assert world.count() == (1 if leaves_the_file else 0)  # the file answered, not DNS
+
+
+def test_zone_answers_carry_file_and_line(world) -> None:
+    zones = ZoneSet([parse_zone_text(OVERLAY, "proposed.zone")])
+    [answer] = ask(client(world, zones=zones), ("mail.proposed.test", "A"))
+    assert (answer.location.file, answer.location.line) == ("proposed.zone", 3)
+
+
+def test_txt_strings_are_joined_without_spaces(world) -> None:
+    zones = ZoneSet([parse_zone_text('$ORIGIN s.test.\n@ TXT "v=spf1 " "-all"\n', "s.zone")])
+    [answer] = ask(client(world, zones=zones), ("s.test", "TXT"))
+    assert answer.texts() == ["v=spf1 -all"]

@@ -1,0 +1,28 @@
+"""The JSON report validates against docs/report.schema.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
+
+
+def test_schema_is_valid() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_full_check_report_validates(check) -> None:
+    result = check("example.com", "--ip", "192.0.2.10", "--helo", "mail.example.com")
+    report = result.json()
+    jsonschema.validate(report, SCHEMA)
+    assert report["target"]["ips"] == ["192.0.2.10"]
+    assert report["checks"]["rdns"]["data"]["192.0.2.10"]["fcrdns"] is True
+    assert report["dns"]["queries"] == len(report["dns"]["trace"]) > 0
+
+
+def test_json_key_order_is_stable(check) -> None:
+    report = check("example.com", "--select", "mx").json()
+    assert list(report) == ["schema", "tool", "target", "checks", "summary", "dns"]
