@@ -54,3 +54,13 @@ def test_generic_names(name: str, ip: str, generic: bool) -> None:
     from deliverability.checks.rdns import looks_generic
 
     assert looks_generic(name, ip) is generic
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown", "json"])
+def test_hostile_ptr_name_comes_out_inert(world, fmt: str) -> None:
+    from conftest import run_cli
+
+    result = run_cli("check", "rdns.test", "--ip", "192.0.2.66", "--select", "rdns",
+                     "--resolver", world.address, "--format", fmt)
+    assert result.code == 1  # not forward-confirmed
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
