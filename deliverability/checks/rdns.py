@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from deliverability.context import Context
 from deliverability.dns import LookupFailed, normalize_name, reverse_name
-from deliverability.finding import Finding, Severity
+from deliverability.finding import Finding, Location, Severity
 
 NAME = "rdns"
 CODES = {
@@ -44,6 +44,7 @@ class IpRecord:
     ptr: list[str] = field(default_factory=list)
     confirmed: list[str] = field(default_factory=list)  # PTR names that resolve back
     forward: dict[str, list[str]] = field(default_factory=dict)
+    location: Location | None = None  # where the PTR records were written (zone files)
 
 
 async def run(ctx: Context) -> list[Finding]:
@@ -77,12 +78,14 @@ async def _check_ip(ctx: Context, ip: str) -> list[Finding]:
         "generic": [name for name in record.ptr if looks_generic(name, ip)],
         "helo_matches": None if helo is None else helo in record.confirmed,
     }
-    return _judge(ip, record, helo)
+    return [replace(f, location=f.location or record.location) for f in _judge(ip, record, helo)]
 
 
 async def _look_up(ctx: Context, ip: str) -> IpRecord:
     answer = await ctx.dns.query(reverse_name(ip), "PTR")
-    record = IpRecord(ip=ip, ptr=[normalize_name(v) for v in answer.values()])
+    record = IpRecord(
+        ip=ip, ptr=[normalize_name(v) for v in answer.values()], location=answer.location
+    )
     rdtype = "A" if ipaddress.ip_address(ip).version == 4 else "AAAA"
 
     async def forward(name: str) -> list[str]:
