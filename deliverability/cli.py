@@ -49,6 +49,9 @@ class OutputFormat(StrEnum):
     terminal = "terminal"
     markdown = "markdown"
     json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    csv = "csv"
 
 
 class FailOn(StrEnum):

@@ -13,6 +13,9 @@ FORMATS = {
     "terminal": "deliverability.render.terminal",
     "markdown": "deliverability.render.markdown",
     "json": "deliverability.render.json",
+    "sarif": "deliverability.render.sarif",
+    "junit": "deliverability.render.junit",
+    "csv": "deliverability.render.csv",
 }
 
 

@@ -1,0 +1,72 @@
+"""SARIF 2.1.0 output: rules from docs/checks.md, results with zone-file locations, stable fingerprints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_cli
+from deliverability.finding import CheckResult, Finding, Location, Report, Severity, Target
+from deliverability.render import renderer
+
+ZONE = """\
+$ORIGIN sarif.test.
+$TTL 300
+@   MX 0 .
+"""
+
+
+def report(*findings: Finding) -> Report:
+    return Report(
+        tool_version="0.0.test", target=Target(domain="sarif.test", mail_from="a@sarif.test"),
+        checks=(CheckResult(name="mx", findings=findings, duration_ms=1),),
+    )
+
+
+def sarif(*findings: Finding) -> dict:
+    return json.loads(renderer("sarif")(report(*findings)))
+
+
+NULL = Finding(code="mx.null", severity=Severity.ERROR, subject="sarif.test", summary="null MX",
+               remediation=("Publish an MX record.",),
+               location=Location(file="zones/sarif.test.zone", line=3))
+FAILED = Finding(code="mx.lookup-failed", severity=Severity.UNKNOWN, subject="sarif.test",
+                 summary="timed out")
+
+
+def test_log_is_sarif_2_1_0_with_one_rule_per_code_documented_in_the_catalog() -> None:
+    log = sarif(NULL, FAILED)
+    assert log["version"] == "2.1.0"
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == ["mx.null", "mx.lookup-failed"]
+    assert "RFC 7505" in rules[0]["fullDescription"]["text"]  # from docs/checks.md
+    assert "DNS lookup" in rules[1]["fullDescription"]["text"]  # the engine's <check>.* entry
+
+
+def test_results_map_severity_and_point_at_the_zone_file_line() -> None:
+    results = sarif(NULL, FAILED)["runs"][0]["results"]
+    assert [(r["ruleId"], r["level"], r["ruleIndex"]) for r in results] == [
+        ("mx.null", "error", 0), ("mx.lookup-failed", "warning", 1)]
+    physical = results[0]["locations"][0]["physicalLocation"]
+    assert physical == {"artifactLocation": {"uri": "zones/sarif.test.zone"},
+                        "region": {"startLine": 3}}
+    assert "physicalLocation" not in results[1]["locations"][0]
+
+
+def test_fingerprint_follows_identity_not_text() -> None:
+    reworded = Finding(code="mx.null", severity=Severity.ERROR, subject="sarif.test",
+                       summary="reworded", location=NULL.location)
+    other = Finding(code="mx.null", severity=Severity.ERROR, subject="other.test", summary="x")
+    prints = [sarif(f)["runs"][0]["results"][0]["partialFingerprints"] for f in (NULL, reworded, other)]
+    assert prints[0] == prints[1] != prints[2]
+
+
+def test_check_writes_sarif_pointing_at_the_proposed_zone(tmp_path: Path) -> None:
+    zone = tmp_path / "sarif.test.zone"
+    zone.write_text(ZONE)
+    result = run_cli("check", "sarif.test", "--offline", "--zone-file", zone, "--select", "mx",
+                     "--format", "sarif")
+    assert result.code == 1
+    (found,) = json.loads(result.stdout)["runs"][0]["results"]
+    assert found["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    assert found["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == zone.as_uri()
