@@ -159,6 +159,8 @@ def check(
     from deliverability.finding import Target
 
     domain_name = _domain(domain)
+    sender_profile = _profile(profile)
+    _blocklists(blocklists, spamhaus_key, sender_profile)
     target = Target(
         domain=domain_name,
         ips=tuple(dict.fromkeys(_ip(i) for i in ip or ())),
@@ -175,7 +177,7 @@ def check(
         timeout=timeout,
         zone_files=zone_file or [],
         offline=offline,
-        profile=_profile(profile),
+        profile=sender_profile,
         check_options={"dnsbl": {"lists": blocklists, "spamhaus_key": spamhaus_key}},
         secrets=[spamhaus_key] if spamhaus_key else [],
     )
@@ -305,6 +307,16 @@ def _load_specs() -> list[CheckSpec]:
     try:
         return load_checks()
     except PluginError as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+def _blocklists(text: str, spamhaus_key: str | None, profile: Any) -> None:
+    from deliverability.blocklists import validate_options
+    from deliverability.config import BadInput
+
+    try:
+        validate_options(text, spamhaus_key, profile)
+    except BadInput as exc:
         raise UsageFailure(str(exc)) from None
 
 
