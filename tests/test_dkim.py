@@ -1,0 +1,127 @@
+"""The dkim check, scenario by scenario: domain (and flags) -> codes and severities."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from deliverability.dkim_key import parse_key
+from deliverability.dkim_selectors import BUILT_IN_SELECTORS, provider_of
+
+SCENARIOS = [
+    ("ok.dkim.test", (), {("dkim.ok", "ok")}),
+    ("weak.dkim.test", (), {("dkim.key-weak", "warning")}),
+    ("small.dkim.test", (), {("dkim.key-too-small", "error")}),
+    ("ed25519.dkim.test", (), {("dkim.ok", "ok"), ("dkim.ed25519-only", "info")}),
+    ("testing.dkim.test", (), {("dkim.ok", "ok"), ("dkim.testing", "warning")}),
+    ("revoked.dkim.test", (), {("dkim.revoked", "info")}),
+    ("sha1.dkim.test", (), {("dkim.ok", "ok"), ("dkim.sha1-only", "error")}),
+    ("malformed.dkim.test", (), {("dkim.malformed", "error")}),
+    ("badtype.dkim.test", (), {("dkim.malformed", "error")}),
+    ("unknown-tag.dkim.test", (), {("dkim.ok", "ok"), ("dkim.unknown-tag", "info")}),
+    ("tlsrpt.dkim.test", (), {("dkim.ok", "ok"), ("dkim.not-for-email", "error")}),
+    ("multiple.dkim.test", (), {("dkim.ok", "ok"), ("dkim.multiple-records", "warning")}),
+    ("delegated.dkim.test", (), {("dkim.ok", "ok"), ("dkim.delegated", "info"),
+                                 ("dkim.delegation-broken", "warning")}),
+    ("none.dkim.test", (), {("dkim.no-selector-found", "unknown")}),
+    ("none.dkim.test", ("--selector", "custom"),
+     {("dkim.no-selector-found", "unknown"), ("dkim.selector-missing", "error")}),
+    ("named.dkim.test", (), {("dkim.no-selector-found", "unknown")}),
+    ("named.dkim.test", ("--selector", "custom"), {("dkim.ok", "ok")}),
+]
+
+
+@pytest.mark.parametrize(("domain", "flags", "expected"), SCENARIOS)
+def test_dkim_scenarios(check, domain: str, flags: tuple[str, ...], expected: set) -> None:
+    result = check(domain, *flags, "--select", "dkim")
+    assert result.codes() == expected
+
+
+@pytest.mark.parametrize(
+    ("domain", "selector", "key_type", "bits"),
+    [("ok.dkim.test", "google", "rsa", 2048), ("weak.dkim.test", "selector1", "rsa", 1024),
+     ("small.dkim.test", "s1", "rsa", 512), ("ed25519.dkim.test", "default", "ed25519", 256)],
+)
+def test_dkim_data_names_each_key(check, domain, selector, key_type, bits) -> None:
+    data = check(domain, "--select", "dkim").json()["checks"]["dkim"]["data"]
+    entry = data["selectors"][selector]
+    assert (entry["key_type"], entry["bits"], entry["testing"], entry["revoked"]) == (
+        key_type, bits, False, False)
+    assert data["domains"] == [domain]
+
+
+def test_revoked_and_testing_keys_are_flagged_in_data(check) -> None:
+    revoked = check("revoked.dkim.test", "--select", "dkim").json()["checks"]["dkim"]["data"]
+    testing = check("testing.dkim.test", "--select", "dkim").json()["checks"]["dkim"]["data"]
+    assert revoked["selectors"]["mail"]["revoked"] is True and revoked["domains"] == []
+    assert testing["selectors"]["k1"]["testing"] is True
+
+
+def test_envelope_sender_domain_keys_are_found_too(check) -> None:
+    result = check("none.dkim.test", "--mail-from", "b@ok.dkim.test", "--select", "dkim")
+    data = result.json()["checks"]["dkim"]["data"]
+    assert data["domains"] == ["ok.dkim.test"]
+    assert "google._domainkey.ok.dkim.test" in data["selectors"]
+
+
+def test_selectors_are_probed_concurrently_and_once(check, world) -> None:
+    check("ok.dkim.test", "--selector", "google", "--select", "dkim")
+    assert world.count("google._domainkey.ok.dkim.test", "TXT") == 1
+    assert world.count(None, "TXT") == len({s.name for s in BUILT_IN_SELECTORS})
+
+
+def test_a_failing_named_selector_is_unknown_not_missing(check, world) -> None:
+    world.fault("servfail", name="custom._domainkey.named.dkim.test")
+    result = check("named.dkim.test", "--selector", "custom", "--select", "dkim")
+    assert ("dkim.probe-failed", "unknown") in result.codes()
+    assert ("dkim.selector-missing", "error") not in result.codes()
+
+
+def test_failing_guesses_are_one_unknown_finding(check, world) -> None:
+    world.fault("drop", name="selector1._domainkey.fault.dkim.test")
+    world.fault("servfail", name="k1._domainkey.fault.dkim.test")
+    result = check("fault.dkim.test", "--select", "dkim")
+    assert result.codes() == {("dkim.ok", "ok"), ("dkim.probe-failed", "unknown")}
+    subjects = [f["subject"] for f in result.json()["checks"]["dkim"]["findings"]]
+    assert subjects.count("fault.dkim.test built-in selectors") == 1
+
+
+def _rsa_record(bits: int) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
+
+
+@pytest.mark.parametrize("bits", [1024, 2048, 3072])
+def test_rsa_key_sizes_are_read_from_real_keys(bits: int) -> None:
+    assert parse_key(_rsa_record(bits)).bits == bits
+
+
+def test_ed25519_key_is_256_bits() -> None:
+    raw = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key = parse_key("v=DKIM1; k=ed25519; p=" + base64.b64encode(raw).decode())
+    assert (key.key_type, key.bits, key.error) == ("ed25519", 256, None)
+
+
+@pytest.mark.parametrize("text", [
+    "", ";", "v=DKIM2; p=abc", "k=rsa; v=DKIM1; p=", "p", "p=abc=", "k=ed25519; p=AAAA",
+    "v=DKIM1; p=MIIB", "v=DKIM1; p=AAAA; p=BBBB", "\x00\xff=\x01",
+])
+def test_bad_key_records_give_an_error_never_raise(text: str) -> None:
+    assert parse_key(text).error is not None
+
+
+@pytest.mark.parametrize(("target", "provider"), [
+    ("selector1-example-com._domainkey.contoso.onmicrosoft.com", "Microsoft 365"),
+    ("s1.domainkey.u123.wl.sendgrid.net.", "SendGrid"),
+    ("k2.dkim.mcsv.net", "Mailchimp"),
+    ("abc._domainkey.amazonses.com", "Amazon SES"),
+    ("selector.example.org", None),
+])
+def test_delegation_targets_name_the_provider(target: str, provider: str | None) -> None:
+    assert provider_of(target) == provider
