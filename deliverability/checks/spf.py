@@ -1,0 +1,294 @@
+"""SPF of the envelope-sender (--mail-from) domain: the record, its limits, and the verdict per IP.
+
+Receivers check that the host sending a message is authorized by the SPF record of
+the envelope-sender domain (RFC 7208); Gmail, Yahoo and Microsoft require SPF or
+DKIM of every sender, and both of bulk senders. The check finds the record, judges
+its syntax, walks every include and redirect (counting the DNS-querying terms and void
+lookups a receiver would meet), and flags policies that protect nothing. With --ip it
+gives each IP's check_host() result, computed by pyspf, the reference implementation,
+fed from the same DNS answers; --helo adds the HELO identity. With a null sender
+(--mail-from "") and --helo, the HELO name is the MAIL FROM identity (RFC 7208 2.4).
+
+JSON data: record, lookups, void_lookups, lookup_breakdown, networks [{network, via,
+term}], unflattenable, results {ip: result}, matched {ip: term}, helo_results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from deliverability.context import Context
+from deliverability.dns import LookupFailed, normalize_name
+from deliverability.finding import Finding, Severity, Target
+from deliverability.spf_advice import edited, ip_term, publish
+from deliverability.spf_eval import Verdict, evaluate, is_checkable_domain
+from deliverability.spf_findings import record_findings
+from deliverability.spf_parse import SpfRecord, lookalike_reason, parse_record
+from deliverability.spf_walk import Found, Walk, add_networks, fetch_spf, walk
+
+NAME = "spf"
+CODES = {
+    "spf.ok": "The SPF record is valid and within the lookup limits",
+    "spf.missing": "The envelope-sender domain publishes no SPF record",
+    "spf.invalid-domain": "The envelope-sender domain is not a valid domain name",
+    "spf.multiple": "The domain publishes several SPF records (permerror)",
+    "spf.lookalike": "A TXT record looks like SPF but is not a valid v=spf1 record",
+    "spf.spf-rr-type": "An SPF record of the deprecated DNS type SPF (99) exists",
+    "spf.too-long": "The record is over 450 bytes",
+    "spf.syntax": "A term of the record (or of an included record) is malformed",
+    "spf.too-many-lookups": "More than 10 DNS-querying terms (permerror)",
+    "spf.too-many-void-lookups": "More than 2 terms name nothing (permerror)",
+    "spf.void-lookup": "A term names a domain with no records",
+    "spf.loop": "An include or redirect loops back",
+    "spf.include-no-record": "An include or redirect target has no single SPF record",
+    "spf.mx-too-many": "An mx term names a domain with more than 10 MX hosts",
+    "spf.ptr": "The record uses the deprecated ptr mechanism",
+    "spf.pass-all": "The record ends in +all: anyone may send",
+    "spf.neutral-all": "The record ends in ?all",
+    "spf.no-all": "The record has no all and no redirect",
+    "spf.after-all": "Terms after all are never evaluated",
+    "spf.redirect-ignored": "redirect= is ignored because the record has all",
+    "spf.broad-range": "The record authorizes an overly broad address range",
+    "spf.softfail-dmarc-none": "~all while DMARC is p=none: nothing is enforced",
+    "spf.unflattenable": "Some authorized hosts cannot be listed as address ranges",
+    "spf.unresolved": "A lookup in the SPF walk failed; that part is unknown",
+    "spf.ip-pass": "The sending IP passes SPF",
+    "spf.ip-fail": "The sending IP fails SPF",
+    "spf.ip-softfail": "The sending IP gets softfail",
+    "spf.ip-neutral": "The sending IP gets neutral",
+    "spf.ip-none": "No SPF result for the sending IP: no record",
+    "spf.ip-permerror": "The record is broken: permerror for the sending IP",
+    "spf.ip-temperror": "A DNS failure: temperror for the sending IP",
+    "spf.helo-pass": "The sending IP passes SPF for its HELO name",
+    "spf.helo-not-pass": "The sending IP does not pass SPF for its HELO name",
+    "spf.helo-temperror": "A DNS failure: temperror for the HELO identity",
+}
+
+_IP_SEVERITY = {
+    "pass": Severity.OK, "fail": Severity.ERROR, "softfail": Severity.WARNING,
+    "neutral": Severity.WARNING, "none": Severity.ERROR, "permerror": Severity.ERROR,
+    "temperror": Severity.UNKNOWN,
+}
+_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,62})$", re.IGNORECASE)
+
+
+def spf_identity(target: Target) -> tuple[str, str]:
+    """(sender address, domain) whose SPF is checked: MAIL FROM, or HELO for a null sender."""
+    if not target.mail_from and target.helo:
+        helo = normalize_name(target.helo)
+        return f"postmaster@{helo}", helo  # RFC 7208 2.4: a null sender uses the HELO name
+    return target.mail_from or f"postmaster@{target.domain}", target.mail_from_domain
+
+
+async def run(ctx: Context) -> list[Finding]:
+    """Find, walk and judge the record; give each --ip its verdict, side by side."""
+    sender, domain = spf_identity(ctx.target)
+    ctx.data.update(domain=domain, record=None, lookups=0, void_lookups=0, lookup_breakdown={},
+                    networks=[], unflattenable=[], results={}, matched={})
+    verdicts = asyncio.ensure_future(_verdicts(ctx, sender))
+    if not _valid_domain(domain):
+        findings = [_invalid_domain(domain)]
+    else:
+        findings = await _record(ctx, domain)
+    return findings + await verdicts
+
+
+def _valid_domain(domain: str) -> bool:
+    return is_checkable_domain(domain) and all(_LABEL.match(x) for x in domain.split("."))
+
+
+async def _record(ctx: Context, domain: str) -> list[Finding]:
+    spf_type = asyncio.ensure_future(_spf_type_records(ctx, domain))
+    try:
+        found = await fetch_spf(ctx.dns, domain)
+    except LookupFailed as exc:  # finer than the engine's: the IP verdicts still report
+        spf_type.cancel()
+        return [_lookup_failed(domain, exc)]
+    findings = _lookalikes(domain, found) + await spf_type
+    if not found.records:
+        return findings + [_missing(domain, ctx.target.ips)]
+    if len(found.records) > 1:
+        return findings + [_multiple(domain, found)]
+    record = parse_record(found.records[0])
+    result = await walk(ctx.dns, domain, record)
+    add_networks(result, record, ())
+    _fill_data(ctx, record, result)
+    findings += record_findings(domain, record, result, found.answer.location)
+    findings += await _dmarc_note(ctx, domain, record)
+    if not any(f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN) for f in findings):
+        findings.append(_ok(domain, record, result))
+    return findings
+
+
+def _fill_data(ctx: Context, record: SpfRecord, result: Walk) -> None:
+    ctx.data.update(
+        record=record.text, lookups=result.lookups, void_lookups=len(result.voids),
+        lookup_breakdown=result.breakdown,
+        networks=[{"network": n.network, "via": list(n.via), "term": n.term}
+                  for n in dict.fromkeys(result.networks)],
+        unflattenable=[{"term": h.term, "domain": h.domain, "via": list(h.via)}
+                       for h in result.unflattenable],
+    )
+
+
+async def _verdicts(ctx: Context, sender: str) -> list[Finding]:
+    helo = normalize_name(ctx.target.helo) if ctx.target.helo else ""
+    ips = ctx.target.ips
+    mail = await asyncio.gather(*(evaluate(ctx.dns, ip=ip, sender=sender, helo=helo or "unknown")
+                                  for ip in ips))
+    ctx.data["results"] = {ip: v.result for ip, v in zip(ips, mail, strict=True)}
+    ctx.data["matched"] = {ip: v.term for ip, v in zip(ips, mail, strict=True)}
+    findings = [_ip_finding(ip, sender, v) for ip, v in zip(ips, mail, strict=True)]
+    if helo:
+        by_helo = await asyncio.gather(*(evaluate(ctx.dns, ip=ip, sender="", helo=helo) for ip in ips))
+        ctx.data["helo_results"] = {ip: v.result for ip, v in zip(ips, by_helo, strict=True)}
+        findings += [_helo_finding(ip, helo, v) for ip, v in zip(ips, by_helo, strict=True)]
+    return findings
+
+
+def _ip_finding(ip: str, sender: str, verdict: Verdict) -> Finding:
+    domain = sender.rpartition("@")[2]
+    matched = f" (matched '{verdict.term}')" if verdict.term else ""
+    summary = f"SPF for {ip} sending as {sender}: {verdict.result}{matched}"
+    fixes = {
+        "pass": (),
+        "temperror": ("Retry; if it persists, check the DNS servers of the names in the "
+                      f"SPF record of {domain}.",),
+        "permerror": (f"Fix the errors reported for the SPF record of {domain}.",),
+        "none": (f"Publish an SPF record: {publish(domain, f'v=spf1 {ip_term(ip)} -all')}",),
+    }
+    remediation = fixes.get(verdict.result, (
+        f"If {ip} sends your mail, add '{ip_term(ip)}' (or your provider's include) to the "
+        f"SPF record of {domain}, before its 'all' term.",))
+    return Finding(code=f"spf.ip-{verdict.result}", severity=_IP_SEVERITY[verdict.result],
+                   subject=ip, summary=summary, remediation=remediation,
+                   evidence=(verdict.explanation,) if verdict.explanation else ())
+
+
+def _helo_finding(ip: str, helo: str, verdict: Verdict) -> Finding:
+    subject = f"{ip} HELO {helo}"
+    summary = f"SPF for {ip} with HELO name {helo}: {verdict.result}"
+    if verdict.result == "pass":
+        return Finding(code="spf.helo-pass", severity=Severity.OK, subject=subject, summary=summary)
+    if verdict.result == "temperror":
+        return Finding(code="spf.helo-temperror", severity=Severity.UNKNOWN, subject=subject,
+                       summary=summary, remediation=(f"Retry; check the DNS servers of {helo}.",))
+    return Finding(
+        code="spf.helo-not-pass", severity=Severity.WARNING, subject=subject, summary=summary,
+        remediation=(f"Publish an SPF record for the HELO name: "
+                     f"{publish(helo, f'v=spf1 {ip_term(ip)} -all')}",),
+    )
+
+
+async def _spf_type_records(ctx: Context, domain: str) -> list[Finding]:
+    try:
+        answer = await ctx.dns.query(domain, "SPF")
+    except LookupFailed:
+        return []  # the SPF RR type is obsolete: its failure changes nothing
+    if not answer.records:
+        return []
+    texts = answer.texts()
+    return [Finding(
+        code="spf.spf-rr-type", severity=Severity.INFO, subject=domain,
+        summary=f"{domain} has a record of DNS type SPF (99); receivers ignore it since "
+                "RFC 7208 (section 3.1): only the TXT record counts",
+        evidence=tuple(f"{domain} SPF {t}" for t in texts), location=answer.location,
+        remediation=(f"Delete the SPF-type record and keep the TXT one: {publish(domain, texts[0])}",),
+    )]
+
+
+def _lookalikes(domain: str, found: Found) -> list[Finding]:
+    findings = []
+    for text in found.answer.texts():
+        reason = lookalike_reason(text)
+        if reason:
+            findings.append(Finding(
+                code="spf.lookalike", severity=Severity.WARNING, subject=f"{domain} {text[:40]}",
+                summary=f"A TXT record of {domain} looks like SPF but receivers ignore it: {reason}",
+                evidence=(f"{domain} TXT {text}",), location=found.answer.location,
+                remediation=(f"Delete {domain}. TXT \"{text}\" and publish one record that "
+                             f"starts with 'v=spf1 ', e.g. {publish(domain, 'v=spf1 mx -all')}",),
+            ))
+    return findings
+
+
+def _missing(domain: str, ips: tuple[str, ...]) -> Finding:
+    terms = " ".join(ip_term(ip) for ip in ips) or "mx"
+    return Finding(
+        code="spf.missing", severity=Severity.ERROR, subject=domain,
+        summary=f"{domain} publishes no SPF record: receivers cannot tell which hosts may send "
+                "as it; Gmail, Yahoo and Microsoft junk or reject such mail",
+        evidence=(f"{domain} TXT: no v=spf1 record",),
+        remediation=(f"Publish {publish(domain, f'v=spf1 {terms} -all')} listing every host "
+                     "and provider that sends as the domain.",),
+    )
+
+
+def _multiple(domain: str, found: Found) -> Finding:
+    return Finding(
+        code="spf.multiple", severity=Severity.ERROR, subject=domain,
+        summary=f"{domain} publishes {len(found.records)} SPF records; receivers return "
+                "permerror (RFC 7208 4.5)",
+        evidence=tuple(f"{domain} TXT {r}" for r in found.records), location=found.answer.location,
+        remediation=("Merge them into one record and delete the others, e.g. publish "
+                     + publish(domain, _merged(found.records)),),
+    )
+
+
+def _merged(records: tuple[str, ...]) -> str:
+    terms: list[str] = []
+    for text in records:
+        record = parse_record(text)
+        terms += [t.text for t in record.terms if t.name not in ("all", "redirect")]
+    return edited(parse_record("v=spf1 " + " ".join(dict.fromkeys(terms))), ending="-all")
+
+
+def _invalid_domain(domain: str) -> Finding:
+    return Finding(
+        code="spf.invalid-domain", severity=Severity.ERROR, subject=domain or "(empty)",
+        summary=f"'{domain}' is not a valid domain name, so SPF gives 'none' (RFC 7208 4.3)",
+        remediation=("Send with an envelope sender (Return-Path) at a domain you publish "
+                     "SPF for, e.g. bounces@example.com with example.com. TXT \"v=spf1 mx -all\".",),
+    )
+
+
+def _lookup_failed(domain: str, exc: LookupFailed) -> Finding:
+    return Finding(
+        code="spf.lookup-failed", severity=Severity.UNKNOWN, subject=domain,
+        summary=f"Could not look up the SPF record of {domain}: {exc.reason}; receivers "
+                "meeting this give temperror",
+        remediation=(f"Retry; if it persists, check the DNS servers of {domain} "
+                     f"(the TXT record {domain}. TXT \"v=spf1 ...\").",),
+    )
+
+
+async def _dmarc_note(ctx: Context, domain: str, record: SpfRecord) -> list[Finding]:
+    final = record.all_term
+    if final is None or final.qualifier != "~":
+        return []
+    name = f"_dmarc.{ctx.target.domain}"
+    try:
+        texts = await ctx.dns.txt(name)
+    except LookupFailed:
+        return []
+    dmarc = next((t for t in texts if t.lower().startswith("v=dmarc1")), None)
+    if dmarc is None or not re.search(r"(^|;)\s*p\s*=\s*none\s*(;|$)", dmarc, re.IGNORECASE):
+        return []
+    return [Finding(
+        code="spf.softfail-dmarc-none", severity=Severity.INFO, subject=domain,
+        summary=f"{domain} ends in ~all and {ctx.target.domain}'s DMARC policy is p=none: "
+                "forged mail is marked at most, never refused",
+        evidence=(f"{domain} TXT {record.text}", f"{name} TXT {dmarc}"),
+        remediation=("Once DMARC reports show every source passing, publish "
+                     + publish(domain, edited(record, replace={final.text: "-all"}))
+                     + f" and raise {name} to p=quarantine.",),
+    )]
+
+
+def _ok(domain: str, record: SpfRecord, result: Walk) -> Finding:
+    return Finding(
+        code="spf.ok", severity=Severity.OK, subject=domain,
+        summary=f"{domain} has a valid SPF record using {result.lookups} of 10 DNS lookups",
+        evidence=(f"{domain} TXT {record.text}",),
+    )
