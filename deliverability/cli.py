@@ -384,3 +384,87 @@ def _error(message: str) -> None:
     from deliverability.text import clean_line
 
     sys.stderr.write(f"deliverability: error: {clean_line(message)}\n")
+
+
+# --- message: what the receiving system saw and decided ----------------------
+
+
+@app.command()
+def message(
+    file: Annotated[str, typer.Argument(help="A message (.eml) or its headers; '-' reads stdin.")],
+    check_sender: Annotated[
+        bool,
+        typer.Option("--check-sender", help="Also run the domain checks for what the message shows."),
+    ] = False,
+    output_format: FormatOpt = OutputFormat.terminal,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    strict: StrictOpt = False,
+    resolver: ResolverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    zone_file: ZoneFileOpt = None,
+    offline: OfflineOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Read a delivered message: its path, the receiver's verdicts, DKIM, DMARC, spam headers."""
+    from deliverability.message.facts import NO_DOMAIN, message_target, read_facts
+    from deliverability.message.parse import MessageError, read_message
+
+    try:
+        parsed = read_message(_read_input(file))
+    except MessageError as exc:
+        raise UsageFailure(f"{file}: {exc}") from None
+    target = message_target(read_facts(parsed))
+    if check_sender and target.domain == NO_DOMAIN:
+        raise UsageFailure("--check-sender needs a message with one From address at a valid domain")
+    specs = (_load_specs() if check_sender else []) + [_message_spec()]
+    report = _run_message(target, parsed, specs, resolver or [], timeout, zone_file or [], offline)
+    emit(report, output_format, output, verbose)
+    raise typer.Exit(exit_status(report, fail_on, strict))
+
+
+def _read_input(file: str) -> bytes:
+    """The message bytes from FILE or stdin, read up to one byte past the size limit."""
+    from deliverability.message.parse import MAX_BYTES
+
+    if file == "-":
+        return sys.stdin.buffer.read(MAX_BYTES + 1)
+    try:
+        with open(file, "rb") as handle:
+            return handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise UsageFailure(f"cannot read {file}: {exc.strerror or exc}") from None
+
+
+def _message_spec() -> CheckSpec:
+    """The `message` check: not an entry point, so `check DOMAIN` never runs it."""
+    from deliverability.checks import message as message_check
+    from deliverability.registry import validate_check
+
+    return validate_check("message", message_check, "deliverability")
+
+
+def _run_message(
+    target: Target, parsed: Any, specs: list[CheckSpec], resolver: list[str], timeout: float,
+    zone_files: list[Path], offline: bool,
+) -> Report:
+    """Run `specs` over a session that carries the parsed message."""
+    from deliverability.config import BadInput, validate_resolver, validate_timeout
+    from deliverability.context import Session
+    from deliverability.dns import DnsClient
+    from deliverability.engine import EngineOptions, run_checks
+    from deliverability.zones import ZoneFileError, ZoneSet, load_zone_file
+
+    try:
+        nameservers = [validate_resolver(r) for r in resolver]
+        timeout = validate_timeout(timeout)
+        zones = ZoneSet([load_zone_file(path) for path in zone_files])
+    except (BadInput, ZoneFileError) as exc:
+        raise UsageFailure(str(exc)) from None
+    dns_client = DnsClient(nameservers=nameservers, timeout=timeout, zones=zones, offline=offline)
+    session = Session(target=target, dns=dns_client, message=parsed)
+    options = EngineOptions(
+        check_timeout=max(60.0, timeout * 6),
+        raise_crashes=os.environ.get("DELIVERABILITY_RAISE_CRASHES") == "1",
+    )
+    return asyncio.run(run_checks(specs, session, options))

@@ -1,0 +1,155 @@
+"""DKIM signatures (RFC 6376) and the ARC chain (RFC 8617) verified with dkimpy.
+
+dkimpy asks for keys through `fetch_txt`, which the caller wires to our DNS layer:
+dkimpy makes no lookups of its own. A key lookup that fails (timeout, SERVFAIL)
+makes that signature `unknown`, never `fail`; so does a body hash that cannot be
+checked because the input holds headers only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import dkim
+from dkim.util import InvalidTagValueList, parse_tag_value
+
+from deliverability.message.parse import ParsedMessage
+
+log = logging.getLogger(__name__)
+
+MIN_STRONG_BITS = 2048  # RFC 8301 3.2: signers SHOULD use 2048 bits; 1024 is the floor
+
+
+class KeyLookupFailed(Exception):
+    """A key's DNS lookup gave no answer; `reason` is fit for users."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"TXT lookup of {name} failed: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+FetchTxt = Callable[[str], list[str]]  # name -> TXT strings; raises KeyLookupFailed
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signature:
+    """One DKIM-Signature and what verifying it showed."""
+
+    domain: str
+    selector: str
+    algorithm: str
+    result: str  # pass, fail, unknown
+    reason: str
+    signed_headers: tuple[str, ...] = ()
+    body_hash: str = "not checked"  # match, mismatch, not checked
+    key_bits: int | None = None
+    length: int | None = None  # the l= tag: only this many body bytes are signed
+
+    @property
+    def key_name(self) -> str:
+        """Where the public key is published."""
+        return f"{self.selector}._domainkey.{self.domain}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArcChain:
+    """The ARC chain's validation: pass, fail, none (no chain) or unknown, and why."""
+
+    result: str
+    reason: str
+    instances: int = 0
+
+
+def verify_dkim(message: ParsedMessage, fetch_txt: FetchTxt) -> list[Signature]:
+    """Verify every DKIM-Signature, in header order (blocking: run in a thread)."""
+    fields = message.named("DKIM-Signature")
+    return [_verify_one(message, i, value.value, fetch_txt) for i, value in enumerate(fields)]
+
+
+def _verify_one(message: ParsedMessage, idx: int, value: str, fetch_txt: FetchTxt) -> Signature:
+    try:
+        tags = {k.decode(): v.decode("utf-8", "replace")
+                for k, v in parse_tag_value(value.encode("utf-8", "replace")).items()}
+    except InvalidTagValueList as exc:
+        return Signature(domain="", selector="", algorithm="", result="fail",
+                         reason=f"malformed signature: {exc}")
+    seen: dict[str, list[str]] = {}
+    verifier = dkim.DKIM(message.raw, logger=log, minkey=1024)
+    result, reason, body = _run(verifier, idx, _dnsfunc(fetch_txt, seen), message.has_body)
+    if result == "fail" and not reason:
+        reason = _why_false(seen)
+        body = "match" if verifier.keysize else body
+    return Signature(
+        domain=tags.get("d", "").strip().lower().rstrip("."),
+        selector=tags.get("s", "").strip().lower(),
+        algorithm=tags.get("a", "").strip(),
+        result=result,
+        reason=reason,
+        signed_headers=tuple(h.strip().lower() for h in tags.get("h", "").split(":") if h.strip()),
+        body_hash=body,
+        key_bits=getattr(verifier, "keysize", None) or None,
+        length=int(tags["l"]) if tags.get("l", "").strip().isdigit() else None,
+    )
+
+
+def _run(verifier: dkim.DKIM, idx: int, dnsfunc: Callable[..., bytes],
+         has_body: bool) -> tuple[str, str, str]:
+    """(result, reason, body hash) of one verification."""
+    verifier.keysize = 0
+    try:
+        ok = verifier.verify(idx=idx, dnsfunc=dnsfunc)
+    except KeyLookupFailed as exc:
+        return "unknown", f"the key lookup failed: {exc.reason}", "not checked"
+    except dkim.ValidationError as exc:
+        if "body hash" in str(exc):
+            if not has_body:
+                return "unknown", "the message body is missing (headers only)", "not checked"
+            return "fail", "body hash mismatch: the body changed after signing", "mismatch"
+        return "fail", str(exc), "not checked"
+    except dkim.NaClNotFoundError:
+        return "unknown", "ed25519 signatures need the pynacl package", "not checked"
+    except dkim.DKIMException as exc:
+        return "fail", str(exc), "match" if verifier.keysize else "not checked"
+    return ("pass", "signature verified", "match") if ok else ("fail", "", "not checked")
+
+
+def _dnsfunc(fetch_txt: FetchTxt, seen: dict[str, list[str]]) -> Callable[..., bytes]:
+    def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes:
+        text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
+        records = fetch_txt(text.rstrip("."))
+        seen[text.rstrip(".")] = records
+        keys = [r for r in records if "p=" in r] or records
+        return keys[0].encode("utf-8", "replace") if keys else b""
+    return dnsfunc
+
+
+def _why_false(seen: dict[str, list[str]]) -> str:
+    """Why dkimpy said False without raising: no key, a revoked key, or a bad signature."""
+    name, records = next(iter(seen.items()), ("", []))
+    if not records:
+        return f"no key published at {name}"
+    tags = dict(part.strip().partition("=")[::2] for part in records[0].split(";") if "=" in part)
+    if tags.get("p", None) == "":
+        return f"the key at {name} is revoked (empty p=)"
+    return "the signature does not verify against the published key"
+
+
+def verify_arc(message: ParsedMessage, fetch_txt: FetchTxt) -> ArcChain:
+    """Validate the ARC chain (blocking: run in a thread)."""
+    instances = len(message.named("ARC-Seal"))
+    if not instances:
+        return ArcChain(result="none", reason="the message has no ARC headers")
+    try:
+        cv, _, reason = dkim.arc_verify(message.raw, logger=log,
+                                        dnsfunc=_dnsfunc(fetch_txt, {}))
+    except KeyLookupFailed as exc:
+        return ArcChain(result="unknown", reason=f"a key lookup failed: {exc.reason}",
+                        instances=instances)
+    result = (cv or b"fail").decode()
+    if result == "fail" and "body hash" in reason and not message.has_body:
+        return ArcChain(result="unknown", reason="the message body is missing (headers only)",
+                        instances=instances)
+    return ArcChain(result=result, reason=reason, instances=instances)
