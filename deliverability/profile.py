@@ -1,26 +1,73 @@
 """The sender profile: `deliverability.toml` (or --profile FILE) describes the sender once.
 
-Stub: the recipient-side issue fills in validation of [sender] and [[playbook]];
-the reputation issue validates [[blocklists]].
+    [sender]
+    name = "Example SaaS"
+    from_domains = ["notify.example.com"]        # header From domains
+    return_path_domains = ["bounce.example.com"] # envelope sender domains
+    dkim_domains = ["example.com"]               # d= domains
+    dkim_selectors = ["s1", "s2"]
+    ips = ["192.0.2.10", "198.51.100.0/22"]      # addresses and ranges
+    ips_from_spf = false    # also take the ranges the SPF of from/return-path domains authorizes
+    smtp_hosts = ["smtp-out.example.com"]
+    link_domains = ["links.example.net"]         # link tracking, CDN, images
+    support_contact = "support@example.com"
+
+    [[playbook]]            # what support checks inside the sending application first
+    title = "..."
+    steps = ["...", "..."]
+
+Every problem is one line naming the file, the key and the bad value (`BadInput`).
+The `[[blocklists]]` tables belong to the reputation check: they are handed to
+`deliverability.blocklists.parse_profile_lists` when that module is installed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deliverability.config import BadInput
+from deliverability.config import BadInput, validate_domain
 
 DEFAULT_PROFILE = "deliverability.toml"
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_TOP_KEYS = ("sender", "playbook", "blocklists")
+_DOMAIN_LISTS = ("from_domains", "return_path_domains", "dkim_domains", "smtp_hosts", "link_domains")
+_SENDER_KEYS = (
+    "name", *_DOMAIN_LISTS[:3], "dkim_selectors", "ips", "ips_from_spf", *_DOMAIN_LISTS[3:],
+    "support_contact",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaybookItem:
+    """Something support checks inside the sending application before blaming the recipient."""
+
+    title: str
+    steps: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
 class SenderProfile:
-    """What the sender told us about itself."""
+    """What the sender told us about itself; every value validated and canonical."""
 
     path: str
+    name: str = ""
+    from_domains: tuple[str, ...] = ()
+    return_path_domains: tuple[str, ...] = ()
+    dkim_domains: tuple[str, ...] = ()
+    dkim_selectors: tuple[str, ...] = ()
+    ips: tuple[Network, ...] = ()
+    ips_from_spf: bool = False
+    smtp_hosts: tuple[str, ...] = ()
+    link_domains: tuple[str, ...] = ()
+    support_contact: str = ""
+    playbook: tuple[PlaybookItem, ...] = ()
+    blocklists: tuple[Any, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -34,8 +81,124 @@ def load_profile(path: Path | None) -> SenderProfile | None:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BadInput(f"profile {path}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"profile {path}: is a directory, not a file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"profile {path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"profile {path}: invalid TOML: {exc}") from None
-    return SenderProfile(path=str(path), raw=raw)
+    return parse_profile(raw, str(path))
+
+
+def parse_profile(raw: dict[str, Any], source: str) -> SenderProfile:
+    """Validate the parsed TOML of a profile; BadInput names the first bad key or value."""
+    where = f"profile {source}"
+    _no_unknown_keys(raw, _TOP_KEYS, where, "")
+    sender = raw.get("sender", {})
+    if not isinstance(sender, dict):
+        raise BadInput(f"{where}: [sender] must be a table")
+    _no_unknown_keys(sender, _SENDER_KEYS, where, "sender.")
+    values: dict[str, Any] = {key: _domains(sender, key, where) for key in _DOMAIN_LISTS}
+    return SenderProfile(
+        path=source,
+        name=_text(sender, "name", where),
+        dkim_selectors=tuple(_selector(s, where) for s in _strings(sender, "dkim_selectors", where)),
+        ips=_networks(sender, where),
+        ips_from_spf=_flag(sender, "ips_from_spf", where),
+        support_contact=_text(sender, "support_contact", where),
+        playbook=_playbook(raw.get("playbook", []), where),
+        blocklists=_blocklists(raw.get("blocklists", []), source),
+        raw=raw,
+        **values,
+    )
+
+
+def _no_unknown_keys(table: dict[str, Any], known: tuple[str, ...], where: str, prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            raise BadInput(
+                f"{where}: unknown key {prefix}{key!r} (known: {', '.join(known)})"
+            )
+
+
+def _strings(table: dict[str, Any], key: str, where: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadInput(f"{where}: sender.{key} must be a list of strings")
+    return value
+
+
+def _text(table: dict[str, Any], key: str, where: str) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise BadInput(f"{where}: sender.{key} must be a string")
+    return value.strip()
+
+
+def _flag(table: dict[str, Any], key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise BadInput(f"{where}: sender.{key} must be true or false, not {value!r}")
+    return value
+
+
+def _domains(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    names = (validate_domain(text, f"{where}: sender.{key} entry") for text in _strings(table, key, where))
+    return tuple(dict.fromkeys(names))
+
+
+def _selector(text: str, where: str) -> str:
+    selector = text.strip().rstrip(".").lower()
+    labels = selector.split(".")
+    if not selector or any(not label or len(label) > 63 or " " in label for label in labels):
+        raise BadInput(f"{where}: sender.dkim_selectors entry {text!r} is not a valid DKIM selector")
+    return selector
+
+
+def _networks(table: dict[str, Any], where: str) -> tuple[Network, ...]:
+    found: list[Network] = []
+    for text in _strings(table, "ips", where):
+        try:
+            found.append(ipaddress.ip_network(text.strip(), strict=True))
+        except ValueError as exc:
+            hint = _host_bits_hint(text)
+            raise BadInput(
+                f"{where}: sender.ips entry {text!r} is not an IP address or range"
+                f" ({hint or exc})"
+            ) from None
+    return tuple(dict.fromkeys(found))
+
+
+def _host_bits_hint(text: str) -> str:
+    try:
+        network = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return ""
+    return f"host bits are set; did you mean {network}?"
+
+
+def _playbook(items: Any, where: str) -> tuple[PlaybookItem, ...]:
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise BadInput(f"{where}: playbook must be [[playbook]] tables")
+    parsed = []
+    for number, item in enumerate(items, 1):
+        _no_unknown_keys(item, ("title", "steps"), where, f"playbook[{number}].")
+        title, steps = item.get("title"), item.get("steps")
+        if not isinstance(title, str) or not title.strip():
+            raise BadInput(f"{where}: playbook[{number}].title must be a non-empty string")
+        if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+            raise BadInput(f"{where}: playbook[{number}].steps must be a non-empty list of strings")
+        parsed.append(PlaybookItem(title=title.strip(), steps=tuple(s.strip() for s in steps)))
+    return tuple(parsed)
+
+
+def _blocklists(tables: Any, source: str) -> tuple[Any, ...]:
+    if not isinstance(tables, list):
+        raise BadInput(f"profile {source}: blocklists must be [[blocklists]] tables")
+    if not tables:
+        return ()
+    try:
+        from deliverability.blocklists import parse_profile_lists
+    except ImportError:  # the reputation check is not installed: keep the raw tables
+        return tuple(tables)
+    return tuple(parse_profile_lists(tables, source))

@@ -22,7 +22,12 @@ def escape(text: object) -> str:
 
 def render(report: Report, *, verbose: bool = False) -> str:
     """The report as GitHub-flavoured Markdown."""
-    lines = [f"# Deliverability report: {escape(report.target.domain)}", ""]
+    from deliverability.render.guide_letter import letter_lines
+
+    letter = letter_lines(report)  # a guide for a recipient: the letter to its IT team first
+    if letter and len(report.checks) == 1:
+        return "\n".join(letter)
+    lines = letter + [f"# Deliverability report: {escape(report.target.domain)}", ""]
     lines += _target_lines(report)
     lines += ["", "| Check | Status | Findings |", "|---|---|---|"]
     for check in check_order(report.checks):

@@ -1,0 +1,208 @@
+"""Allowlist guidance for a recipient domain: what filters its mail, and what its IT team should enter.
+
+Runs when a recipient domain is given (`deliverability guide RECIPIENT`, or
+`check DOMAIN --recipient RECIPIENT`). The recipient's MX hosts name the platform
+that receives its mail (SPF includes name the mailbox platform behind a gateway);
+the steps for that platform are filled in with the sender's values from the sender
+profile (and the ranges its SPF authorizes, with `ips_from_spf = true`), converted
+to the form each platform accepts. An unrecognized platform gets generic steps,
+never a guess. Vendor facts live in deliverability/data/platforms.toml.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+
+from deliverability.context import Context
+from deliverability.dns import Answer, LookupFailed
+from deliverability.finding import Finding, Severity
+from deliverability.guidance import Conversion, SenderValues, collect_sender, steps_for, values_for
+from deliverability.guide_spf import includes_of, spf_record
+from deliverability.platforms import (
+    NONE, UNKNOWN, Catalog, Detection, Platform, detect_platform, load_catalog,
+)
+from deliverability.profile import PlaybookItem, SenderProfile
+
+NAME = "guide"
+CODES = {
+    "guide.platform": "The recipient's mail platform was recognized",
+    "guide.platform-unknown": "The recipient's mail platform was not recognized: generic guidance",
+    "guide.no-mail": "The recipient domain accepts no mail",
+    "guide.mx-failed": "The recipient's MX records could not be looked up",
+    "guide.steps": "What the recipient's IT team should do on one platform",
+    "guide.caveats": "Limits and caveats of one platform's allow lists",
+    "guide.converted": "A value was converted to the form a platform accepts",
+    "guide.not-accepted": "A value cannot be entered on a platform at all",
+    "guide.no-values": "The sender profile gives nothing to allow",
+    "guide.spf-unknown": "Part of the sender's SPF could not be read; its ranges are missing",
+    "guide.spf-unflattened": "SPF terms that name no fixed ranges",
+    "guide.confirm": "How to confirm it worked, and what to check besides the allow list",
+    "guide.playbook": "What support checks in the sending application first",
+}
+
+
+async def run(ctx: Context) -> list[Finding]:
+    """Detect the recipient's platform and write its steps with the sender's values."""
+    recipient = ctx.target.recipient
+    if recipient is None:
+        return []
+    catalog = load_catalog()
+    (detection, failure), sender = await asyncio.gather(
+        _detect(ctx, catalog, recipient), collect_sender(ctx.dns, sender_profile(ctx))
+    )
+    platforms = [catalog.platforms[p] for p in detection.hops] or [catalog.generic]
+    if detection.platform == NONE:
+        platforms = []
+    values, conversions = values_for(sender, platforms)
+    ctx.data.update({"platform": detection.platform, "hops": list(detection.hops), "values": values})
+    findings = [_platform_finding(recipient, detection, failure, catalog)]
+    for index, platform in enumerate(platforms):
+        steps = steps_for(platform, values, catalog, behind_gateway=index > 0,
+                          last=index == len(platforms) - 1)
+        findings += _platform_findings(recipient, platform, steps)
+    findings += [_conversion(c) for c in conversions]
+    findings += _sender_findings(sender, ctx.profile is not None)
+    findings.append(_confirm(recipient, platforms, catalog))
+    findings += [_playbook(item) for item in getattr(ctx.profile, "playbook", ())]
+    return findings
+
+
+def sender_profile(ctx: Context) -> SenderProfile:
+    """The profile, with the command line's IPs added; without one, what the target says."""
+    target = ctx.target
+    flag_ips = tuple(ipaddress.ip_network(ip) for ip in target.ips)
+    profile = ctx.profile
+    if profile is None:
+        return_path = (target.mail_from_domain,) if target.mail_from_domain != target.domain else ()
+        return SenderProfile(path="", from_domains=(target.domain,), return_path_domains=return_path,
+                             dkim_domains=(target.domain,), ips=flag_ips, ips_from_spf=True)
+    from_domains = tuple(dict.fromkeys((target.domain, *profile.from_domains)))
+    return SenderProfile(**{**profile.__dict__, "from_domains": from_domains,
+                            "ips": tuple(dict.fromkeys(profile.ips + flag_ips))})
+
+
+async def _detect(ctx: Context, catalog: Catalog, recipient: str) -> tuple[Detection, str | None]:
+    """The detection, and why the MX lookup failed (None when it did not)."""
+    try:
+        answer, includes = await asyncio.gather(
+            ctx.dns.query(recipient, "MX"), _spf_includes(ctx, recipient)
+        )
+        hosts = [(r.preference, str(r.exchange).rstrip(".").lower()) for r in answer.records]
+        implicit = [] if hosts or answer.nxdomain else await ctx.dns.addresses(recipient)
+    except LookupFailed as exc:
+        return Detection(platform=UNKNOWN, hops=(), evidence=()), exc.reason
+    if answer.nxdomain or any(host in ("", ".") for _, host in hosts):
+        return Detection(platform=NONE, hops=(), evidence=_mx_evidence(recipient, answer)), None
+    if not hosts and not implicit:
+        return Detection(platform=NONE, hops=(), evidence=(f"{recipient} MX: no records",
+                                                           f"{recipient} A/AAAA: no records")), None
+    hosts = hosts or [(0, recipient)]  # RFC 5321 5.1: no MX, so the domain itself (implicit MX)
+    return detect_platform(catalog, hosts, includes), None
+
+
+def _mx_evidence(recipient: str, answer: Answer) -> tuple[str, ...]:
+    if answer.nxdomain:
+        return (f"{recipient}: NXDOMAIN (the domain does not exist)",)
+    return tuple(f"{recipient} MX {r.preference} {r.exchange}" for r in answer.records)
+
+
+async def _spf_includes(ctx: Context, recipient: str) -> list[str]:
+    try:
+        return includes_of(spf_record(await ctx.dns.txt(recipient)))
+    except LookupFailed:
+        return []  # only the second signal: the MX hop is still known
+
+
+def _platform_finding(recipient: str, detection: Detection, failure: str | None,
+                      catalog: Catalog) -> Finding:
+    if failure is not None:
+        return Finding(
+            code="guide.mx-failed", severity=Severity.UNKNOWN, subject=recipient,
+            summary=f"Could not look up the MX records of {recipient}: {failure}; the guidance below is generic",
+            remediation=("Run the guide again; if it persists, check --resolver and --timeout.",),
+        )
+    if detection.platform == NONE:
+        return Finding(
+            code="guide.no-mail", severity=Severity.ERROR, subject=recipient,
+            summary=f"{recipient} accepts no mail (no MX and no address, a null MX, or no such domain):"
+            " no allowlist can help",
+            evidence=detection.evidence,
+            remediation=(f"Check the recipient's address: mail to @{recipient} cannot be delivered.",),
+        )
+    if detection.platform == UNKNOWN:
+        return Finding(
+            code="guide.platform-unknown", severity=Severity.INFO, subject=recipient,
+            summary=f"{recipient} receives mail through a platform we do not recognize; the steps are generic",
+            evidence=detection.evidence,
+        )
+    names = [catalog.platforms[p].name for p in detection.hops]
+    route = names[0] + "".join(f", which delivers to {n}" for n in names[1:])
+    return Finding(code="guide.platform", severity=Severity.INFO, subject=recipient,
+                   summary=f"{recipient} receives mail through {route}", evidence=detection.evidence)
+
+
+def _platform_findings(recipient: str, platform: Platform, steps: list[str]) -> list[Finding]:
+    subject = f"{recipient} {platform.id}"
+    checked = f" (checked {platform.checked})" if platform.checked else ""
+    found = [Finding(
+        code="guide.steps", severity=Severity.INFO, subject=subject,
+        summary=f"Steps in {platform.name}",
+        evidence=tuple(f"Source: {url}{checked}" for url in platform.sources), remediation=tuple(steps),
+    )]
+    if platform.caveats:
+        found.append(Finding(code="guide.caveats", severity=Severity.INFO, subject=subject,
+                             summary=f"Limits of {platform.name}", evidence=platform.caveats))
+    return found
+
+
+def _conversion(conversion: Conversion) -> Finding:
+    subject = f"{conversion.platform} {conversion.network}"
+    if conversion.entries:
+        return Finding(code="guide.converted", severity=Severity.INFO, subject=subject,
+                       summary=conversion.reason, evidence=conversion.entries)
+    return Finding(
+        code="guide.not-accepted", severity=Severity.WARNING, subject=subject,
+        summary=f"{conversion.network} cannot be entered: {conversion.reason}",
+        remediation=("Rely on the domain rule with authentication for mail from this range, or send"
+                     " from addresses the platform can take.",),
+    )
+
+
+def _sender_findings(sender: SenderValues, has_profile: bool) -> list[Finding]:
+    found = []
+    if sender.empty:
+        found.append(Finding(
+            code="guide.no-values", severity=Severity.WARNING, subject="sender profile",
+            summary="Nothing to allow: the sender profile lists no domains and no IP addresses",
+            remediation=("Run `deliverability init` and fill in deliverability.toml.",),
+        ))
+    for failure in sender.spf.failures:
+        domain, _, reason = failure.partition(": ")
+        found.append(Finding(
+            code="guide.spf-unknown", severity=Severity.UNKNOWN, subject=domain,
+            summary=f"Could not read the SPF of {domain} ({reason}); its ranges are missing from the values",
+            remediation=("Run the guide again; if it persists, list the ranges in the profile's ips.",),
+        ))
+    if sender.spf.unflattened:
+        found.append(Finding(
+            code="guide.spf-unflattened", severity=Severity.INFO, subject="sender SPF",
+            summary="SPF terms that name no fixed ranges were left out of the values",
+            evidence=tuple(sender.spf.unflattened),
+            remediation=("List the addresses these terms stand for in the profile's ips.",),
+        ))
+    return found
+
+
+def _confirm(recipient: str, platforms: list[Platform], catalog: Catalog) -> Finding:
+    lines = [line for p in platforms for line in p.confirm]
+    return Finding(
+        code="guide.confirm", severity=Severity.INFO, subject=recipient,
+        summary="How to confirm it worked", remediation=tuple(lines) + catalog.out_of_band,
+    )
+
+
+def _playbook(item: PlaybookItem) -> Finding:
+    return Finding(code="guide.playbook", severity=Severity.INFO, subject=item.title,
+                   summary=f"Check first in the sending application: {item.title}",
+                   remediation=item.steps)

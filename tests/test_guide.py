@@ -1,0 +1,176 @@
+"""The guide check, scenario by scenario, and the values each platform gets in the form it accepts."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import pytest
+
+from conftest import CliResult, run_cli
+from deliverability.platforms import load_catalog
+
+PROFILE = """
+[sender]
+name = "Example SaaS"
+from_domains = ["sender.guide.test"]
+return_path_domains = ["bounce.sender.guide.test"]
+dkim_domains = ["guide.test"]
+ips = ["192.0.2.10", "198.51.100.0/22", "2001:db8:10::/48"]
+ips_from_spf = true
+smtp_hosts = ["smtp-out.sender.guide.test"]
+link_domains = ["links.example.net", "cdn.example.org"]
+
+[[playbook]]
+title = "The recipient's own notification setting"
+steps = ["Open the user's profile", "Check that 'Send this user messages' is on"]
+"""
+# What the profile lists plus what the SPF of sender.guide.test and bounce.sender.guide.test
+# authorize (tests/world/guide.test.zone); 198.51.100.128/25 is inside the profile's /22.
+NETWORKS = ["192.0.2.10/32", "198.51.100.0/22", "2001:db8:10::/48", "203.0.113.0/24",
+            "2001:db8:20::/48", "198.51.100.128/25", "192.0.2.77/32", "192.0.2.128/28",
+            "192.0.2.200/32"]
+DOMAINS = ["sender.guide.test", "bounce.sender.guide.test", "guide.test",
+           "smtp-out.sender.guide.test", "links.example.net", "cdn.example.org"]
+
+
+@pytest.fixture
+def guide(world, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run `deliverability guide RECIPIENT` with the test profile against the world."""
+    profile = tmp_path / "deliverability.toml"
+    profile.write_text(PROFILE, encoding="utf-8")
+
+    def run(recipient: str, *flags: str) -> CliResult:
+        return run_cli("guide", recipient, "--profile", str(profile), "--resolver", world.address,
+                       "--timeout", "1", *flags)
+
+    return run
+
+
+SCENARIOS = [
+    ("m365.guide.test", "microsoft-365", ["microsoft-365"], ("guide.platform", "info")),
+    ("google.guide.test", "google-workspace", ["google-workspace"], ("guide.platform", "info")),
+    ("mimecast-m365.guide.test", "mimecast", ["mimecast", "microsoft-365"], ("guide.platform", "info")),
+    ("mimecast-google.guide.test", "mimecast", ["mimecast", "google-workspace"], ("guide.platform", "info")),
+    ("proofpoint-m365.guide.test", "proofpoint", ["proofpoint", "microsoft-365"], ("guide.platform", "info")),
+    ("mimecast.guide.test", "mimecast", ["mimecast"], ("guide.platform", "info")),
+    ("lookalike.guide.test", "unknown", [], ("guide.platform-unknown", "info")),
+    ("lookalike-label.guide.test", "unknown", [], ("guide.platform-unknown", "info")),
+    ("lookalike-m365.guide.test", "unknown", [], ("guide.platform-unknown", "info")),
+    ("selfhosted.guide.test", "unknown", [], ("guide.platform-unknown", "info")),
+    ("implicit.guide.test", "unknown", [], ("guide.platform-unknown", "info")),
+    ("null.guide.test", "none", [], ("guide.no-mail", "error")),
+    ("nomail.guide.test", "none", [], ("guide.no-mail", "error")),
+    ("missing.guide.test", "none", [], ("guide.no-mail", "error")),
+]
+
+
+@pytest.mark.parametrize(("recipient", "platform", "hops", "code"), SCENARIOS,
+                         ids=[s[0] for s in SCENARIOS])
+def test_guide_scenarios(guide, recipient: str, platform: str, hops: list[str],
+                         code: tuple[str, str]) -> None:
+    result = guide(recipient, "--format", "json")
+    data = result.json()["checks"]["guide"]["data"]
+    assert (data["platform"], data["hops"], code in result.codes()) == (platform, hops, True)
+    assert set(data) == {"platform", "hops", "values"}
+
+
+def test_a_failing_mx_lookup_is_unknown_with_no_hops(guide, world) -> None:
+    world.fault("drop", name="slow.guide.test", rdtype="MX")
+    result = guide("slow.guide.test", "--format", "json")
+    data = result.json()["checks"]["guide"]["data"]
+    assert (data["platform"], data["hops"]) == ("unknown", [])
+    assert ("guide.mx-failed", "unknown") in result.codes()
+    assert "timed out" in result.stdout
+
+
+def test_a_failing_spf_include_is_unknown_for_that_part_only(guide, world) -> None:
+    world.fault("servfail", name="slow-spf.guide.test")
+    result = guide("m365.guide.test", "--format", "json")
+    assert ("guide.spf-unknown", "unknown") in result.codes()
+    assert "203.0.113.0/24" in result.json()["checks"]["guide"]["data"]["values"]["ips"]
+
+
+def _entries_as_networks(entries: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(e.replace(" ", "/")) for e in entries]
+
+
+def _within(network, networks) -> bool:  # type: ignore[no-untyped-def]
+    return any(network.version == n.version and network.subnet_of(n) for n in networks)
+
+
+PLATFORM_SCENARIOS = {
+    "google-workspace": "google", "microsoft-365": "m365", "mimecast": "mimecast",
+    "proofpoint": "proofpoint", "proofpoint-essentials": "ppe", "barracuda": "barracuda",
+    "cisco-secure-email": "cisco", "sophos": "sophos", "trend-micro": "trend",
+    "broadcom": "broadcom", "hornetsecurity": "hornet", "forcepoint": "forcepoint",
+    "gmail": "gmail", "outlook-com": "outlook", "yahoo": "yahoo",
+}
+
+
+@pytest.mark.parametrize("platform_id", sorted(PLATFORM_SCENARIOS))
+def test_every_ip_and_domain_reaches_each_platform_in_the_form_it_accepts(guide, platform_id: str) -> None:
+    recipient = f"{PLATFORM_SCENARIOS[platform_id]}.guide.test"
+    report = guide(recipient, "--format", "json").json()
+    guide_check = report["checks"]["guide"]
+    values = guide_check["data"]["values"]
+    refused = [ipaddress.ip_network(f["subject"].split()[1]) for f in guide_check["findings"]
+               if f["code"] == "guide.not-accepted" and f["subject"].startswith(platform_id + " ")]
+    platform = load_catalog().platforms[platform_id]
+    for text in NETWORKS:
+        network = ipaddress.ip_network(text)
+        lists = [il for il in platform.ip_lists if network.version in il.families]
+        for ip_list in lists:
+            entries = _entries_as_networks(values[ip_list.values])
+            widest = {4: ip_list.min_prefix_v4, 6: ip_list.min_prefix_v6}
+            assert all(e.prefixlen >= widest[e.version] and e.version in ip_list.families
+                       for e in entries)
+            covered = [e for e in entries if e.version == network.version
+                       and (network.subnet_of(e) or e.subnet_of(network))]
+            assert covered or _within(network, refused), (ip_list.values, text)
+        assert lists or _within(network, refused), text
+    markdown = guide(recipient, "--format", "markdown").stdout
+    every_value = [v for kind in values.values() for v in kind]
+    assert [v for v in every_value + DOMAINS if v not in markdown] == []
+
+
+def test_microsoft_gets_slash_24_splits_and_ipv6_elsewhere(guide) -> None:
+    result = guide("m365.guide.test", "--format", "json")
+    values = result.json()["checks"]["guide"]["data"]["values"]
+    assert {"198.51.100.0/24", "198.51.103.0/24"} <= set(values["ipv4_allow_list"])
+    assert "198.51.100.0/22" not in values["ipv4_allow_list"]
+    assert values["ipv6_allow_list"] == ["2001:db8:10::/48", "2001:db8:20::/48"]
+    assert ("guide.converted", "info") in result.codes()
+
+
+def test_an_ipv6_range_is_called_out_where_only_ipv4_is_taken(guide) -> None:
+    result = guide("trend.guide.test", "--format", "json")
+    subjects = {f["subject"] for f in result.json()["checks"]["guide"]["findings"]}
+    assert "trend-micro 2001:db8:10::/48" in subjects
+    assert ("guide.not-accepted", "warning") in result.codes()
+
+
+def test_the_markdown_letter_has_values_steps_and_advice(guide) -> None:
+    markdown = guide("mimecast-m365.guide.test", "--format", "markdown").stdout
+    for heading in ("## What is happening", "## Values to enter", "## Steps in Mimecast",
+                    "## Steps in Microsoft 365", "## Caveats", "## How to confirm it worked"):
+        assert heading in markdown
+    assert "Send this user messages" in markdown
+
+
+def test_the_guide_runs_in_check_with_recipient(world, tmp_path: Path) -> None:
+    result = run_cli("check", "sender.guide.test", "--recipient", "m365.guide.test", "--select",
+                     "guide", "--resolver", world.address, "--timeout", "1", "--format", "json")
+    assert result.json()["checks"]["guide"]["data"]["hops"] == ["microsoft-365"]
+    alone = run_cli("check", "sender.guide.test", "--select", "guide", "--resolver", world.address,
+                    "--timeout", "1", "--format", "json")
+    assert alone.json()["checks"]["guide"]["findings"] == []
+
+
+def test_guide_needs_a_profile_or_sender(world, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    missing = run_cli("guide", "m365.guide.test", "--resolver", world.address)
+    assert missing.code == 2 and "--sender" in missing.stderr
+    given = run_cli("guide", "m365.guide.test", "--sender", "sender.guide.test", "--resolver",
+                    world.address, "--timeout", "1", "--format", "json")
+    assert "203.0.113.0/24" in given.json()["checks"]["guide"]["data"]["values"]["ips"]
