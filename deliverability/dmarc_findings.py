@@ -213,7 +213,8 @@ async def _authorization(dns: DnsClient, org: str, step: Step, dest: str) -> Fin
         code="dmarc.report-unauthorized", severity=Severity.WARNING, subject=subject,
         summary=f"Report address domain {dest} is outside {org} and has not authorized "
         f"reports for {step.domain}; receivers will not send them there",
-        evidence=(f"{step.name} TXT {record.text}", f"{exact} TXT: no v=DMARC1 record",
+        evidence=(*(f"{step.name} TXT {text}" for text in step.dmarc_texts),
+                  f"{exact} TXT: no v=DMARC1 record",
                   f"*._report._dmarc.{dest} TXT: no v=DMARC1 record"),
         remediation=(
             f'Ask the operator of {dest} to publish {exact}. TXT "v=DMARC1"',

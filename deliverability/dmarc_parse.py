@@ -121,7 +121,7 @@ _CHOICES = {
 KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "psd", "t", "adkim", "aspf", "fo", "rua", "ruf"})
 REMOVED_TAGS = frozenset({"pct", "rf", "ri"})
 _FO = re.compile(r"^[01ds](:[01ds])*$", re.IGNORECASE)
-_MAILBOX = re.compile(r"^[^@\s]+@([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?)$")
+_DOMAIN = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$")
 
 
 def is_dmarc(text: str) -> bool:
@@ -214,8 +214,8 @@ def parse_uri(raw: str) -> ReportUri | None:
     if not sep or scheme.lower() != "mailto":
         return None  # RFC 9990 section 3: reports go to mailto URIs
     address = unquote(rest.split("?", 1)[0]).rsplit("!", 1)[0].strip()
-    match = _MAILBOX.match(address)
-    if match is None:
+    local, _, domain = address.rpartition("@")
+    if not local.strip() or not _DOMAIN.match(domain):
         return None
-    domain = match.group(1).rstrip(".").lower()
+    domain = domain.rstrip(".").lower()
     return ReportUri(uri=raw, scheme="mailto", address=address, domain=domain)

@@ -1,0 +1,49 @@
+"""The alignment check: From vs the SPF and DKIM domains, strict and relaxed."""
+
+from __future__ import annotations
+
+import pytest
+
+SCENARIOS = [
+    ("signed.alignment.test", "b@signed.alignment.test",
+     {("alignment.spf-aligned", "ok"), ("alignment.dkim-aligned", "ok")}),
+    ("signed.alignment.test", "b@bounce.signed.alignment.test",
+     {("alignment.spf-aligned", "ok"), ("alignment.dkim-aligned", "ok")}),
+    ("strict.alignment.test", "b@bounce.strict.alignment.test",
+     {("alignment.spf-not-aligned", "warning"), ("alignment.dkim-aligned", "ok")}),
+    ("plain.alignment.test", "b@esp.dkim.test",
+     {("alignment.spf-not-aligned", "warning"), ("alignment.dkim-not-aligned", "warning"),
+      ("alignment.none", "error"), ("alignment.orgdomain-differs", "info")}),
+    ("plain.alignment.test", "b@plain.alignment.test",
+     {("alignment.spf-aligned", "ok"), ("alignment.dkim-unknown", "info")}),
+    ("mail.nodmarc.test", "b@bounce.nodmarc.test",
+     {("alignment.spf-not-aligned", "warning"), ("alignment.dkim-unknown", "info"),
+      ("alignment.orgdomain-differs", "warning")}),
+]
+
+
+@pytest.mark.parametrize(("domain", "mail_from", "expected"), SCENARIOS)
+def test_alignment_scenarios(check, domain: str, mail_from: str, expected: set) -> None:
+    result = check(domain, "--mail-from", mail_from, "--select", "alignment", "--select", "dkim")
+    codes = {c for c in result.codes() if c[0].startswith("alignment.")}
+    assert codes == expected
+
+
+def test_tree_walk_and_public_suffix_list_answers_are_both_reported(check) -> None:
+    result = check("mail.nodmarc.test", "--mail-from", "b@bounce.nodmarc.test",
+                   "--select", "alignment")
+    data = result.json()["checks"]["alignment"]["data"]
+    assert data["organizational_domains"]["mail.nodmarc.test"] == {
+        "tree_walk": "mail.nodmarc.test", "psl": "nodmarc.test"}
+    assert data["spf"] == {"domain": "bounce.nodmarc.test", "strict": False, "relaxed": False,
+                           "relaxed_psl": True, "aligned": False}
+    assert data["dkim"] is None  # the dkim check did not run
+
+
+def test_strict_mode_remediation_names_the_relaxed_record(check) -> None:
+    result = check("strict.alignment.test", "--mail-from", "b@bounce.strict.alignment.test",
+                   "--select", "alignment.spf-not-aligned")
+    finding = result.json()["checks"]["alignment"]["findings"][0]
+    assert finding["remediation"] == [
+        'Change the record to _dmarc.strict.alignment.test. TXT "v=DMARC1; p=reject; '
+        'adkim=s; rua=mailto:d@alignment.test" (relaxed alignment would pass).']
