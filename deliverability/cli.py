@@ -8,6 +8,8 @@ is one line on stderr, never a traceback or a usage block.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import os
 import sys
 from enum import StrEnum
@@ -19,7 +21,10 @@ import typer
 from deliverability import __version__
 
 if TYPE_CHECKING:
-    from deliverability.finding import Report, Severity, Target
+    from deliverability.baseline import Comparison
+    from deliverability.bulk import Outcome
+    from deliverability.finding import Finding, Report, Severity, Target
+    from deliverability.plan import RunPlan
     from deliverability.registry import CheckSpec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -109,7 +114,9 @@ ProfileOpt = Annotated[
 
 @app.command()
 def check(
-    domain: Annotated[str, typer.Argument(help="The From-header domain to check.")],
+    domain: Annotated[
+        str | None, typer.Argument(help="The From-header domain to check (or --from-file).")
+    ] = None,
     ip: Annotated[
         list[str] | None, typer.Option("--ip", help="A sending IP address (repeatable).")
     ] = None,
@@ -154,23 +161,45 @@ def check(
             help="Spamhaus DQS key: query the DQS zones (never shown in any output).",
         ),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="Fail only on findings new since this saved JSON report.",
+                     dir_okay=False),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="Check every domain in FILE (one a line, or CSV).",
+                     dir_okay=False),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=1000, help="Targets checked at once.")
+    ] = 16,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary (--from-file).")
+    ] = False,
 ) -> None:
     """Check a sending domain: SPF, DKIM, DMARC, MX, reverse DNS and more."""
     from deliverability.finding import Target
 
-    domain_name = _domain(domain)
+    if domain is None and from_file is None:
+        raise UsageFailure("give a DOMAIN to check, or --from-file FILE")
+    if domain is not None and from_file is not None:
+        raise UsageFailure("give a DOMAIN or --from-file FILE, not both")
+    domain_name = _domain(domain) if domain is not None else ""
     sender_profile = _profile(profile)
     _blocklists(blocklists, spamhaus_key, sender_profile)
     target = Target(
         domain=domain_name,
         ips=tuple(dict.fromkeys(_ip(i) for i in ip or ())),
-        mail_from=mail_from if mail_from is not None else f"postmaster@{domain_name}",
+        mail_from=mail_from if mail_from is not None else f"postmaster@{domain_name}" if domain else "",
         helo=helo,
         selectors=tuple(_selector(s) for s in selector or ()),
         recipient=_domain(recipient, "--recipient") if recipient is not None else None,
     )
-    report = run_report(
-        target,
+    if from_file is not None and baseline is not None:
+        raise UsageFailure("--baseline compares one DOMAIN's report; it does not take --from-file")
+    old_findings = _saved_findings(baseline) if baseline is not None else None
+    plan = prepare_run(
         select=select or [],
         ignore=ignore or [],
         resolver=resolver or [],
@@ -181,8 +210,34 @@ def check(
         check_options={"dnsbl": {"lists": blocklists, "spamhaus_key": spamhaus_key}},
         secrets=[spamhaus_key] if spamhaus_key else [],
     )
+    if from_file is not None:
+        raise typer.Exit(_check_many(
+            plan, from_file, target, concurrency=concurrency, quiet=quiet,
+            output_format=output_format, output=output, fail_on=fail_on, strict=strict,
+        ))
+    report = asyncio.run(plan.run(target))
+    if old_findings is not None:
+        from deliverability.baseline import compare
+
+        report = dataclasses.replace(report, baseline=compare(old_findings, report.findings))
     emit(report, output_format, output, verbose)
     raise typer.Exit(exit_status(report, fail_on, strict))
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier JSON report (the baseline).", dir_okay=False)],
+    new: Annotated[Path, typer.Argument(help="The later JSON report.", dir_okay=False)],
+    output_format: FormatOpt = OutputFormat.terminal,
+    fail_on: FailOnOpt = FailOn.error,
+    strict: StrictOpt = False,
+) -> None:
+    """Compare two saved JSON reports: which problems are new, which got fixed."""
+    from deliverability.baseline import compare
+
+    comparison = compare(_saved_findings(old), _saved_findings(new))
+    _print_comparison(comparison, output_format)
+    raise typer.Exit(findings_status(list(comparison.new), fail_on, strict))
 
 
 @app.command("checks")
@@ -294,10 +349,30 @@ def run_report(
     secrets: list[str] | None = None,
 ) -> Report:
     """Validate the run's settings, run the checks, and return the report."""
+    plan = prepare_run(
+        select=select, ignore=ignore, resolver=resolver, timeout=timeout, zone_files=zone_files,
+        offline=offline, profile=profile, only=only, check_options=check_options, secrets=secrets,
+    )
+    return asyncio.run(plan.run(target))
+
+
+def prepare_run(
+    *,
+    select: list[str],
+    ignore: list[str],
+    resolver: list[str],
+    timeout: float,
+    zone_files: list[Path],
+    offline: bool,
+    profile: Any = None,
+    only: list[str] | None = None,
+    check_options: dict[str, dict[str, Any]] | None = None,
+    secrets: list[str] | None = None,
+) -> RunPlan:
+    """Validate the run's settings once (UsageFailure if bad); the plan checks targets."""
     from deliverability.config import BadInput, validate_resolver, validate_timeout
-    from deliverability.context import Session
-    from deliverability.dns import DnsClient
-    from deliverability.engine import EngineOptions, run_checks
+    from deliverability.engine import EngineOptions
+    from deliverability.plan import RunPlan
     from deliverability.registry import Selection
     from deliverability.zones import ZoneFileError, ZoneSet, load_zone_file
 
@@ -314,19 +389,15 @@ def run_report(
     unknown = selection.unknown(specs)
     if unknown:
         raise UsageFailure(f"unknown check or code {unknown[0]!r}; `deliverability checks` lists them")
-    dns_client = DnsClient(
-        nameservers=nameservers, timeout=timeout, zones=zones, offline=offline,
-        secrets=secrets or [],
-    )
-    session = Session(
-        target=target, dns=dns_client, profile=profile, check_options=check_options or {}
-    )
     options = EngineOptions(
         selection=selection,
         check_timeout=max(60.0, timeout * 6),
         raise_crashes=os.environ.get("DELIVERABILITY_RAISE_CRASHES") == "1",
     )
-    return asyncio.run(run_checks(specs, session, options))
+    return RunPlan(
+        specs=specs, options=options, nameservers=nameservers, timeout=timeout, zones=zones,
+        offline=offline, secrets=secrets or [], profile=profile, check_options=check_options or {},
+    )
 
 
 def emit(report: Report, output_format: OutputFormat, output: Path | None, verbose: bool) -> None:
@@ -355,7 +426,13 @@ def _print(rendered: Any, stream: Any) -> None:
 
 
 def exit_status(report: Report, fail_on: FailOn, strict: bool) -> int:
-    """0 or 1, from the worst finding, --fail-on and --strict."""
+    """0 or 1, from the worst finding, --fail-on and --strict (with --baseline: new ones only)."""
+    findings = report.findings if report.baseline is None else list(report.baseline.new)
+    return findings_status(findings, fail_on, strict)
+
+
+def findings_status(findings: list[Finding], fail_on: FailOn, strict: bool) -> int:
+    """0 or 1: whether any of `findings` is at or above --fail-on (--strict: or unknown)."""
     from deliverability.finding import Severity
 
     if fail_on is FailOn.never:
@@ -365,7 +442,111 @@ def exit_status(report: Report, fail_on: FailOn, strict: bool) -> int:
         failing.add(Severity.WARNING)
     if strict:
         failing.add(Severity.UNKNOWN)
-    return EXIT_FINDINGS if any(f.severity in failing for f in report.findings) else EXIT_OK
+    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
+
+
+def _saved_findings(path: Path) -> list[Finding]:
+    from deliverability.baseline import BaselineError, load_findings
+
+    try:
+        return load_findings(path)
+    except BaselineError as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+def _print_comparison(comparison: Comparison, output_format: OutputFormat) -> None:
+    import json
+
+    from deliverability.render import comparison as render
+
+    if output_format is OutputFormat.terminal:
+        _print(render.terminal(comparison), sys.stdout)
+    elif output_format is OutputFormat.markdown:
+        sys.stdout.write("\n".join(render.markdown(comparison)[1:]) + "\n")
+    elif output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(render.to_dict(comparison), indent=2, ensure_ascii=False) + "\n")
+    else:
+        raise UsageFailure(f"diff writes terminal, markdown or json, not {output_format.value}")
+
+
+def _check_many(
+    plan: RunPlan, from_file: Path, defaults: Target, *, concurrency: int, quiet: bool,
+    output_format: OutputFormat, output: Path | None, fail_on: FailOn, strict: bool,
+) -> int:
+    """`check --from-file`: stream one line per target to stdout, the summary to stderr."""
+    from deliverability.bulk import BulkSummary, read_targets, run_bulk
+    from deliverability.render import bulk as render
+
+    line_of = _bulk_line(output_format, plan.check_names)
+    summary, worst = BulkSummary(), [EXIT_OK]
+    stream = _open_output(output)
+    progress = _progress(quiet, from_file, defaults)
+
+    def done(outcome: Outcome) -> None:
+        _print(line_of(outcome), stream)
+        stream.flush()
+        summary.add(outcome)
+        failed = outcome.report is None or exit_status(outcome.report, fail_on, strict)
+        worst[0] = max(worst[0], EXIT_FINDINGS if failed else EXIT_OK)
+        if progress is not None:
+            progress.advance(progress.task_ids[0])
+
+    try:
+        if output_format is OutputFormat.csv:
+            stream.write(render.csv_format.lines([render.csv_format.header(plan.check_names)]))
+        with progress or contextlib.nullcontext():
+            asyncio.run(run_bulk(plan, read_targets(from_file, defaults), done,
+                                 concurrency=concurrency))
+    except OSError as exc:
+        raise UsageFailure(f"cannot read {from_file}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        worst[0] = 130
+    finally:
+        if output is not None:
+            stream.close()
+    if not quiet:
+        _print(render.summary_table(summary), sys.stderr)
+    return worst[0]
+
+
+def _bulk_line(output_format: OutputFormat, checks: list[str]) -> Any:
+    from deliverability.render import bulk as render
+
+    if output_format is OutputFormat.json:
+        return render.json_line
+    if output_format is OutputFormat.csv:
+        return lambda outcome: render.csv_line(outcome, checks)
+    if output_format is OutputFormat.terminal:
+        return render.terminal_line
+    raise UsageFailure(f"--from-file writes terminal, json or csv, not {output_format.value}")
+
+
+def _open_output(output: Path | None) -> Any:
+    if output is None:
+        return sys.stdout
+    try:
+        return output.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageFailure(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _progress(quiet: bool, from_file: Path, defaults: Target) -> Any:
+    """A rich progress bar on stderr when it is a terminal and not --quiet; else None."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from deliverability.bulk import read_targets
+
+    try:
+        total = sum(1 for _ in read_targets(from_file, defaults))
+    except OSError as exc:
+        raise UsageFailure(f"cannot read {from_file}: {exc.strerror or exc}") from None
+    progress = Progress(console=Console(stderr=True), transient=True)
+    progress.add_task("checking", total=total)
+    return progress
 
 
 def _load_specs() -> list[CheckSpec]:

@@ -15,6 +15,8 @@ cancel a lookup another check is waiting for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import ipaddress
 import logging
 import time
@@ -120,6 +122,19 @@ class DnsClient:
         self._resolver: dns.asyncresolver.Resolver | None = None
         self._tasks: dict[tuple[str, str], asyncio.Task[Answer]] = {}
         self._in_flight = asyncio.Semaphore(max_in_flight)
+
+    def view(self) -> DnsClient:
+        """A client sharing this one's cache, resolver and cap, with its own trace and count.
+
+        Bulk runs give each target a view: a (name, type) any target asked is asked
+        once; each view traces and counts only the lookups it was first to ask.
+        """
+        if not self.offline:  # build the resolver once, for every view to share
+            with contextlib.suppress(LookupFailed):
+                self._get_resolver("", "")
+        other = copy.copy(self)
+        other.trace, other.queries = [], 0
+        return other
 
     async def query(self, name: str, rdtype: str) -> Answer:
         """Ask once per run; every later or concurrent ask shares the first one's answer."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from deliverability.baseline import Comparison
 
 
 class Severity(StrEnum):
@@ -115,6 +118,7 @@ class Report:
     checks: tuple[CheckResult, ...]
     trace: tuple[TraceEntry, ...] = ()
     queries: int = 0
+    baseline: Comparison | None = None  # set when run with --baseline: what is new, fixed
 
     @property
     def findings(self) -> list[Finding]:

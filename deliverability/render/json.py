@@ -43,7 +43,15 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 for t in report.trace
             ],
         },
+        **({"baseline": _baseline(report)} if report.baseline is not None else {}),
     })
+
+
+def _baseline(report: Report) -> dict[str, Any]:
+    from deliverability.render.comparison import to_dict
+
+    assert report.baseline is not None
+    return to_dict(report.baseline)
 
 
 def _check(check: CheckResult) -> dict[str, Any]:

@@ -39,6 +39,10 @@ def render(report: Report, *, verbose: bool = False) -> str:
             lines += _finding_lines(finding)
     if verbose:
         lines += _trace_lines(report)
+    if report.baseline is not None:
+        from deliverability.render.comparison import markdown
+
+        lines += markdown(report.baseline)
     counts = ", ".join(f"{n} {sev}" for sev, n in report.summary().items() if n)
     lines += ["", f"_Summary: {counts or 'no findings'}; {report.queries} DNS queries; "
               f"deliverability {escape(report.tool_version)}._", ""]

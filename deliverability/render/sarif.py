@@ -49,6 +49,11 @@ def render(report: Report, *, verbose: bool = False) -> str:
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, codes.index(f.code), report) for f in findings],
     }
+    if report.baseline is not None:  # SARIF 3.27.24: new / unchanged since the baseline
+        new = {f.identity for f in report.baseline.new}
+        for finding, result in zip(findings, run["results"], strict=True):
+            if finding.severity != Severity.OK:
+                result["baselineState"] = "new" if finding.identity in new else "unchanged"
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 

@@ -26,6 +26,10 @@ def render(report: Report, *, verbose: bool = False) -> RenderableType:
         parts += [_finding(f) for f in check.findings]
     if verbose:
         parts.append(_trace(report))
+    if report.baseline is not None:
+        from deliverability.render.comparison import terminal
+
+        parts.append(terminal(report.baseline))
     parts.append(_footer(report))
     return Group(*parts)
 

@@ -1,0 +1,94 @@
+"""Baselines: compare two reports by finding identity (code, subject), never by text.
+
+CI saves a report (`check ... --format json > baseline.json`) and later gates only
+on what is new since then (`check ... --baseline baseline.json`), so known problems
+do not block every pull request while new ones do; `diff OLD.json NEW.json` shows
+the same comparison for two saved reports. Only problems are compared: findings
+worse than `ok` (`info` and up). Rewording a summary changes nothing here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deliverability.finding import Finding, Location, Severity
+
+
+class BaselineError(Exception):
+    """A saved report cannot be read; the message is one line naming the file."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """What changed between an old and a new run, finding by finding identity."""
+
+    new: tuple[Finding, ...] = ()  # problems the old run did not have
+    fixed: tuple[Finding, ...] = ()  # problems of the old run that are gone (as it saw them)
+    unchanged: tuple[Finding, ...] = ()  # problems both runs have (as the new run sees them)
+
+
+def compare(old: Sequence[Finding], new: Sequence[Finding]) -> Comparison:
+    """Split the problems of `old` and `new` into new, fixed and unchanged."""
+    old_problems, new_problems = _problems(old), _problems(new)
+    old_ids = {f.identity for f in old_problems}
+    new_ids = {f.identity for f in new_problems}
+    return Comparison(
+        new=tuple(f for f in new_problems if f.identity not in old_ids),
+        fixed=tuple(f for f in old_problems if f.identity not in new_ids),
+        unchanged=tuple(f for f in new_problems if f.identity in old_ids),
+    )
+
+
+def _problems(findings: Sequence[Finding]) -> list[Finding]:
+    """Findings worse than ok, worst first, one per identity."""
+    problems = sorted((f for f in findings if f.severity != Severity.OK), key=lambda f: f.severity.rank)
+    unique = {f.identity: f for f in problems}  # the worst one wins
+    return sorted(unique.values(), key=lambda f: -f.severity.rank)
+
+
+def load_findings(path: Path) -> list[Finding]:
+    """Every finding of a JSON report saved by `check --format json`; BaselineError if not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BaselineError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    try:
+        return findings_of(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise BaselineError(
+            f"{path}: not a deliverability JSON report (save one with --format json)"
+        ) from None
+
+
+def findings_of(report: dict[str, Any]) -> list[Finding]:
+    """The findings of a report parsed from JSON (KeyError/TypeError/ValueError if malformed)."""
+    if report.get("tool", {}).get("name") != "deliverability":
+        raise ValueError("not a deliverability report")
+    return [_finding(item) for check in report["checks"].values() for item in check["findings"]]
+
+
+def _finding(item: dict[str, Any]) -> Finding:
+    where = item.get("location")
+    return Finding(
+        code=_text(item["code"]),
+        severity=Severity(item["severity"]),
+        subject=_text(item["subject"]),
+        summary=_text(item.get("summary", "")),
+        evidence=tuple(_text(line) for line in item.get("evidence", [])),
+        remediation=tuple(_text(step) for step in item.get("remediation", [])),
+        location=Location(file=_text(where["file"]), line=int(where["line"])) if where else None,
+    )
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value

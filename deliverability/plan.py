@@ -1,0 +1,53 @@
+"""A run plan: validated settings (checks, selection, DNS, profile), ready to check targets.
+
+`cli.prepare_run()` validates the user's settings once and returns a plan; the plan
+then checks one target (`check DOMAIN`) or many over one shared DNS cache
+(`check --from-file`, see bulk.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from deliverability.context import Session
+from deliverability.dns import DnsClient
+from deliverability.engine import EngineOptions, run_checks
+from deliverability.finding import Report, Target
+from deliverability.registry import CheckSpec
+from deliverability.zones import ZoneSet
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunPlan:
+    """Everything a run needs except the target."""
+
+    specs: list[CheckSpec]
+    options: EngineOptions
+    nameservers: list[str] = field(default_factory=list)
+    timeout: float = 5.0
+    zones: ZoneSet = field(default_factory=ZoneSet)
+    offline: bool = False
+    secrets: list[str] = field(default_factory=list)
+    profile: Any = None
+    check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def check_names(self) -> list[str]:
+        """The checks this plan runs, in report order."""
+        return [spec.name for spec in self.specs if self.options.selection.runs(spec)]
+
+    def new_dns(self) -> DnsClient:
+        """A DNS client with this plan's resolver, timeout, zones and secrets."""
+        return DnsClient(
+            nameservers=self.nameservers, timeout=self.timeout, zones=self.zones,
+            offline=self.offline, secrets=self.secrets,
+        )
+
+    async def run(self, target: Target, dns: DnsClient | None = None) -> Report:
+        """Check `target`, over `dns` when given (a view of a shared client) or a new client."""
+        session = Session(
+            target=target, dns=dns or self.new_dns(), profile=self.profile,
+            check_options=self.check_options,
+        )
+        return await run_checks(self.specs, session, self.options)
