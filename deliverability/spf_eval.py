@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 _ADDRESS_TYPES = ("A", "AAAA", "MX", "PTR")
 _MAX_CNAME_HOPS = 16
+_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,62})$", re.IGNORECASE)  # LDH, plus "_" for _spf
 _RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 
 
@@ -96,7 +98,7 @@ def is_checkable_domain(domain: str) -> bool:
     labels = domain.rstrip(".").split(".")
     if len(labels) < 2 or len(domain) > 253:
         return False
-    return all(0 < len(label) < 64 for label in labels)
+    return all(_LABEL.match(label) for label in labels)
 
 
 class _BridgedQuery(spf.query):  # type: ignore[misc]

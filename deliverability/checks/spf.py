@@ -70,7 +70,6 @@ _IP_SEVERITY = {
     "neutral": Severity.WARNING, "none": Severity.ERROR, "permerror": Severity.ERROR,
     "temperror": Severity.UNKNOWN,
 }
-_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,62})$", re.IGNORECASE)
 
 
 def spf_identity(target: Target) -> tuple[str, str]:
@@ -87,15 +86,11 @@ async def run(ctx: Context) -> list[Finding]:
     ctx.data.update(domain=domain, record=None, lookups=0, void_lookups=0, lookup_breakdown={},
                     networks=[], unflattenable=[], results={}, matched={})
     verdicts = asyncio.ensure_future(_verdicts(ctx, sender))
-    if not _valid_domain(domain):
+    if not is_checkable_domain(domain):
         findings = [_invalid_domain(domain)]
     else:
         findings = await _record(ctx, domain)
     return findings + await verdicts
-
-
-def _valid_domain(domain: str) -> bool:
-    return is_checkable_domain(domain) and all(_LABEL.match(x) for x in domain.split("."))
 
 
 async def _record(ctx: Context, domain: str) -> list[Finding]:
