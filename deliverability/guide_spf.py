@@ -1,9 +1,10 @@
-"""The small SPF reading the guide needs: includes of a record, and the ranges it authorizes.
+"""What the guide needs from SPF, on top of the spf check's own parser and walker.
 
-This is deliberately not an SPF evaluator (the `spf` check owns that): it walks
-`ip4`, `ip6`, `a`, `mx`, `include` and `redirect` of pass-qualified terms through
-the run's DNS client (cached, so lookups the spf check also makes go out once),
-and lists what it cannot flatten (`exists`, `ptr`, macros) instead of guessing.
+Two things: the include targets of the recipient's record (the second signal of
+platform detection), and the ranges the sender's From and Return-Path records
+authorize, merged over several domains. Parsing and walking are `spf_parse` and
+`spf_walk` (the same code the spf check runs, through the same cached DnsClient,
+so each record is fetched once per run); this module only adapts their results.
 """
 
 from __future__ import annotations
@@ -13,107 +14,57 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from deliverability.dns import DnsClient, LookupFailed
+from deliverability.spf_parse import is_spf_record, parse_record
+from deliverability.spf_walk import add_networks, fetch_spf, walk
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-MAX_DEPTH = 10  # RFC 7208 4.6.4 caps DNS-querying terms at 10; a deeper chain is broken anyway
 
 
 @dataclass(kw_only=True)
 class Flattened:
-    """What a walk found: ranges with the chain they came from, and what it could not read."""
+    """Ranges with the chain they came from, and what could not be read or flattened."""
 
     networks: dict[Network, tuple[str, ...]] = field(default_factory=dict)
-    unflattened: list[str] = field(default_factory=list)  # "domain: term"
+    unflattened: list[str] = field(default_factory=list)  # "domain term"
     failures: list[str] = field(default_factory=list)  # "domain: reason"
 
 
-def spf_record(texts: list[str]) -> str | None:
-    """The SPF record among a name's TXT strings (RFC 7208 4.5), or None when there is none."""
-    records = [t for t in texts if t.lower() == "v=spf1" or t.lower().startswith("v=spf1 ")]
-    return records[0] if len(records) == 1 else None
-
-
-def terms_of(record: str) -> list[tuple[str, str, str]]:
-    """(qualifier, mechanism or modifier name, value) for each term after `v=spf1`."""
-    parsed = []
-    for term in record.split()[1:]:
-        qualifier = term[0] if term[0] in "+-~?" else "+"
-        body = term.lstrip("+-~?")
-        name, sep, value = body.partition("=") if "=" in body.split(":")[0] else body.partition(":")
-        name = name.lower() if sep == "=" else name.lower().split("/")[0]  # a/24, mx/24
-        parsed.append((qualifier, name + ("=" if sep == "=" else ""), value))
-    return parsed
-
-
-def includes_of(record: str | None) -> list[str]:
-    """The include: and redirect= targets of a record, in order (no macros)."""
-    if record is None:
+def includes_of(texts: list[str]) -> list[str]:
+    """The include: and effective redirect= targets of the SPF record among `texts`, in order."""
+    records = [t for t in texts if is_spf_record(t)]
+    if len(records) != 1:
         return []
-    return [v.lower().rstrip(".") for _, name, v in terms_of(record)
-            if name in ("include", "redirect=") and v and "%" not in v]
+    record = parse_record(records[0])
+    terms = [t for t in record.mechanisms if t.name == "include"]
+    terms += [record.redirect] if record.redirect is not None else []
+    return [t.value.lower().rstrip(".") for t in terms if t.value and not t.has_macro]
 
 
 async def flatten(dns: DnsClient, domains: list[str]) -> Flattened:
-    """The ranges the SPF records of `domains` authorize, walked concurrently."""
+    """The ranges the SPF records of `domains` authorize (pass terms only), walked concurrently."""
+    merged = Flattened()
+    for part in await asyncio.gather(*(_flatten_one(dns, d) for d in domains)):
+        for network, via in part.networks.items():
+            merged.networks.setdefault(network, via)
+        merged.unflattened += part.unflattened
+        merged.failures += part.failures
+    return merged
+
+
+async def _flatten_one(dns: DnsClient, domain: str) -> Flattened:
     found = Flattened()
-    await asyncio.gather(*(_walk(dns, d, (d,), found, set()) for d in domains))
-    return found
-
-
-async def _walk(dns: DnsClient, domain: str, via: tuple[str, ...], found: Flattened,
-                seen: set[str]) -> None:
-    if domain in seen or len(via) > MAX_DEPTH:
-        return  # an include loop or a chain past the limit: nothing more to authorize
-    seen = seen | {domain}
     try:
-        record = spf_record(await dns.txt(domain))
+        spf = await fetch_spf(dns, domain)
     except LookupFailed as exc:
         found.failures.append(f"{domain}: {exc.reason}")
-        return
-    if record is None:
-        return
-    terms = terms_of(record)
-    has_all = any(name == "all" for _, name, _ in terms)
-    walks = [_term(dns, domain, q, name, value, via, found, seen)
-             for q, name, value in terms if not (name == "redirect=" and has_all)]
-    await asyncio.gather(*walks)
-
-
-async def _term(dns: DnsClient, domain: str, qualifier: str, name: str, value: str,
-                via: tuple[str, ...], found: Flattened, seen: set[str]) -> None:
-    if qualifier != "+" or name in ("all", "exp="):
-        return  # only pass terms authorize anything
-    if "%" in value or name in ("exists", "ptr"):
-        found.unflattened.append(f"{domain}: {name.rstrip('=')}{':' + value if value else ''}")
-    elif name in ("ip4", "ip6"):
-        _add(found, value, via)
-    elif name in ("include", "redirect="):
-        target = value.lower().rstrip(".")
-        await _walk(dns, target, via + (target,), found, seen)
-    elif name in ("a", "mx"):
-        await _hosts(dns, domain, name, value, via, found)
-
-
-def _add(found: Flattened, text: str, via: tuple[str, ...]) -> None:
-    try:
-        network = ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        found.unflattened.append(f"{via[-1]}: malformed {text}")
-        return
-    found.networks.setdefault(network, via)
-
-
-async def _hosts(dns: DnsClient, domain: str, name: str, value: str, via: tuple[str, ...],
-                 found: Flattened) -> None:
-    target = (value.split("/")[0] or domain).lower().rstrip(".")
-    try:
-        if name == "a":
-            hosts = [target]
-        else:
-            hosts = [str(r.exchange).rstrip(".") for r in (await dns.query(target, "MX")).records]
-        addresses = await asyncio.gather(*(dns.addresses(h) for h in hosts if h))
-    except LookupFailed as exc:
-        found.failures.append(f"{domain}: {name}:{target}: {exc.reason}")
-        return
-    for ip in (ip for group in addresses for ip in group):
-        _add(found, ip, via)
+        return found
+    if spf.record is None:
+        return found
+    record = parse_record(spf.record)
+    result = await walk(dns, domain, record)
+    add_networks(result, record, ())
+    for network in result.networks:
+        found.networks.setdefault(ipaddress.ip_network(network.network), (domain, *network.via))
+    found.unflattened = [f"{hit.domain} {hit.term}" for hit in result.unflattenable]
+    found.failures = [f"{hit.domain}: {hit.detail}" for hit in result.failures]
+    return found

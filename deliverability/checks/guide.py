@@ -18,7 +18,7 @@ from deliverability.context import Context
 from deliverability.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
 from deliverability.guidance import Conversion, SenderValues, collect_sender, steps_for, values_for
-from deliverability.guide_spf import includes_of, spf_record
+from deliverability.guide_spf import includes_of
 from deliverability.platforms import (
     NONE, UNKNOWN, Catalog, Detection, Platform, detect_platform, load_catalog,
 )
@@ -109,7 +109,7 @@ def _mx_evidence(recipient: str, answer: Answer) -> tuple[str, ...]:
 
 async def _spf_includes(ctx: Context, recipient: str) -> list[str]:
     try:
-        return includes_of(spf_record(await ctx.dns.txt(recipient)))
+        return includes_of(await ctx.dns.txt(recipient))
     except LookupFailed:
         return []  # only the second signal: the MX hop is still known
 
