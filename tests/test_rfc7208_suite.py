@@ -22,15 +22,16 @@ under that licence.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dns.exception
 import dns.name
 import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.TXT
-import ipaddress
 import pytest
 import yaml
 

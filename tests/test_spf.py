@@ -175,3 +175,34 @@ def test_every_finding_has_a_remediation_naming_a_record(check) -> None:
 
 def test_invalid_domain_is_bad_input(check) -> None:
     assert check("bad..domain", "--select", "spf").code == 2
+
+
+# The parser alone: record -> (position, term) of every term it flags.
+SYNTAX = [
+    ("v=spf1 ip4:192.0.2.1 ip6:2001:db8::/32 a mx/24//64 include:_spf.example.com -all", set()),
+    ("v=spf1 exists:%{ir}.%{l1r+-}._spf.%{d} redirect=_spf.example.com", set()),
+    ("v=spf1 a:foo-bar -all", {(1, "a:foo-bar")}),
+    ("v=spf1 a:mail.example...com -all", {(1, "a:mail.example...com")}),
+    ("v=spf1 ip4:192.0.2.1/33 ip4:192.0.2 ip6:2001:db8::/129", {(1, "ip4:192.0.2.1/33"),
+                                                               (2, "ip4:192.0.2"),
+                                                               (3, "ip6:2001:db8::/129")}),
+    ("v=spf1 mx/33 a//129 -all", {(1, "mx/33"), (2, "a//129")}),
+    ("v=spf1 -redirect=example.com", {(1, "-redirect=example.com")}),
+    ("v=spf1 redirect=a.example redirect=b.example", {(2, "redirect=b.example")}),
+    ("v=spf1 -all:foo", {(1, "-all:foo")}),
+    ("v=spf1 ?all/8", {(1, "?all/8")}),
+    ("v=spf1 moo -all", {(1, "moo")}),
+    ("v=spf1 include -all", {(1, "include")}),
+    ("v=spf1 ptr/0 -all", {(1, "ptr/0")}),
+    ("v=spf1 a:%{c}.example.com -all", {(1, "a:%{c}.example.com")}),
+    ("v=spf1 exists:%{z}.example.com -all", {(1, "exists:%{z}.example.com")}),
+    ("v=spf1 a:100%.example.com -all", {(1, "a:100%.example.com")}),
+    ("v=spf1 ip4:192.0.2.5\n -all", {(1, "ip4:192.0.2.5\n")}),
+]
+
+
+@pytest.mark.parametrize(("text", "flagged"), SYNTAX)
+def test_syntax_errors_name_term_and_position(text: str, flagged: set[tuple[int, str]]) -> None:
+    from deliverability.spf_parse import parse_record
+
+    assert {(p.position, p.term) for p in parse_record(text).problems} == flagged

@@ -130,13 +130,15 @@ def _fill_data(ctx: Context, record: SpfRecord, result: Walk) -> None:
 async def _verdicts(ctx: Context, sender: str) -> list[Finding]:
     helo = normalize_name(ctx.target.helo) if ctx.target.helo else ""
     ips = ctx.target.ips
-    mail = await asyncio.gather(*(evaluate(ctx.dns, ip=ip, sender=sender, helo=helo or "unknown")
-                                  for ip in ips))
+    asked = [evaluate(ctx.dns, ip=ip, sender=sender, helo=helo or "unknown") for ip in ips]
+    if helo:
+        asked += [evaluate(ctx.dns, ip=ip, sender="", helo=helo) for ip in ips]
+    verdicts = await asyncio.gather(*asked)
+    mail, by_helo = verdicts[:len(ips)], verdicts[len(ips):]
     ctx.data["results"] = {ip: v.result for ip, v in zip(ips, mail, strict=True)}
     ctx.data["matched"] = {ip: v.term for ip, v in zip(ips, mail, strict=True)}
     findings = [_ip_finding(ip, sender, v) for ip, v in zip(ips, mail, strict=True)]
-    if helo:
-        by_helo = await asyncio.gather(*(evaluate(ctx.dns, ip=ip, sender="", helo=helo) for ip in ips))
+    if by_helo:
         ctx.data["helo_results"] = {ip: v.result for ip, v in zip(ips, by_helo, strict=True)}
         findings += [_helo_finding(ip, helo, v) for ip, v in zip(ips, by_helo, strict=True)]
     return findings
