@@ -1,0 +1,167 @@
+"""BIMI: will mailbox providers show the sender's logo next to its mail?
+
+The `default._bimi` TXT record (`v=BIMI1; l=<SVG URL>; a=<mark certificate URL>`,
+at the domain or else its organizational domain) names an SVG logo. Providers show
+it only when DMARC is enforcing (p=quarantine with pct=100, or p=reject), the logo
+is served over HTTPS as SVG Tiny Portable/Secure, and (Gmail, Apple Mail) a
+Verified or Common Mark Certificate is published with `a=`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from deliverability.bimi_svg import svg_problems
+from deliverability.context import Context
+from deliverability.finding import Finding, Severity
+from deliverability.https_fetch import FetchFailed, FetchProblem, fetch_https
+
+NAME = "bimi"
+MAX_LOGO_BYTES = 32 * 1024  # the BIMI group's recommended maximum for the SVG
+_FETCH_CODES = {p: f"bimi.logo-{p.value}" for p in FetchProblem}
+CODES = {
+    "bimi.ok": "BIMI record, enforcing DMARC and a valid SVG logo",
+    "bimi.missing": "No BIMI record: no logo is shown",
+    "bimi.declined": "The record declines BIMI (empty l= and a=)",
+    "bimi.record-invalid": "The BIMI record is malformed",
+    "bimi.dmarc-not-enforcing": "DMARC is not enforcing, so no provider shows the logo",
+    "bimi.logo-not-https": "The logo URL is not an https: URL",
+    "bimi.svg-not-tiny-ps": "The logo is not SVG Tiny Portable/Secure",
+    "bimi.vmc": "A mark certificate (VMC or CMC) is published with a=",
+    "bimi.no-vmc": "No mark certificate: Gmail and Apple Mail do not show the logo",
+    "bimi.logo-no-address": "The logo host has no address",
+    "bimi.logo-unreachable": "The logo could not be fetched (connection, timeout, DNS)",
+    "bimi.logo-certificate": "The logo host's certificate is not valid for its name",
+    "bimi.logo-redirect": "The logo URL redirects",
+    "bimi.logo-http-status": "The logo URL does not answer 200",
+    "bimi.logo-content-type": "The logo is not served as image/svg+xml",
+    "bimi.logo-too-large": "The logo is larger than 32 KiB",
+}
+
+
+def parse_record(record: str) -> dict[str, str]:
+    """The record's tags; ValueError when it is not a BIMI1 record with an l= or a= tag."""
+    parts = [p.strip() for p in record.split(";") if p.strip()]
+    tags = {k.strip().lower(): v.strip() for k, _, v in (p.partition("=") for p in parts)}
+    if not parts or parts[0].replace(" ", "") != "v=BIMI1":
+        raise ValueError("the record must start with v=BIMI1")
+    if "l" not in tags and "a" not in tags:
+        raise ValueError("the record has neither l= (logo) nor a= (mark certificate)")
+    return tags
+
+
+def dmarc_enforcing(record: str | None, subdomain: bool) -> bool:
+    """p (sp for a subdomain under its organization's record) is quarantine or reject, pct 100."""
+    if record is None:
+        return False
+    tags = {k.strip().lower(): v.strip().lower()
+            for k, _, v in (p.partition("=") for p in record.split(";") if p.strip())}
+    policy = tags.get("sp", tags.get("p")) if subdomain else tags.get("p")
+    return policy in ("quarantine", "reject") and tags.get("pct", "100") == "100"
+
+
+async def run(ctx: Context) -> list[Finding]:
+    """Find the record and the DMARC policy side by side, then fetch and check the logo."""
+    domain = ctx.target.domain
+    org = _organizational(domain)
+    names = [f"default._bimi.{domain}", f"_dmarc.{domain}", f"default._bimi.{org}", f"_dmarc.{org}"]
+    found = await asyncio.gather(*(_records(ctx, n, p) for n, p in zip(
+        names, ("v=BIMI1", "v=DMARC1", "v=BIMI1", "v=DMARC1"), strict=True)))
+    own, own_dmarc, org_bimi, org_dmarc = (r[0] if len(r) == 1 else None for r in found)
+    record, record_name = (own, names[0]) if found[0] or org == domain else (org_bimi, names[2])
+    record = record if len(found[0]) < 2 else " | ".join(found[0])
+    dmarc = own_dmarc or (org_dmarc if org != domain else None)
+    ctx.data.update({"record": record, "record_name": record_name, "logo_url": None,
+                     "vmc_url": None, "dmarc_enforcing": False, "svg_problems": []})
+    if record is None and len(found[0]) < 2:
+        return [_finding("bimi.missing", Severity.INFO, domain, f"{domain} publishes no BIMI record",
+                         (f"{names[0]} TXT: no v=BIMI1 record",),
+                         f'Publish {names[0]}. TXT "v=BIMI1; l=https://<host>/logo.svg; a=<VMC URL>"')]
+    try:
+        if len(found[0]) > 1:
+            raise ValueError(f"{len(found[0])} v=BIMI1 records; providers use none")
+        tags = parse_record(record)
+    except ValueError as exc:
+        return [_finding("bimi.record-invalid", Severity.WARNING, domain,
+                         f"The BIMI record of {domain} is invalid: {exc}", (f"{record_name} TXT {record}",),
+                         f'Publish {names[0]}. TXT "v=BIMI1; l=https://<host>/logo.svg"')]
+    return await _judge(ctx, domain, tags, (f"{record_name} TXT {record}",),
+                        dmarc, subdomain=not own_dmarc and org != domain)
+
+
+async def _judge(ctx: Context, domain: str, tags: dict[str, str], evidence: tuple[str, ...],
+                 dmarc: str | None, *, subdomain: bool) -> list[Finding]:
+    logo, vmc = tags.get("l", ""), tags.get("a", "")
+    ctx.data.update({"logo_url": logo or None, "vmc_url": vmc or None})
+    if not logo and not vmc:
+        return [_finding("bimi.declined", Severity.INFO, domain,
+                         f"{domain} declines BIMI (empty l= and a=)", evidence, "")]
+    findings = [_dmarc_finding(ctx, domain, dmarc, subdomain)]
+    findings += await _logo_findings(ctx, domain, logo, evidence) if logo else []
+    findings.append(_finding("bimi.vmc", Severity.INFO, domain, f"Mark certificate published: {vmc}",
+                             evidence, "") if vmc else
+                    _finding("bimi.no-vmc", Severity.INFO, domain,
+                             "No mark certificate (a=): Gmail and Apple Mail will not show the logo",
+                             evidence, "Obtain a Verified Mark Certificate (trademarked logo) or a "
+                             "Common Mark Certificate and publish its URL with a=."))
+    findings = [f for f in findings if f is not None]
+    if not any(f.severity in (Severity.WARNING, Severity.UNKNOWN, Severity.ERROR) for f in findings):
+        findings.insert(0, _finding("bimi.ok", Severity.OK, domain,
+                                    f"{domain} has a BIMI logo and an enforcing DMARC policy", evidence, ""))
+    return findings
+
+
+def _dmarc_finding(ctx: Context, domain: str, dmarc: str | None, subdomain: bool) -> Finding | None:
+    enforcing = dmarc_enforcing(dmarc, subdomain)
+    ctx.data["dmarc_enforcing"] = enforcing
+    if enforcing:
+        return None
+    seen = f"DMARC: {dmarc}" if dmarc else "DMARC: no record"
+    return _finding("bimi.dmarc-not-enforcing", Severity.WARNING, domain,
+                    f"DMARC of {domain} is not enforcing; no provider shows a BIMI logo without it",
+                    (seen,), f'Move DMARC to enforcement: _dmarc.{domain}. TXT "v=DMARC1; '
+                    'p=quarantine; pct=100; rua=mailto:..." (or p=reject).')
+
+
+async def _logo_findings(ctx: Context, domain: str, logo: str,
+                         evidence: tuple[str, ...]) -> list[Finding]:
+    parsed = urlsplit(logo)
+    if parsed.scheme != "https" or not parsed.hostname:
+        return [_finding("bimi.logo-not-https", Severity.WARNING, domain,
+                         f"The BIMI logo URL {logo} is not an https: URL", evidence,
+                         "Serve the SVG over HTTPS and publish that URL in l=.")]
+    try:
+        fetched = await fetch_https(ctx, logo, max_bytes=MAX_LOGO_BYTES, content_types=("image/svg+xml",))
+    except FetchFailed as exc:
+        severity = Severity.UNKNOWN if exc.problem is FetchProblem.UNREACHABLE else Severity.WARNING
+        return [_finding(_FETCH_CODES[exc.problem], severity, domain,
+                         f"The BIMI logo of {domain} could not be used: {exc.reason}",
+                         evidence + (f"GET {logo}: {exc.reason}",),
+                         "Serve the logo directly (no redirect) with HTTP 200, Content-Type "
+                         "image/svg+xml, a valid certificate, under 32 KiB.")]
+    problems = svg_problems(fetched.body)
+    ctx.data["svg_problems"] = problems
+    if not problems:
+        return []
+    return [_finding("bimi.svg-not-tiny-ps", Severity.WARNING, domain,
+                     f"The BIMI logo is not SVG Tiny PS: {'; '.join(problems)}",
+                     evidence + tuple(f"SVG: {p}" for p in problems),
+                     "Export the logo as SVG Tiny 1.2 Portable/Secure: version=\"1.2\" "
+                     "baseProfile=\"tiny-ps\", a <title>, no scripts, images or external links.")]
+
+
+async def _records(ctx: Context, name: str, prefix: str) -> list[str]:
+    return [r for r in await ctx.dns.txt(name) if r.replace(" ", "").startswith(prefix)]
+
+
+def _organizational(domain: str) -> str:
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList().privatesuffix(domain) or domain
+
+
+def _finding(code: str, severity: Severity, subject: str, summary: str,
+             evidence: tuple[str, ...], fix: str) -> Finding:
+    return Finding(code=code, severity=severity, subject=subject, summary=summary,
+                   evidence=evidence, remediation=(fix,) if fix else ())
