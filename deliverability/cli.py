@@ -258,7 +258,7 @@ def explain(code: Annotated[str, typer.Argument(help="A finding code, e.g. mx.nu
     """Explain a finding code: what it means, why it matters, how to fix it."""
     from deliverability.catalog import explain_code
 
-    text = explain_code(code.strip(), _load_specs())
+    text = explain_code(code.strip(), _load_specs() + [_message_spec()])
     if text is None:
         raise UsageFailure(f"unknown code {code!r}; `deliverability checks` lists them")
     typer.echo(text)

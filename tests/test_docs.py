@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from deliverability.catalog import documented_codes
-from deliverability.registry import ENGINE_CODES, load_checks
+from deliverability.checks import message
+from deliverability.registry import ENGINE_CODES, load_checks, validate_check
 
 DOCS = Path(__file__).parent.parent / "docs" / "checks.md"
 
 
 def builtin_codes() -> set[str]:
     specs = [s for s in load_checks() if s.module.__name__.startswith("deliverability.")]
+    specs.append(validate_check("message", message))  # run by `message` only, not an entry point
     return {code for spec in specs for code in spec.codes}
 
 
