@@ -8,11 +8,10 @@ to publish, edited from the one seen (spf_advice).
 from __future__ import annotations
 
 import ipaddress
-from itertools import groupby
 
 from deliverability.finding import Finding, Location, Severity
 from deliverability.spf_advice import all_terms, edited, modifiers, publish
-from deliverability.spf_parse import MAX_RECORD_BYTES, SpfRecord
+from deliverability.spf_parse import MAX_RECORD_BYTES, Problem, SpfRecord
 from deliverability.spf_walk import Hit, Walk
 
 MAX_LOOKUPS = 10  # RFC 7208 4.6.4
@@ -27,7 +26,8 @@ def record_findings(domain: str, record: SpfRecord, walk: Walk, location: Locati
     for check in (_syntax, _size, _policy, _order):
         found += check(domain, record, seen)
     found += _walk_findings(domain, record, walk, seen)
-    return [_at(f, location) for f in found]
+    unique = {f.identity: f for f in reversed(found)}  # the same term met twice: report it once
+    return [_at(f, location) for f in reversed(unique.values())]
 
 
 def _at(finding: Finding, location: Location | None) -> Finding:
@@ -39,21 +39,26 @@ def _at(finding: Finding, location: Location | None) -> Finding:
 
 
 def _syntax(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding]:
-    found = []
-    for term, problems in groupby(record.problems, key=lambda p: (p.position, p.term)):
-        messages = "; ".join(p.message for p in problems)
-        position, text = term
-        where = f"term {position} '{text}'" if position else "the record"
-        found.append(Finding(
-            code="spf.syntax", severity=Severity.ERROR, subject=f"{domain} {text[:60]}",
-            summary=f"Syntax error in the SPF record of {domain}, {where}: {messages}; "
-                    "receivers return permerror",
-            evidence=seen,
-            remediation=(f"Fix or remove term {position} '{text}': publish "
-                         + publish(domain, edited(record, drop=(text,))),) if position else
-                        (f"Publish the record in plain ASCII: {publish(domain, record.text)}",),
-        ))
-    return found
+    by_term: dict[str, list[Problem]] = {}
+    for problem in sorted(record.problems, key=lambda p: p.position):
+        by_term.setdefault(problem.term, []).append(problem)
+    return [_syntax_finding(domain, record, problems, seen) for problems in by_term.values()]
+
+
+def _syntax_finding(domain: str, record: SpfRecord, problems: list[Problem],
+                    seen: tuple[str, ...]) -> Finding:
+    text, position = problems[0].term, problems[0].position
+    messages = "; ".join(dict.fromkeys(p.message for p in problems))
+    where = f"term {position} '{text}'" if position else "the record"
+    fix = (f"Fix or remove term {position} '{text}': publish "
+           + publish(domain, edited(record, drop=(text,)))) if position else (
+        f"Publish the record in plain ASCII: {publish(domain, record.text)}")
+    return Finding(
+        code="spf.syntax", severity=Severity.ERROR, subject=f"{domain} {text[:60]}",
+        summary=f"Syntax error in the SPF record of {domain}, {where}: {messages}; "
+                "receivers return permerror",
+        evidence=seen, remediation=(fix,),
+    )
 
 
 def _size(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding]:

@@ -11,6 +11,7 @@ STRANGER = "192.0.2.50"
 RECORDS = [
     ("ok.spf.test", {("spf.ok", "ok")}),
     ("split.spf.test", {("spf.ok", "ok")}),
+    ("long.spf.test", {("spf.too-long", "warning")}),
     ("redirect.spf.test", {("spf.ok", "ok")}),
     ("none.spf.test", {("spf.missing", "error")}),
     ("multiple.spf.test", {("spf.multiple", "error")}),

@@ -77,7 +77,9 @@ def spf_identity(target: Target) -> tuple[str, str]:
     if not target.mail_from and target.helo:
         helo = normalize_name(target.helo)
         return f"postmaster@{helo}", helo  # RFC 7208 2.4: a null sender uses the HELO name
-    return target.mail_from or f"postmaster@{target.domain}", target.mail_from_domain
+    domain = target.mail_from_domain
+    local = target.mail_from.rpartition("@")[0]
+    return f"{local or 'postmaster'}@{domain}", domain
 
 
 async def run(ctx: Context) -> list[Finding]:
