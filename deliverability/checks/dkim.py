@@ -70,7 +70,8 @@ async def run(ctx: Context) -> list[Finding]:
     named = list(dict.fromkeys([*ctx.target.selectors, *getattr(ctx.profile, "dkim_selectors", ())]))
     guesses = [s.name for s in BUILT_IN_SELECTORS if s.name not in named]
     delegated = {s.name for s in BUILT_IN_SELECTORS if s.delegated}
-    domains = list(dict.fromkeys([ctx.target.domain, ctx.target.mail_from_domain]))
+    domains = list(dict.fromkeys([ctx.target.domain, ctx.target.mail_from_domain,
+                                  *getattr(ctx.profile, "dkim_domains", ())]))
     probes = await asyncio.gather(*(
         _probe(ctx, selector, domain, named=selector in named,
                follow=selector in named or selector in delegated)
