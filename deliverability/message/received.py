@@ -86,7 +86,7 @@ def _clauses(text: str) -> dict[str, str]:
     masked = _mask_comments(text)
     matches = list(_CLAUSE.finditer(masked))
     clauses: dict[str, str] = {}
-    for match, following in zip(matches, matches[1:] + [None], strict=True):
+    for match, following in zip(matches, [*matches[1:], None], strict=False):
         end = following.start() if following else len(text)
         clauses.setdefault(match.group(1).lower(), text[match.end():end].strip())
     return clauses

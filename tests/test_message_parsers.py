@@ -1,0 +1,67 @@
+"""Pure parsers of the message check: Received fields and Authentication-Results, case by case."""
+
+from __future__ import annotations
+
+import pytest
+
+from deliverability.message.authres import parse_authres, receiver_results, stated_ip
+from deliverability.message.parse import Header
+from deliverability.message.received import parse_received
+
+RECEIVED = [
+    # Postfix, TLS stated in the comment
+    ("from mail.example.org (mail.example.org [198.51.100.7]) (using TLSv1.3 with cipher "
+     "TLS_AES_256_GCM_SHA384) by mx.isp.example (Postfix) with ESMTPS id 4Zq; "
+     "Mon, 23 Nov 2026 11:00:03 +0000",
+     ("mail.example.org", "mx.isp.example", "198.51.100.7", "ESMTPS", "TLSv1.3")),
+    # Microsoft 365: bare IP in the comment, TLS in version=
+    ("from mail.bulk.example.com (203.0.113.25) by BN8.mail.protection.outlook.com "
+     "(10.167.243.10) with Microsoft SMTP Server (version=TLS1_2, cipher=X) id 15.20; "
+     "Mon, 23 Nov 2026 11:00:08 +0000",
+     ("mail.bulk.example.com", "BN8.mail.protection.outlook.com", "203.0.113.25", "Microsoft",
+      "TLS1_2")),
+    # IPv6 literal, no TLS, no date
+    ("from [IPv6:2001:db8::1] (helo=client) by relay.example.net with esmtp",
+     ("IPv6:2001:db8::1", "relay.example.net", "2001:db8::1", "esmtp", None)),
+    # Gmail's internal hop: no from clause
+    ("by 2002:a05:6a10:1a4d with SMTP id k13csp1; Mon, 23 Nov 2026 03:00:09 -0800 (PST)",
+     (None, "2002:a05:6a10:1a4d", None, "SMTP", None)),
+    # garbage
+    ("((((", (None, None, None, None, None)),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), RECEIVED)
+def test_received(value: str, expected: tuple) -> None:
+    hop = parse_received(value)
+    assert (hop.from_host, hop.by, hop.ip, hop.with_, hop.tls) == expected
+
+
+AUTHRES = [
+    ("mx.google.com; dkim=pass header.i=@example.com header.s=s1; spf=softfail "
+     "(google.com: domain of b@example.com does not designate 192.0.2.9 as permitted sender) "
+     "smtp.mailfrom=b@example.com; dmarc=fail (p=REJECT sp=REJECT dis=REJECT) "
+     "header.from=example.com",
+     "mx.google.com", {"dkim": "pass", "spf": "softfail", "dmarc": "fail"}, "192.0.2.9"),
+    ("spf=pass (sender IP is 203.0.113.5) smtp.mailfrom=a.example; dkim=none (message not "
+     "signed) header.d=none;dmarc=none action=none header.from=a.example;compauth=pass reason=109",
+     "", {"spf": "pass", "dkim": "none", "dmarc": "none", "compauth": "pass"}, "203.0.113.5"),
+    ("mx.example.net 1; none", "mx.example.net", {}, None),
+    ('mx.example.net; dkim=fail reason="signature (really) bad" header.d=x.example',
+     "mx.example.net", {"dkim": "fail"}, None),
+]
+
+
+@pytest.mark.parametrize(("value", "authserv_id", "results", "ip"), AUTHRES)
+def test_authentication_results(value: str, authserv_id: str, results: dict, ip: str | None) -> None:
+    parsed = parse_authres(value)
+    assert parsed.authserv_id == authserv_id
+    assert {r.method: r.result for r in parsed.results} == results
+    assert stated_ip([parsed]) == ip
+
+
+def test_only_the_topmost_field_above_the_sender_is_trusted() -> None:
+    fields = [Header(name="Authentication-Results", value="mx.r.example; dmarc=fail", index=2),
+              Header(name="Authentication-Results", value="mx.r.example; dmarc=pass", index=5)]
+    assert receiver_results(fields, boundary=4).result("dmarc").result == "fail"
+    assert receiver_results(fields, boundary=1).trusted == ()
