@@ -159,7 +159,8 @@ def validate_options(text: str, spamhaus_key: str | None, profile: Any) -> None:
 def _spec(table: dict[str, Any], where: str, allowed: frozenset[str]) -> BlocklistSpec:
     unknown = sorted(set(table) - allowed - {"default", "weight"})
     if unknown:
-        raise BadInput(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+        allowed_keys = ", ".join(sorted(allowed))
+        raise BadInput(f"{where}: unknown key {unknown[0]!r} (allowed: {allowed_keys})")
     for key in ("name", "zone", "kind"):
         if key not in table:
             raise BadInput(f"{where}: missing key {key!r}")

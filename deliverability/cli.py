@@ -305,7 +305,8 @@ def guide(
     )
     report = run_report(
         target, select=[], ignore=[], resolver=resolver or [], timeout=timeout,
-        zone_files=zone_file or [], offline=offline, profile=sender_profile, only=["guide"],
+        zone_files=zone_file or [], offline=offline, profile=sender_profile,
+        only=["guide", "spf", "dkim", "dmarc"],  # the guide reads the sender's authentication
     )
     emit(report, output_format, output, verbose)
     raise typer.Exit(exit_status(report, fail_on, strict))

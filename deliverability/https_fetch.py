@@ -68,7 +68,8 @@ async def fetch_https(ctx: Context, url: str, *, max_bytes: int,
     ip = await _address(ctx, host)
     port = parsed.port or ctx.session.http_settings.port
     request_url = parsed.copy_with(scheme="https", host=ip, port=port)
-    headers = {"Host": host if port == 443 else f"{host}:{port}", "Accept": ", ".join(content_types)}
+    headers = {"Host": host if port == 443 else f"{host}:{port}",
+               "Accept": ", ".join(content_types)}
     try:
         async with ctx.http.stream("GET", request_url, headers=headers,
                                    extensions={"sni_hostname": host}) as response:
@@ -85,7 +86,8 @@ async def _address(ctx: Context, host: str) -> str:
     try:
         addresses = await ctx.dns.addresses(host)
     except LookupFailed as exc:
-        raise FetchFailed(FetchProblem.UNREACHABLE, f"could not resolve {host}: {exc.reason}") from None
+        reason = f"could not resolve {host}: {exc.reason}"
+        raise FetchFailed(FetchProblem.UNREACHABLE, reason) from None
     if not addresses:
         raise FetchFailed(FetchProblem.NO_ADDRESS, f"{host} has no A or AAAA record")
     # IPv4 first: more networks reach it; either is the same server by the host's DNS.
@@ -102,14 +104,16 @@ def _check_response(response: httpx.Response, content_types: tuple[str, ...]) ->
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in content_types:
         raise FetchFailed(FetchProblem.CONTENT_TYPE,
-                          f"Content-Type is {media_type or 'missing'}, not {' or '.join(content_types)}")
+                          f"Content-Type is {media_type or 'missing'}, "
+                          f"not {' or '.join(content_types)}")
     return media_type
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchFailed(FetchProblem.TOO_LARGE, f"body is {declared} bytes; the limit is {max_bytes}")
+        raise FetchFailed(FetchProblem.TOO_LARGE,
+                          f"body is {declared} bytes; the limit is {max_bytes}")
     body = bytearray()
     async for chunk in response.aiter_bytes():  # decoded, so a compressed bomb is capped too
         body += chunk
@@ -120,12 +124,14 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
 
 
 def _classify(exc: Exception, host: str) -> FetchFailed:
+    invalid = f"the certificate of {host} is not valid"
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
             why = cause.verify_message or str(cause)
-            return FetchFailed(FetchProblem.CERTIFICATE, f"the certificate of {host} is not valid: {why}")
+            return FetchFailed(FetchProblem.CERTIFICATE, f"{invalid}: {why}")
         cause = cause.__cause__ or cause.__context__
     if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return FetchFailed(FetchProblem.CERTIFICATE, f"the certificate of {host} is not valid: {exc}")
-    return FetchFailed(FetchProblem.UNREACHABLE, f"could not fetch from {host}: {exc or type(exc).__name__}")
+        return FetchFailed(FetchProblem.CERTIFICATE, f"{invalid}: {exc}")
+    why = str(exc) or type(exc).__name__
+    return FetchFailed(FetchProblem.UNREACHABLE, f"could not fetch from {host}: {why}")

@@ -174,3 +174,19 @@ def test_guide_needs_a_profile_or_sender(world, tmp_path: Path, monkeypatch) -> 
     given = run_cli("guide", "m365.guide.test", "--sender", "sender.guide.test", "--resolver",
                     world.address, "--timeout", "1", "--format", "json")
     assert "203.0.113.0/24" in given.json()["checks"]["guide"]["data"]["values"]["ips"]
+
+
+def test_the_senders_own_failing_authentication_comes_first(world, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("guide", "m365.guide.test", "--sender", "nospf-sender.guide.test", "--resolver",
+                     world.address, "--timeout", "1", "--format", "json")
+    assert ("guide.sender-auth", "warning") in result.codes()
+    assert ("spf.missing", "error") in result.codes() and result.code == 1
+
+
+def test_check_with_recipient_puts_the_letter_before_the_report(world) -> None:
+    result = run_cli("check", "sender.guide.test", "--recipient", "google.guide.test", "--select",
+                     "guide", "--select", "mx", "--resolver", world.address, "--timeout", "1",
+                     "--format", "markdown")
+    letter, _, report = result.stdout.partition("# Deliverability report")
+    assert "## Steps in Google Workspace" in letter and "## mx" in report

@@ -84,7 +84,8 @@ async def run(ctx: Context) -> list[Finding]:
         tags = parse_record(record)
     except ValueError as exc:
         return [_finding("bimi.record-invalid", Severity.WARNING, domain,
-                         f"The BIMI record of {domain} is invalid: {exc}", (f"{record_name} TXT {record}",),
+                         f"The BIMI record of {domain} is invalid: {exc}",
+                         (f"{record_name} TXT {record}",),
                          f'Publish {names[0]}. TXT "v=BIMI1; l=https://<host>/logo.svg"')]
     return await _judge(ctx, domain, tags, (f"{record_name} TXT {record}",),
                         dmarc, subdomain=not own_dmarc and org != domain)
@@ -108,7 +109,8 @@ async def _judge(ctx: Context, domain: str, tags: dict[str, str], evidence: tupl
     findings = [f for f in findings if f is not None]
     if not any(f.severity in (Severity.WARNING, Severity.UNKNOWN, Severity.ERROR) for f in findings):
         findings.insert(0, _finding("bimi.ok", Severity.OK, domain,
-                                    f"{domain} has a BIMI logo and an enforcing DMARC policy", evidence, ""))
+                                    f"{domain} has a BIMI logo and an enforcing DMARC policy",
+                                    evidence, ""))
     return findings
 
 
@@ -132,7 +134,8 @@ async def _logo_findings(ctx: Context, domain: str, logo: str,
                          f"The BIMI logo URL {logo} is not an https: URL", evidence,
                          "Serve the SVG over HTTPS and publish that URL in l=.")]
     try:
-        fetched = await fetch_https(ctx, logo, max_bytes=MAX_LOGO_BYTES, content_types=("image/svg+xml",))
+        fetched = await fetch_https(ctx, logo, max_bytes=MAX_LOGO_BYTES,
+                                    content_types=("image/svg+xml",))
     except FetchFailed as exc:
         severity = Severity.UNKNOWN if exc.problem is FetchProblem.UNREACHABLE else Severity.WARNING
         return [_finding(_FETCH_CODES[exc.problem], severity, domain,

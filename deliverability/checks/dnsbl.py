@@ -35,6 +35,7 @@ CODES = {
     "dnsbl.no-ip": "No sending IP was given, so IP lists were not asked",
     "dnsbl.none-selected": "No blocklists were selected",
 }
+_RETRY = "Run again; if it persists, check the resolver (--resolver) and --timeout."
 _SEVERITY = {Weight.MAJOR: Severity.ERROR, Weight.MINOR: Severity.WARNING,
              Weight.INFORMATIONAL: Severity.INFO}
 
@@ -107,7 +108,8 @@ def judge_health(spec: BlocklistSpec, test: Reading | None, negative: Reading) -
         return Health(verified=False, code="dnsbl.list-not-answering", reason=why)
     if negative.status is not Status.NOT_LISTED:
         why = f"the negative entry {spec.negative_entry} is listed ({', '.join(negative.codes)})"
-        return Health(verified=False, code="dnsbl.list-broken", reason=why + ": it answers everything")
+        return Health(verified=False, code="dnsbl.list-broken",
+                      reason=f"{why}: it answers everything")
     if test is None:
         return Health(verified=False, code="dnsbl.unverified", reason="the list has no test entry")
     return Health(verified=True)
@@ -184,7 +186,9 @@ async def _check_list(ctx: Context, spec: BlocklistSpec, targets: dict[ListKind,
     evidence = tuple(_evidence(ctx, n, r) for n, r in zip(names, readings, strict=True))
     entry = {"name": spec.name, "zone": spec.zone, "kind": spec.kind.value,
              "verified": health.verified, "reason": health.reason}
-    findings = [_list_finding(spec, health, evidence[:len(probes)], len(items))] if health.code else []
+    findings = []
+    if health.code:
+        findings.append(_list_finding(spec, health, evidence[:len(probes)], len(items)))
     results = []
     for item, name, reading in zip(items, names[len(probes):], readings[len(probes):], strict=True):
         status, reason = result_status(health, reading)
@@ -211,9 +215,10 @@ def _target_findings(ctx: Context, spec: BlocklistSpec, health: Health, item: st
     if reading.status is Status.FAILED:
         return [_unknown("dnsbl.query-failed", subject, evidence,
                          f"Could not ask {spec.display} about {item}: {reading.reason}",
-                         "Run again; if it persists, check the resolver (--resolver) and --timeout.")]
+                         _RETRY)]
     if reading.status in (Status.UNEXPECTED, Status.REFUSED):
-        code = "dnsbl.unexpected-answer" if reading.status is Status.UNEXPECTED else "dnsbl.query-refused"
+        code = ("dnsbl.unexpected-answer" if reading.status is Status.UNEXPECTED
+                else "dnsbl.query-refused")
         return [_unknown(code, subject, evidence,
                          f"{spec.display} gave no usable answer about {item}: {reading.reason}",
                          spec.refused_fix or "Query through your own recursive resolver.")]
@@ -237,8 +242,8 @@ def _list_finding(spec: BlocklistSpec, health: Health, evidence: tuple[str, ...]
     assert health.code is not None
     fix = {
         "dnsbl.query-refused": spec.refused_fix or "Query through your own recursive resolver.",
-        "dnsbl.query-failed": "Run again; if it persists, check the resolver (--resolver) and --timeout.",
-        "dnsbl.unverified": "Add a test_entry to this list in the sender profile (RFC 5782 section 5).",
+        "dnsbl.query-failed": _RETRY,
+        "dnsbl.unverified": "Add test_entry to this list in the sender profile (RFC 5782 section 5).",
     }.get(health.code, f"Remove {spec.name} from --blocklists, or check whether {spec.zone} "
                        "still operates (and whether your resolver may query it).")
     summary = (f"{spec.display}: {health.reason}; its answers about {targets} "

@@ -25,6 +25,7 @@ from deliverability.platforms import (
 from deliverability.profile import PlaybookItem, SenderProfile
 
 NAME = "guide"
+NEEDS = ("spf", "dkim", "dmarc")  # the sender's own authentication: what to fix first
 CODES = {
     "guide.platform": "The recipient's mail platform was recognized",
     "guide.platform-unknown": "The recipient's mail platform was not recognized: generic guidance",
@@ -39,6 +40,7 @@ CODES = {
     "guide.spf-unflattened": "SPF terms that name no fixed ranges",
     "guide.confirm": "How to confirm it worked, and what to check besides the allow list",
     "guide.playbook": "What support checks in the sending application first",
+    "guide.sender-auth": "The sender's own authentication fails: fix that first",
 }
 
 
@@ -57,6 +59,7 @@ async def run(ctx: Context) -> list[Finding]:
     values, conversions = values_for(sender, platforms)
     ctx.data.update({"platform": detection.platform, "hops": list(detection.hops), "values": values})
     findings = [_platform_finding(recipient, detection, failure, catalog)]
+    findings += await _sender_auth(ctx)
     for index, platform in enumerate(platforms):
         steps = steps_for(platform, values, catalog, behind_gateway=index > 0,
                           last=index == len(platforms) - 1)
@@ -192,6 +195,22 @@ def _sender_findings(sender: SenderValues, has_profile: bool) -> list[Finding]:
             remediation=("List the addresses these terms stand for in the profile's ips.",),
         ))
     return found
+
+
+async def _sender_auth(ctx: Context) -> list[Finding]:
+    """Errors of the spf, dkim and dmarc checks (when they ran): allow rules that require
+    authentication cannot match until these are fixed."""
+    results = await asyncio.gather(*(ctx.result_of(name) for name in NEEDS))
+    failing = [f for r in results if r is not None for f in r.findings if f.severity is Severity.ERROR]
+    if not failing:
+        return []
+    return [Finding(
+        code="guide.sender-auth", severity=Severity.WARNING, subject=ctx.target.domain,
+        summary=f"Fix first: {len(failing)} problem(s) with the sender's own authentication; an allow"
+        " rule that requires authentication will not match until they are fixed",
+        evidence=tuple(f"{f.code} on {f.subject}: {f.summary}" for f in failing),
+        remediation=tuple(dict.fromkeys(step for f in failing for step in f.remediation[:1])),
+    )]
 
 
 def _confirm(recipient: str, platforms: list[Platform], catalog: Catalog) -> Finding:

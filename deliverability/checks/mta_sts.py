@@ -71,12 +71,14 @@ async def run(ctx: Context) -> list[Finding]:
         return [_finding("mta-sts.record-invalid", Severity.WARNING, domain,
                          f"_mta-sts.{domain}: {problem}; senders ignore the policy",
                          tuple(f"_mta-sts.{domain} TXT {r}" for r in sts),
-                         f'Publish exactly one record: _mta-sts.{domain}. TXT "v=STSv1; id=<1-32 letters or digits>"')]
+                         f"Publish exactly one record: _mta-sts.{domain}. TXT "
+                         '"v=STSv1; id=<1-32 letters or digits>"')]
     ctx.data["id"] = _fields(sts[0]).get("id")
     url = f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
     ctx.data["policy_url"] = url
     try:
-        fetched = await fetch_https(ctx, url, max_bytes=MAX_POLICY_BYTES, content_types=("text/plain",))
+        fetched = await fetch_https(ctx, url, max_bytes=MAX_POLICY_BYTES,
+                                    content_types=("text/plain",))
     except FetchFailed as exc:
         return [_fetch_failed(domain, url, exc)]
     mx_hosts = [h for h in mx_answer.values() if h not in ("", ".")]
@@ -115,7 +117,8 @@ def parse_policy(text: str) -> Policy:
         raise ValueError(f"mode must be enforce, testing or none, not {mode or '(missing)'!r}")
     max_age = fields.get("max_age", [""])[0]
     if not max_age.isdigit() or int(max_age) > MAX_AGE_LIMIT:
-        raise ValueError(f"max_age must be 0-{MAX_AGE_LIMIT} seconds, not {max_age or '(missing)'!r}")
+        seen = max_age or "(missing)"
+        raise ValueError(f"max_age must be 0-{MAX_AGE_LIMIT} seconds, not {seen!r}")
     mx = tuple(m.lower().rstrip(".") for m in fields.get("mx", []))
     if not mx and mode != "none":
         raise ValueError("no mx lines: a policy must list the MX host patterns")
@@ -152,7 +155,8 @@ def _policy_findings(domain: str, policy: Policy, unmatched: list[str],
     if policy.mode == "none":
         findings.append(_finding("mta-sts.mode-none", Severity.INFO, domain,
                                  f"The MTA-STS policy of {domain} is mode none: switched off",
-                                 evidence, "Use mode: testing, then mode: enforce once TLS-RPT reports are clean."))
+                                 evidence, "Use mode: testing, then mode: enforce once "
+                                 "TLS-RPT reports are clean."))
         return findings
     for host in unmatched:
         severity = Severity.ERROR if policy.mode == "enforce" else Severity.WARNING
@@ -164,11 +168,13 @@ def _policy_findings(domain: str, policy: Policy, unmatched: list[str],
     if policy.mode == "testing":
         findings.append(_finding("mta-sts.testing", Severity.INFO, domain,
                                  f"The MTA-STS policy of {domain} is in testing mode",
-                                 evidence, "Switch to mode: enforce once TLS-RPT reports show no failures."))
+                                 evidence, "Switch to mode: enforce once TLS-RPT reports "
+                                 "show no failures."))
     if policy.max_age < SHORT_MAX_AGE:
         findings.append(_finding("mta-sts.max-age-short", Severity.WARNING, domain,
                                  f"max_age is {policy.max_age} s; senders drop the policy within a day",
-                                 evidence, "Use max_age: 604800 (a week) or more once the policy is stable."))
+                                 evidence, "Use max_age: 604800 (a week) or more once the "
+                                 "policy is stable."))
     if not unmatched:
         findings.insert(0, _finding("mta-sts.ok", Severity.OK, domain,
                                     f"{domain} has a valid MTA-STS policy ({policy.mode}) covering "
@@ -180,10 +186,10 @@ def _fetch_failed(domain: str, url: str, exc: FetchFailed) -> Finding:
     severity = Severity.UNKNOWN if exc.problem is FetchProblem.UNREACHABLE else Severity.WARNING
     fix = {
         FetchProblem.NO_ADDRESS: f"Publish an address for mta-sts.{domain} that serves the policy.",
-        FetchProblem.CERTIFICATE: f"Install a certificate valid for mta-sts.{domain} from a public CA.",
-        FetchProblem.REDIRECT: "Serve the policy directly at that URL; senders do not follow redirects.",
+        FetchProblem.CERTIFICATE: f"Install a certificate for mta-sts.{domain} from a public CA.",
+        FetchProblem.REDIRECT: "Serve the policy directly at that URL; senders follow no redirect.",
         FetchProblem.CONTENT_TYPE: "Serve the policy with Content-Type: text/plain.",
-        FetchProblem.TOO_LARGE: "Keep the policy under 64 KiB: only version, mode, max_age and mx lines.",
+        FetchProblem.TOO_LARGE: "Keep the policy under 64 KiB: version, mode, max_age, mx lines.",
     }.get(exc.problem, f"Serve the policy at {url} with HTTP 200.")
     return _finding(_FETCH_CODES[exc.problem], severity, domain,
                     f"The MTA-STS policy of {domain} could not be used: {exc.reason}",

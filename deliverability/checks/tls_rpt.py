@@ -70,7 +70,8 @@ async def run(ctx: Context) -> list[Finding]:
     if problems:
         return [_finding("tls-rpt.invalid", Severity.WARNING, domain, answer.location,
                          f"The TLS-RPT record of {domain} is invalid: {'; '.join(problems)}",
-                         evidence, f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"')]
+                         evidence,
+                         f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"')]
     return [_finding("tls-rpt.ok", Severity.OK, domain, answer.location,
                      f"TLS reports for {domain} go to {', '.join(uris)}", evidence, "")]
 

@@ -25,9 +25,17 @@ LABELS = {
     "smtp_hosts": "Sending server host names",
     "link_domains": "Link, tracking and image domains",
 }
-_OPENING = ("guide.platform", "guide.platform-unknown", "guide.no-mail", "guide.mx-failed")
+_OPENING = ("guide.platform", "guide.platform-unknown", "guide.no-mail", "guide.mx-failed",
+            "guide.sender-auth")
+LETTER_ONLY = frozenset({"guide", "spf", "dkim", "dmarc"})  # what `deliverability guide` runs
 _NOTES = ("guide.not-accepted", "guide.converted", "guide.spf-unknown", "guide.spf-unflattened",
           "guide.no-values")
+
+
+def is_letter(report: Report) -> bool:
+    """Whether the report is a guide run (the letter is the whole document)."""
+    names = {c.name for c in report.checks}
+    return "guide" in names and names <= LETTER_ONLY and bool(letter_lines(report))
 
 
 def letter_lines(report: Report) -> list[str]:

@@ -22,10 +22,10 @@ def escape(text: object) -> str:
 
 def render(report: Report, *, verbose: bool = False) -> str:
     """The report as GitHub-flavoured Markdown."""
-    from deliverability.render.guide_letter import letter_lines
+    from deliverability.render.guide_letter import is_letter, letter_lines
 
     letter = letter_lines(report)  # a guide for a recipient: the letter to its IT team first
-    if letter and len(report.checks) == 1:
+    if is_letter(report):
         return "\n".join(letter)
     lines = letter + [f"# Deliverability report: {escape(report.target.domain)}", ""]
     lines += _target_lines(report)
