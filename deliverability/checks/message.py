@@ -23,7 +23,7 @@ from deliverability.message.alignment import DmarcOutcome, align, evaluate
 from deliverability.message.facts import Facts, read_facts
 from deliverability.message.parse import ParsedMessage
 from deliverability.message.signatures import (
-    ArcChain, KeyLookupFailed, Signature, verify_arc, verify_dkim,
+    ArcChain, KeyLookupFailed, Signature, key_names, verify_arc, verify_dkim,
 )
 from deliverability.message.verdicts import Verdict, decode, load_catalog
 from deliverability.orgdomain import public_suffix_list, tree_walk
@@ -77,16 +77,18 @@ async def run(ctx: Context) -> list[Finding]:
     if message is None:
         return []
     facts = read_facts(message)
-    (signatures, chain), found = await _verify(ctx, message), decode(
-        list(message.headers), load_catalog())
-    outcome = await _dmarc(ctx, facts, signatures)
+    found = decode(list(message.headers), load_catalog())
+    # The policy walk and the key lookups are independent: one round trip for both.
+    (signatures, chain), policy = await asyncio.gather(
+        _verify(ctx, message), _policy(ctx, facts.from_domain)
+    )
+    outcome = _dmarc(facts, signatures, policy)
     _fill_data(ctx.data, facts, signatures, chain, outcome, found, message)
-    adkim = "r"  # shown per signature; the DMARC finding applies the policy's own mode
     subject = facts.from_domain or "message"
     return [
         *_structure(message, facts), *build.path(facts, float(ctx.options["slow_hop_s"])),
         *build.receiver(facts),
-        *build.dkim(signatures, list(outcome.dkim), message.has_body, adkim),
+        *build.dkim(signatures, list(outcome.dkim), message.has_body, outcome.adkim),
         *build.arc(chain), *_dmarc_findings(outcome, facts), *build.verdicts(found),
         *hygiene.unsubscribe(message, hygiene.looks_bulk(message, _bulk(found)), signatures, subject),
         *hygiene.message_id(message, subject),
@@ -109,26 +111,40 @@ async def _verify(ctx: Context, message: ParsedMessage) -> tuple[list[Signature]
         except concurrent.futures.TimeoutError:
             raise KeyLookupFailed(name, f"no answer within {limit:g}s") from None
 
-    return await asyncio.gather(asyncio.to_thread(verify_dkim, message, fetch_txt),
-                                asyncio.to_thread(verify_arc, message, fetch_txt))
+    # dkimpy asks for keys one at a time: ask for all of them side by side first.
+    await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in key_names(message)),
+                         return_exceptions=True)
+    dkim_results, chain = await asyncio.gather(asyncio.to_thread(verify_dkim, message, fetch_txt),
+                                               asyncio.to_thread(verify_arc, message, fetch_txt))
+    return dkim_results, chain
 
 
-async def _dmarc(ctx: Context, facts: Facts, signatures: list[Signature]) -> DmarcOutcome:
+Policy = tuple[Any, str | None, str | None]  # (DmarcRecord or None, its domain, why lookup failed)
+
+
+async def _policy(ctx: Context, from_domain: str | None) -> Policy:
+    """The DMARC record that applies to the From domain (RFC 9989 tree walk)."""
+    if not from_domain:
+        return None, None, None
+    walk = await tree_walk(ctx.dns, from_domain)
+    step = walk.policy_step
+    if step is None:
+        return None, None, walk.failure.failure if walk.failure else None
+    return step.record, step.domain, None
+
+
+def _dmarc(facts: Facts, signatures: list[Signature], policy: Policy) -> DmarcOutcome:
     psl = public_suffix_list()
     from_domain = facts.from_domain or ""
-    dkim = [align(from_domain, s.domain, psl) for s in signatures]
     spf_result = facts.receiver.result("spf")
     spf_domain = _spf_domain(facts, spf_result.properties if spf_result else {})
-    spf = align(from_domain, spf_domain, psl) if spf_domain else None
-    record, policy_domain, failed = None, None, None
-    if from_domain:
-        walk = await tree_walk(ctx.dns, from_domain)
-        step = walk.policy_step
-        failed = walk.failure.failure if walk.failure and step is None else None
-        record, policy_domain = (step.record, step.domain) if step else (None, None)
-    return evaluate(from_domain=from_domain, spf_pass=bool(spf_result and spf_result.result == "pass"),
-                    spf=spf, signatures=signatures, dkim=dkim, record=record,
-                    policy_domain=policy_domain, lookup_failed=failed)
+    record, policy_domain, failed = policy
+    return evaluate(
+        from_domain=from_domain, spf_pass=bool(spf_result and spf_result.result == "pass"),
+        spf=align(from_domain, spf_domain, psl) if spf_domain else None, signatures=signatures,
+        dkim=[align(from_domain, s.domain, psl) for s in signatures], record=record,
+        policy_domain=policy_domain, lookup_failed=failed,
+    )
 
 
 def _spf_domain(facts: Facts, properties: dict[str, str]) -> str | None:
@@ -234,7 +250,7 @@ def _fill_data(data: dict[str, Any], facts: Facts, signatures: list[Signature], 
         m: (r.result if (r := receiver.result(m)) else None) for m in ("spf", "dkim", "dmarc", "arc")
     }
     data["dkim"] = [{"domain": s.domain, "selector": s.selector, "result": s.result,
-                     "reason": s.reason, "aligned": a.relaxed}
+                     "reason": s.reason, "aligned": a.under(outcome.adkim)}
                     for s, a in zip(signatures, outcome.dkim, strict=True)]
     data["arc"] = {"result": chain.result, "reason": chain.reason}
     data["dmarc"] = {"from_domain": outcome.from_domain or None, "result": outcome.result,

@@ -40,6 +40,7 @@ class DmarcOutcome:
     reason: str
     spf: Alignment | None
     dkim: tuple[Alignment, ...]
+    adkim: str = "r"  # the policy's DKIM alignment mode (relaxed when no policy)
 
 
 def align(from_domain: str, other: str, psl: PublicSuffixList) -> Alignment:
@@ -68,7 +69,8 @@ def evaluate(*, from_domain: str, spf_pass: bool, spf: Alignment | None,
     policy = applicable_policy(from_domain, policy_domain or "", record) if record else None
     passing = [a for s, a in zip(signatures, dkim, strict=True)
                if s.result == "pass" and a.under(adkim)]
-    common = {"from_domain": from_domain, "policy": policy, "spf": spf, "dkim": tuple(dkim)}
+    common = {"from_domain": from_domain, "policy": policy, "spf": spf, "dkim": tuple(dkim),
+              "adkim": adkim}
     if spf_pass and spf is not None and spf.under(aspf):
         return DmarcOutcome(result="pass", reason=f"SPF passed for {spf.domain}, aligned", **common)
     if passing:

@@ -11,13 +11,12 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from dkim.util import InvalidTagValueList, parse_tag_value
-
 from deliverability.config import BadInput, validate_domain
 from deliverability.finding import Target
 from deliverability.message.authres import ReceiverResults, parse_authres, receiver_results, stated_ip
 from deliverability.message.parse import ParsedMessage
 from deliverability.message.received import Hop, handoff, hops_oldest_first
+from deliverability.message.signatures import signing_keys
 
 _CLIENT_IP = re.compile(r"(?i)client-ip=([0-9A-Fa-f:.]+)")
 _CIP = re.compile(r"(?i)(?:^|;)\s*CIP:([0-9A-Fa-f:.]+)")
@@ -63,7 +62,7 @@ def read_facts(message: ParsedMessage) -> Facts:
         connecting_ip=hop.ip if hop is not None else ip,
         handoff=hop,
         receiver=receiver_results(message.named("Authentication-Results"), _boundary(hops, hop)),
-        selectors=tuple(_selectors(message)),
+        selectors=tuple(signing_keys(message)),
     )
 
 
@@ -113,17 +112,3 @@ def _receiver_stated_ip(message: ParsedMessage) -> str | None:
         except ValueError:
             continue
     return None
-
-
-def _selectors(message: ParsedMessage) -> list[tuple[str, str]]:
-    found = []
-    for header in message.named("DKIM-Signature"):
-        try:
-            tags = parse_tag_value(header.value.encode("utf-8", "replace"))
-        except InvalidTagValueList:
-            continue
-        domain = tags.get(b"d", b"").decode("utf-8", "replace").strip().lower().rstrip(".")
-        selector = tags.get(b"s", b"").decode("utf-8", "replace").strip().lower()
-        if domain and selector:
-            found.append((domain, selector))
-    return found

@@ -63,6 +63,28 @@ class ArcChain:
     instances: int = 0
 
 
+def signing_keys(message: ParsedMessage,
+                 fields: tuple[str, ...] = ("DKIM-Signature",)) -> list[tuple[str, str]]:
+    """(d=, s=) of each signature in `fields`, in header order; malformed ones skipped."""
+    found = []
+    for header in (h for name in fields for h in message.named(name)):
+        try:
+            tags = parse_tag_value(header.value.encode("utf-8", "replace"))
+        except InvalidTagValueList:
+            continue
+        domain = tags.get(b"d", b"").decode("utf-8", "replace").strip().lower().rstrip(".")
+        selector = tags.get(b"s", b"").decode("utf-8", "replace").strip().lower()
+        if domain and selector:
+            found.append((domain, selector))
+    return found
+
+
+def key_names(message: ParsedMessage) -> list[str]:
+    """Every key name the DKIM signatures and ARC sets point at, once each."""
+    pairs = signing_keys(message, ("DKIM-Signature", "ARC-Seal", "ARC-Message-Signature"))
+    return list(dict.fromkeys(f"{s}._domainkey.{d}" for d, s in pairs))
+
+
 def verify_dkim(message: ParsedMessage, fetch_txt: FetchTxt) -> list[Signature]:
     """Verify every DKIM-Signature, in header order (blocking: run in a thread)."""
     fields = message.named("DKIM-Signature")
