@@ -190,3 +190,26 @@ def test_check_with_recipient_puts_the_letter_before_the_report(world) -> None:
                      "--format", "markdown")
     letter, _, report = result.stdout.partition("# Deliverability report")
     assert "## Steps in Google Workspace" in letter and "## mx" in report
+
+
+def test_hostile_text_in_the_letter_is_inert() -> None:
+    import re
+
+    from deliverability.finding import CheckResult, Finding, Report, Severity, Target
+    from deliverability.render import renderer
+
+    hostile = "[red]x[/red] \x1b[2J \u202eevil | *bold* <b>html</b> [link](http://x.test) `code`"
+    guide_result = CheckResult(name="guide", duration_ms=1, findings=(
+        Finding(code="guide.platform-unknown", severity=Severity.INFO, subject="customer.test",
+                summary=f"MX {hostile}", evidence=(f"MX 10 {hostile}",)),
+        Finding(code="guide.steps", severity=Severity.INFO, subject="customer.test unknown",
+                summary="Steps in the mail filter", remediation=(hostile,)),
+    ), data={"platform": "unknown", "hops": [], "values": {"ips": [hostile], "domains": ["a.test"]}})
+    report = Report(tool_version="0", target=Target(domain="sender.test", recipient="customer.test"),
+                    checks=(guide_result,))
+    text = renderer("markdown")(report)
+    assert "\x1b[2J" not in text and "\u202e" not in text and "`code`" not in text
+    row = next(line for line in text.splitlines() if line.startswith("| Sending IP"))
+    assert len(re.findall(r"(?<!\\)\|", row)) == 3  # the table row is not broken
+    prose = [line for line in text.splitlines() if not line.startswith("|")]
+    assert not any("](http" in line or "<b>" in line for line in prose)
