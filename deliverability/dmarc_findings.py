@@ -133,7 +133,8 @@ def record_findings(domain: str, step: Step, record: DmarcRecord, effective: str
 def _change(step: Step, record: DmarcRecord, code: str, severity: Severity, summary: str,
             tag: str, value: str | None) -> Finding:
     return Finding(
-        code=code, severity=severity, subject=f"{step.name} {tag}" if code != "dmarc.policy-none" else step.name,
+        code=code, severity=severity,
+        subject=step.name if code == "dmarc.policy-none" else f"{step.name} {tag}",
         summary=summary, evidence=(f"{step.name} TXT {record.text}",),
         remediation=(f'Change the record to {step.name}. TXT "{rewritten(record, tag, value)}"',),
         location=step.answer.location if step.answer else None,

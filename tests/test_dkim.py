@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -31,6 +33,8 @@ SCENARIOS = [
      {("dkim.no-selector-found", "unknown"), ("dkim.selector-missing", "error")}),
     ("named.dkim.test", (), {("dkim.no-selector-found", "unknown")}),
     ("named.dkim.test", ("--selector", "custom"), {("dkim.ok", "ok")}),
+    ("wild.dkim.test", (), {("dkim.no-selector-found", "unknown")}),
+    ("wild.dkim.test", ("--selector", "s9"), {("dkim.malformed", "error")}),
 ]
 
 
@@ -87,6 +91,15 @@ def test_failing_guesses_are_one_unknown_finding(check, world) -> None:
     assert result.codes() == {("dkim.ok", "ok"), ("dkim.probe-failed", "unknown")}
     subjects = [f["subject"] for f in result.json()["checks"]["dkim"]["findings"]]
     assert subjects.count("fault.dkim.test built-in selectors") == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=200) | st.lists(
+    st.sampled_from(["v=DKIM1", "k=rsa", "k=ed25519", "p=", "p=MIIB", "t=y", "h=sha1", "s=email",
+                     "x=1", "=", "p=AAAA"]), max_size=8).map("; ".join))
+def test_any_key_record_parses_without_raising(text: str) -> None:
+    key = parse_key(text)
+    assert key.error is not None or key.revoked or key.bits > 0
 
 
 def _rsa_record(bits: int) -> str:

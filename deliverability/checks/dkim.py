@@ -11,6 +11,7 @@ testing mode, revocation, sha1-only, unknown tags, and CNAME delegation to a pro
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ CODES = {
     "dkim.ed25519-only": "Only ed25519 keys found; many receivers verify only RSA",
     "dkim.probe-failed": "A selector lookup failed",
 }
+_KEY_LIKE = re.compile(r"(^|;)\s*(v\s*=\s*DKIM1|k\s*=|p\s*=)", re.IGNORECASE)
 MIN_BITS = 1024  # Gmail: shorter keys are not accepted; RFC 8301 3.2 requires 1024+
 GOOD_BITS = 2048  # Google and M3AAWG recommend 2048
 
@@ -60,9 +62,16 @@ class Probe:
         return f"{self.selector}._domainkey.{self.domain}"
 
     @property
+    def texts(self) -> list[str]:
+        """The TXT records that may be keys: for a guessed selector, only key-like ones
+        (a wildcard TXT record of the domain would otherwise answer every guess)."""
+        texts = self.answer.texts() if self.answer is not None else []
+        return texts if self.named else [t for t in texts if _KEY_LIKE.search(t)]
+
+    @property
     def found(self) -> bool:
-        """A TXT record answered."""
-        return self.answer is not None and bool(self.answer.records)
+        """A key record (or, for a named selector, any TXT record) answered."""
+        return bool(self.texts)
 
 
 async def run(ctx: Context) -> list[Finding]:
@@ -104,7 +113,7 @@ def _judge_probe(ctx: Context, probe: Probe) -> list[Finding]:
         return []
     if not probe.found:
         return _not_found(probe)
-    keys = [parse_key(text) for text in probe.answer.texts()]
+    keys = [parse_key(text) for text in probe.texts]
     usable = [k for k in keys if k.error is None]
     key = (usable or keys)[0]
     _record(ctx, probe, key)

@@ -83,7 +83,8 @@ def _spf(ctx: Context, result: CheckResult | None) -> Fact:
     if result.status == Severity.ERROR:
         return Fact(status=Status.NOT_MET, detail=f"the SPF record of {domain} has errors (see spf)",
                     fix=("Fix the SPF record as the spf findings say.",))
-    checked = f"passes for {', '.join(verdicts)}" if verdicts else "published (give --ip to test a sending IP)"
+    checked = (f"passes for {', '.join(verdicts)}" if verdicts
+               else "published (give --ip to test a sending IP)")
     return Fact(status=Status.MET, detail=f"SPF of {domain} {checked}")
 
 
