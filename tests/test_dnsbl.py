@@ -14,7 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from deliverability.blocklists import BlocklistSpec, ListKind, parse_profile_lists
+from deliverability.blocklists import (
+    BlocklistSpec, ListKind, catalog_date, load_catalog, parse_profile_lists,
+)
 from deliverability.checks.dnsbl import Health, Reading, Status, judge_health, result_status
 from deliverability.config import BadInput
 from deliverability.finding import Target
@@ -33,6 +35,7 @@ SCENARIOS = [
     (("clean.dnsbl.test", "--ip", "2001:db8::99"), {("dnsbl.listed", "error"), OK}),  # IPv6 nibbles
     (("spammy.test",), {("dnsbl.listed", "error"), NO_IP}),  # DBL
     (("news.parent-listed.test",), {("dnsbl.listed", "error"), OK, NO_IP}),  # registrable domain
+    (("refused-target.test",), {("dnsbl.query-refused", "unknown"), OK, NO_IP}),  # one answer
     (("clean.dnsbl.test", "--ip", "198.51.100.250"), {("dnsbl.unexpected-answer", "unknown"), OK}),
     (("clean.dnsbl.test", "--ip", "198.51.100.251"), {("dnsbl.unexpected-answer", "unknown"), OK}),
     (("clean.dnsbl.test", "--blocklists", "none"), {("dnsbl.none-selected", "info")}),
@@ -186,3 +189,14 @@ def test_not_listed_only_from_nxdomain_of_a_verified_list(test, negative, target
     trusted = (test is not None and test.status is Status.LISTED
                and negative.status is Status.NOT_LISTED and target.status is Status.NOT_LISTED)
     assert (status == "not_listed") == trusted
+
+
+def test_catalog_lists_are_complete_and_alive() -> None:
+    catalog = load_catalog()
+    assert {s.name for s in catalog if s.default} >= {
+        "spamhaus-zen", "spamhaus-dbl", "barracuda", "spamcop", "psbl", "mailspike",
+        "uceprotect-1", "surbl-multi", "uribl-multi"}
+    for spec in catalog:
+        assert spec.test_entry and spec.delist_url and spec.source.startswith("https://"), spec.name
+        assert "sorbs" not in spec.zone  # closed 2024-06-05
+    assert catalog_date()
