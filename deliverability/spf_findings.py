@@ -191,7 +191,8 @@ def _lookup_findings(domain: str, record: SpfRecord, walk: Walk, seen: tuple[str
         return []
     costly = sorted(walk.breakdown.items(), key=lambda item: -item[1])
     breakdown = tuple(f"{term}: {cost} lookup{'s' if cost != 1 else ''}" for term, cost in costly)
-    nested = tuple(f"{' > '.join((*hit.via, hit.term))}: {cost}" for hit, cost in walk.include_costs)
+    nested = tuple(f"{' > '.join((*hit.via, hit.term))}: {cost} lookups"
+                   for hit, cost in walk.include_costs if hit.via)
     worst = costly[0][0]
     return [Finding(
         code="spf.too-many-lookups", severity=Severity.ERROR, subject=domain,
@@ -200,10 +201,25 @@ def _lookup_findings(domain: str, record: SpfRecord, walk: Walk, seen: tuple[str
         evidence=seen + breakdown + nested,
         remediation=(
             f"Remove includes you no longer send through, or replace '{worst}' with the "
-            "ip4:/ip6: ranges it authorizes: publish "
-            + publish(domain, edited(record, drop=(worst,), add=("ip4:<range>",))),
+            "ip4:/ip6: ranges it authorizes today (they may change: recheck them): publish "
+            + publish(domain, edited(record, drop=(worst,), add=_flattened(walk, worst))),
         ),
     )]
+
+
+def _flattened(walk: Walk, term: str) -> tuple[str, ...]:
+    """The ip4:/ip6: terms that replace `term`, or a placeholder when it cannot be flattened."""
+    if any(hit.via[:1] == (term,) or hit.term == term for hit in walk.unflattenable):
+        return ("ip4:<range>",)
+    terms = [_ip_mechanism(n.network) for n in walk.networks if n.via[:1] == (term,)
+             or (not n.via and n.term == term)]
+    return tuple(dict.fromkeys(terms)) or ("ip4:<range>",)
+
+
+def _ip_mechanism(network: str) -> str:
+    net = ipaddress.ip_network(network)
+    text = str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
+    return f"ip{net.version}:{text}"
 
 
 def _void_findings(domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]) -> list[Finding]:

@@ -92,7 +92,11 @@ async def run(ctx: Context) -> list[Finding]:
         findings = [_invalid_domain(domain)]
     else:
         findings = await _record(ctx, domain)
-    return findings + await verdicts
+    mail, by_helo = await verdicts
+    record = parse_record(ctx.data["record"]) if ctx.data["record"] else None
+    findings += [_ip_finding(ip, sender, v, record) for ip, v in mail.items()]
+    helo = normalize_name(ctx.target.helo or "")
+    return findings + [_helo_finding(ip, helo, v) for ip, v in by_helo.items()]
 
 
 async def _record(ctx: Context, domain: str) -> list[Finding]:
@@ -129,39 +133,39 @@ def _fill_data(ctx: Context, record: SpfRecord, result: Walk) -> None:
     )
 
 
-async def _verdicts(ctx: Context, sender: str) -> list[Finding]:
+async def _verdicts(ctx: Context, sender: str) -> tuple[dict[str, Verdict], dict[str, Verdict]]:
+    """check_host() of each IP for MAIL FROM and, with --helo, for HELO, all side by side."""
     helo = normalize_name(ctx.target.helo) if ctx.target.helo else ""
     ips = ctx.target.ips
     asked = [evaluate(ctx.dns, ip=ip, sender=sender, helo=helo or "unknown") for ip in ips]
     if helo:
         asked += [evaluate(ctx.dns, ip=ip, sender="", helo=helo) for ip in ips]
     verdicts = await asyncio.gather(*asked)
-    mail, by_helo = verdicts[:len(ips)], verdicts[len(ips):]
-    ctx.data["results"] = {ip: v.result for ip, v in zip(ips, mail, strict=True)}
-    ctx.data["matched"] = {ip: v.term for ip, v in zip(ips, mail, strict=True)}
-    findings = [_ip_finding(ip, sender, v) for ip, v in zip(ips, mail, strict=True)]
-    if by_helo:
-        ctx.data["helo_results"] = {ip: v.result for ip, v in zip(ips, by_helo, strict=True)}
-        findings += [_helo_finding(ip, helo, v) for ip, v in zip(ips, by_helo, strict=True)]
-    return findings
+    mail = dict(zip(ips, verdicts[:len(ips)], strict=True))
+    by_helo = dict(zip(ips, verdicts[len(ips):], strict=True)) if helo else {}
+    ctx.data["results"] = {ip: v.result for ip, v in mail.items()}
+    ctx.data["matched"] = {ip: v.term for ip, v in mail.items()}
+    if helo:
+        ctx.data["helo_results"] = {ip: v.result for ip, v in by_helo.items()}
+    return mail, by_helo
 
 
-def _ip_finding(ip: str, sender: str, verdict: Verdict) -> Finding:
+def _ip_finding(ip: str, sender: str, verdict: Verdict, record: SpfRecord | None) -> Finding:
     domain = sender.rpartition("@")[2]
     matched = f" (matched '{verdict.term}')" if verdict.term else ""
     summary = f"SPF for {ip} sending as {sender}: {verdict.result}{matched}"
+    authorize = (f"If {ip} sends your mail, authorize it (or add your provider's include): "
+                 + publish(domain, edited(record, add=(ip_term(ip),)) if record
+                           else f"v=spf1 {ip_term(ip)} -all"),)
     fixes = {
         "pass": (),
         "temperror": ("Retry; if it persists, check the DNS servers of the names in the "
                       f"SPF record of {domain}.",),
-        "permerror": (f"Fix the errors reported for the SPF record of {domain}.",),
-        "none": (f"Publish an SPF record: {publish(domain, f'v=spf1 {ip_term(ip)} -all')}",),
+        "permerror": (f"Fix the errors reported for the SPF record of {domain}"
+                      + (f": {publish(domain, record.text)}" if record else "."),),
     }
-    remediation = fixes.get(verdict.result, (
-        f"If {ip} sends your mail, add '{ip_term(ip)}' (or your provider's include) to the "
-        f"SPF record of {domain}, before its 'all' term.",))
     return Finding(code=f"spf.ip-{verdict.result}", severity=_IP_SEVERITY[verdict.result],
-                   subject=ip, summary=summary, remediation=remediation,
+                   subject=ip, summary=summary, remediation=fixes.get(verdict.result, authorize),
                    evidence=(verdict.explanation,) if verdict.explanation else ())
 
 
