@@ -81,6 +81,10 @@ REPORTED = {
                          b"Content-Transfer-Encoding: base64\r\n\r\n%%%not base64%%%\r\n"),
     "bad From": b"From: not an address\r\nSubject: x\r\n\r\nbody\r\n",
     "headers without a body": HEADERS,
+    "malformed signatures": (b"DKIM-Signature: v=1; a=foo; d=a.test; s=s; h=from; bh=; b=!!\r\n"
+                             b"DKIM-Signature: garbage\r\n"
+                             b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=a.test; s=s; b=xx\r\n"
+                             + HEADERS + b"\r\nbody\r\n"),
 }
 REFUSED = {
     "binary": bytes(range(256)) * 64,
@@ -94,7 +98,7 @@ REFUSED = {
 def test_broken_input_still_gives_a_report(tmp_path: Path, name: str) -> None:
     result = analyse(_write(tmp_path, REPORTED[name]))
     assert "message" in result.json()["checks"]
-    assert "Traceback" not in result.stderr
+    assert result.stderr == ""  # nothing leaks from dkimpy's logging either
 
 
 @pytest.mark.parametrize("name", REFUSED)

@@ -65,3 +65,42 @@ def test_only_the_topmost_field_above_the_sender_is_trusted() -> None:
               Header(name="Authentication-Results", value="mx.r.example; dmarc=pass", index=5)]
     assert receiver_results(fields, boundary=4).result("dmarc").result == "fail"
     assert receiver_results(fields, boundary=1).trusted == ()
+
+
+# --- nothing a message contains makes the readers raise ----------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from deliverability.message.facts import read_facts  # noqa: E402
+from deliverability.message.parse import MessageError, read_message  # noqa: E402
+from deliverability.message.verdicts import decode, load_catalog  # noqa: E402
+
+FIELD_NAMES = st.sampled_from([
+    "Received", "Authentication-Results", "From", "Return-Path", "DKIM-Signature", "ARC-Seal",
+    "X-Forefront-Antispam-Report", "X-Spam-Status", "X-Proofpoint-Spam-Details", "Date",
+    "Received-SPF", "List-Unsubscribe", "X-Spam-Foo",
+])
+FIELD_VALUES = st.text(alphabet=st.characters(codec="utf-8"), max_size=120)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(FIELD_NAMES, FIELD_VALUES), max_size=12), st.binary(max_size=200))
+def test_readers_never_raise(fields: list[tuple[str, str]], body: bytes) -> None:
+    raw = b"".join(f"{n}: {v}".encode("utf-8", "surrogatepass") + b"\r\n"
+                   for n, v in fields) + b"\r\n" + body
+    try:
+        message = read_message(raw)
+    except MessageError:
+        return
+    read_facts(message)
+    decode(list(message.headers), load_catalog())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_are_a_message_or_a_message_error(raw: bytes) -> None:
+    try:
+        read_facts(read_message(raw))
+    except MessageError:
+        pass

@@ -8,7 +8,6 @@ checked because the input holds headers only.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,7 +16,6 @@ from dkim.util import InvalidTagValueList, parse_tag_value
 
 from deliverability.message.parse import ParsedMessage
 
-log = logging.getLogger(__name__)
 
 MIN_STRONG_BITS = 2048  # RFC 8301 3.2: signers SHOULD use 2048 bits; 1024 is the floor
 
@@ -99,7 +97,7 @@ def _verify_one(message: ParsedMessage, idx: int, value: str, fetch_txt: FetchTx
         return Signature(domain="", selector="", algorithm="", result="fail",
                          reason=f"malformed signature: {exc}")
     seen: dict[str, list[str]] = {}
-    verifier = dkim.DKIM(message.raw, logger=log, minkey=1024)
+    verifier = dkim.DKIM(message.raw, minkey=1024)  # dkimpy logs to its own silent logger
     result, reason, body = _run(verifier, idx, _dnsfunc(fetch_txt, seen), message.has_body)
     if result == "fail" and not reason:
         reason = _why_false(seen)
@@ -165,7 +163,7 @@ def verify_arc(message: ParsedMessage, fetch_txt: FetchTxt) -> ArcChain:
     if not instances:
         return ArcChain(result="none", reason="the message has no ARC headers")
     try:
-        cv, _, reason = dkim.arc_verify(message.raw, logger=log,
+        cv, _, reason = dkim.arc_verify(message.raw,
                                         dnsfunc=_dnsfunc(fetch_txt, {}))
     except KeyLookupFailed as exc:
         return ArcChain(result="unknown", reason=f"a key lookup failed: {exc.reason}",
