@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from conftest import run_cli
+from deliverability.spf_parse import parse_record
 
 OWN = "192.0.2.10"  # authorized by most scenario records
 STRANGER = "192.0.2.50"
@@ -204,6 +209,12 @@ SYNTAX = [
 
 @pytest.mark.parametrize(("text", "flagged"), SYNTAX)
 def test_syntax_errors_name_term_and_position(text: str, flagged: set[tuple[int, str]]) -> None:
-    from deliverability.spf_parse import parse_record
-
     assert {(p.position, p.term) for p in parse_record(text).problems} == flagged
+
+
+def test_findings_on_a_zone_file_point_at_its_line() -> None:
+    zone = Path(__file__).parent / "world" / "spf.test.zone"
+    line = next(i for i, text in enumerate(zone.read_text().splitlines(), 1) if text.startswith("syntax "))
+    report = run_cli("check", "syntax.spf.test", "--offline", "--zone-file", zone,
+                     "--select", "spf", "--format", "json").json()
+    assert {f["location"]["line"] for f in report["checks"]["spf"]["findings"]} == {line}
