@@ -194,22 +194,21 @@ async def reporting_findings(dns: DnsClient, walk: Walk, step: Step, record: Dma
 
 async def _authorization(dns: DnsClient, org: str, step: Step, dest: str) -> Finding | None:
     subject = f"{step.name} report {dest}"
-    try:
-        if dest == org or dest.endswith("." + org):
-            return None
-        if (await tree_walk(dns, dest)).organizational_domain == org:
-            return None
-        exact = f"{step.domain}._report._dmarc.{dest}"
-        if any(is_dmarc(t) for t in await dns.txt(exact)):
-            return None
-        if any(is_dmarc(t) for t in await dns.txt(f"*._report._dmarc.{dest}")):
-            return None  # a wildcard authorizes every domain (RFC 9990 4)
+    if dest == org or dest.endswith("." + org):
+        return None
+    exact = f"{step.domain}._report._dmarc.{dest}"
+    try:  # one round trip: the destination's walk and both authorization names at once
+        walk, named, wildcard = await asyncio.gather(
+            tree_walk(dns, dest), dns.txt(exact), dns.txt(f"*._report._dmarc.{dest}"))
     except LookupFailed as exc:
         return Finding(
             code="dmarc.report-lookup-failed", severity=Severity.UNKNOWN, subject=subject,
             summary=f"Could not tell whether {dest} accepts reports for {step.domain}: {exc.reason}",
             remediation=("Run again; if it persists, check the DNS servers of " + dest + ".",),
         )
+    # A wildcard record authorizes every policy domain (RFC 9990 4).
+    if walk.organizational_domain == org or any(is_dmarc(t) for t in named + wildcard):
+        return None
     return Finding(
         code="dmarc.report-unauthorized", severity=Severity.WARNING, subject=subject,
         summary=f"Report address domain {dest} is outside {org} and has not authorized "

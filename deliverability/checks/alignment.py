@@ -34,11 +34,14 @@ CODES = {
 async def run(ctx: Context) -> list[Finding]:
     """Compare From with the SPF domain and each DKIM domain, strict and relaxed."""
     from_domain, spf_domain = ctx.target.domain, ctx.target.mail_from_domain
+    # Walk From and MAIL FROM and read the PSL while the dkim check is still probing.
+    early = asyncio.gather(_walks(ctx, [from_domain, spf_domain]),
+                           asyncio.to_thread(public_suffix_list))
     dkim = await ctx.result_of("dkim")
     dkim_domains = list(dkim.data.get("domains", [])) if dkim is not None else None
+    walks, psl = await early
     names = list(dict.fromkeys([from_domain, spf_domain, *(dkim_domains or [])]))
-    walks = dict(zip(names, await asyncio.gather(*(tree_walk(ctx.dns, n) for n in names)), strict=True))
-    psl = await asyncio.to_thread(public_suffix_list)  # parsing the list takes a moment
+    walks.update(await _walks(ctx, [n for n in names if n not in walks]))
     orgs = {n: (walks[n].organizational_domain, psl_organizational_domain(n, psl)) for n in names}
     modes = _modes(walks[from_domain])
     spf = _compare(from_domain, spf_domain, orgs, modes["spf"])
@@ -60,6 +63,11 @@ async def run(ctx: Context) -> list[Finding]:
     verdicts_differ = any(c["relaxed"] != c["relaxed_psl"] for c in [spf, *dkims])
     findings += [_differs(n, t, p, verdicts_differ) for n, (t, p) in orgs.items() if t != p]
     return findings
+
+
+async def _walks(ctx: Context, names: list[str]) -> dict[str, Walk]:
+    names = list(dict.fromkeys(names))
+    return dict(zip(names, await asyncio.gather(*(tree_walk(ctx.dns, n) for n in names)), strict=True))
 
 
 def _modes(walk: Walk) -> dict[str, str]:
