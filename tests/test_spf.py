@@ -22,6 +22,7 @@ RECORDS = [
     ("multiple.spf.test", {("spf.multiple", "error")}),
     ("lookalike.spf.test", {("spf.missing", "error"), ("spf.lookalike", "warning")}),
     ("spf-type.spf.test", {("spf.ok", "ok"), ("spf.spf-rr-type", "info")}),
+    ("spf-only.spf.test", {("spf.missing", "error"), ("spf.spf-rr-type", "info")}),
     ("syntax.spf.test", {("spf.syntax", "error")}),
     ("pass-all.spf.test", {("spf.pass-all", "error")}),
     ("neutral-all.spf.test", {("spf.neutral-all", "warning")}),
@@ -54,6 +55,7 @@ VERDICTS = [
     ("neutral-all.spf.test", STRANGER, "neutral", "?all"),
     ("no-all.spf.test", STRANGER, "neutral", None),
     ("none.spf.test", OWN, "none", None),
+    ("spf-only.spf.test", OWN, "none", None),  # RFC 7208 3.1: only TXT counts
     ("multiple.spf.test", OWN, "permerror", None),
     ("syntax.spf.test", OWN, "permerror", None),
     ("loop.spf.test", OWN, "permerror", None),
