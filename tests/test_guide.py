@@ -213,3 +213,17 @@ def test_hostile_text_in_the_letter_is_inert() -> None:
     assert len(re.findall(r"(?<!\\)\|", row)) == 3  # the table row is not broken
     prose = [line for line in text.splitlines() if not line.startswith("|")]
     assert not any("](http" in line or "<b>" in line for line in prose)
+
+
+@pytest.mark.parametrize(("network", "entries", "refused"), [
+    ("198.51.100.0/22", 4, False),
+    ("198.51.100.7/32", 1, False),
+    ("198.0.0.0/15", 0, True),  # 512 /24s: called out, not listed
+])
+def test_microsoft_ip_allow_list_conversion(network: str, entries: int, refused: bool) -> None:
+    from deliverability.guidance import fit_to_list
+
+    ip_list = load_catalog().platforms["microsoft-365"].ip_lists[0]
+    listed, conversions = fit_to_list((ipaddress.ip_network(network),), ip_list, "microsoft-365")
+    assert len(listed) == entries
+    assert any(not c.entries for c in conversions) is refused

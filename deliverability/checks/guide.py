@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from dataclasses import replace
 
 from deliverability.context import Context
 from deliverability.dns import Answer, LookupFailed
@@ -65,7 +66,7 @@ async def run(ctx: Context) -> list[Finding]:
                           last=index == len(platforms) - 1)
         findings += _platform_findings(recipient, platform, steps)
     findings += [_conversion(c) for c in conversions]
-    findings += _sender_findings(sender, ctx.profile is not None)
+    findings += _sender_findings(sender)
     findings.append(_confirm(recipient, platforms, catalog))
     findings += [_playbook(item) for item in getattr(ctx.profile, "playbook", ())]
     return findings
@@ -81,8 +82,7 @@ def sender_profile(ctx: Context) -> SenderProfile:
         return SenderProfile(path="", from_domains=(target.domain,), return_path_domains=return_path,
                              dkim_domains=(target.domain,), ips=flag_ips, ips_from_spf=True)
     from_domains = tuple(dict.fromkeys((target.domain, *profile.from_domains)))
-    return SenderProfile(**{**profile.__dict__, "from_domains": from_domains,
-                            "ips": tuple(dict.fromkeys(profile.ips + flag_ips))})
+    return replace(profile, from_domains=from_domains, ips=tuple(dict.fromkeys(profile.ips + flag_ips)))
 
 
 async def _detect(ctx: Context, catalog: Catalog, recipient: str) -> tuple[Detection, str | None]:
@@ -172,7 +172,7 @@ def _conversion(conversion: Conversion) -> Finding:
     )
 
 
-def _sender_findings(sender: SenderValues, has_profile: bool) -> list[Finding]:
+def _sender_findings(sender: SenderValues) -> list[Finding]:
     found = []
     if sender.empty:
         found.append(Finding(
