@@ -197,7 +197,8 @@ async def _spf_type_records(ctx: Context, domain: str) -> list[Finding]:
         summary=f"{domain} has a record of DNS type SPF (99); receivers ignore it since "
                 "RFC 7208 (section 3.1): only the TXT record counts",
         evidence=tuple(f"{domain} SPF {t}" for t in texts), location=answer.location,
-        remediation=(f"Delete the SPF-type record and keep the TXT one: {publish(domain, texts[0])}",),
+        remediation=(f"Delete the SPF-type record; receivers read only {publish(domain, texts[0])} "
+                     "(publish that TXT record if it is missing).",),
     )]
 
 
