@@ -257,7 +257,8 @@ def _domain_summary(ctx: Context, domain: str, probes: list[Probe]) -> list[Find
     keys: list[dict[str, Any]] = [
         v for v in ctx.data["selectors"].values() if v["domain"] == domain and v["valid"]
     ]
-    if not any(p.found for p in probes) and domain == ctx.target.domain:
+    named = any(p.named for p in probes)  # a named selector's own finding says it all
+    if not any(p.found for p in probes) and domain == ctx.target.domain and not named:
         tried = len(probes)
         return [Finding(
             code="dkim.no-selector-found", severity=Severity.UNKNOWN, subject=domain,

@@ -225,6 +225,7 @@ def _group_finding(status: Status, key: str, items: list[tuple[Rule, Fact]]) -> 
         return Finding(code="requirements.met", severity=Severity.OK, subject=key,
                        summary=f"{PROVIDERS[key]}: met: {ids}",
                        evidence=tuple(f"{r.id}: {f.detail}" for r, f in items))
-    code = "requirements.not-visible" if status == Status.NOT_VISIBLE else "requirements.not-checked"
-    return Finding(code=code, severity=Severity.INFO, subject=key,
-                   summary=f"Not decided from DNS ({fact.detail}): {ids}", remediation=fact.fix)
+    visible = status == Status.NOT_VISIBLE
+    return Finding(code="requirements.not-visible" if visible else "requirements.not-checked",
+                   severity=Severity.INFO, subject=key, remediation=fact.fix,
+                   summary=f"{'Not decided from DNS' if visible else 'Not judged'} ({fact.detail}): {ids}")
