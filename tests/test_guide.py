@@ -20,6 +20,7 @@ ips = ["192.0.2.10", "198.51.100.0/22", "2001:db8:10::/48"]
 ips_from_spf = true
 smtp_hosts = ["smtp-out.sender.guide.test"]
 link_domains = ["links.example.net", "cdn.example.org"]
+support_contact = "support@example.com"
 
 [[playbook]]
 title = "The recipient's own notification setting"
@@ -155,7 +156,7 @@ def test_the_markdown_letter_has_values_steps_and_advice(guide) -> None:
     for heading in ("## What is happening", "## Values to enter", "## Steps in Mimecast",
                     "## Steps in Microsoft 365", "## Caveats", "## How to confirm it worked"):
         assert heading in markdown
-    assert "Send this user messages" in markdown
+    assert "Send this user messages" in markdown and "support@example.com" in markdown
 
 
 def test_the_guide_runs_in_check_with_recipient(world, tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ async def run(ctx: Context) -> list[Finding]:
         findings += _platform_findings(recipient, platform, steps)
     findings += [_conversion(c) for c in conversions]
     findings += _sender_findings(sender)
-    findings.append(_confirm(recipient, platforms, catalog))
+    findings.append(_confirm(recipient, platforms, catalog, sender_profile(ctx)))
     findings += [_playbook(item) for item in getattr(ctx.profile, "playbook", ())]
     return findings
 
@@ -213,11 +213,16 @@ async def _sender_auth(ctx: Context) -> list[Finding]:
     )]
 
 
-def _confirm(recipient: str, platforms: list[Platform], catalog: Catalog) -> Finding:
-    lines = [line for p in platforms for line in p.confirm]
+def _confirm(recipient: str, platforms: list[Platform], catalog: Catalog,
+             profile: SenderProfile) -> Finding:
+    lines = [line for p in platforms for line in p.confirm] + list(catalog.out_of_band)
+    if profile.support_contact:
+        who = f"{profile.name} support" if profile.name else "the sender's support team"
+        lines.append(f"If messages still do not arrive, send the message trace result to {who}"
+                     f" at {profile.support_contact}.")
     return Finding(
         code="guide.confirm", severity=Severity.INFO, subject=recipient,
-        summary="How to confirm it worked", remediation=tuple(lines) + catalog.out_of_band,
+        summary="How to confirm it worked", remediation=tuple(lines),
     )
 
 
