@@ -215,3 +215,10 @@ def test_the_domain_check_never_runs_the_message_check(world) -> None:
     result = run_cli("check", "ok.mx.test", "--resolver", world.address, "--timeout", "1",
                      "--format", "json")
     assert "message" not in result.json()["checks"]
+
+
+def test_signatures_past_the_cap_are_unknown_not_verified(analyse) -> None:
+    signed = sign(body_and_headers())
+    signature, message = signed.split(b"From: ", 1)
+    data = analyse(deliver(signature * 23 + b"From: " + message)).json()["checks"]["message"]["data"]
+    assert [d["result"] for d in data["dkim"]] == ["pass"] * 20 + ["unknown"] * 3

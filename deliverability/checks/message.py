@@ -23,7 +23,8 @@ from deliverability.message.alignment import DmarcOutcome, align, evaluate
 from deliverability.message.facts import Facts, read_facts
 from deliverability.message.parse import ParsedMessage
 from deliverability.message.signatures import (
-    ArcChain, KeyLookupFailed, Signature, key_names, verify_arc, verify_dkim,
+    MAX_SIGNATURES, ArcChain, KeyLookupFailed, Signature, key_names, verify_arc,
+    verify_dkim,
 )
 from deliverability.message.verdicts import Verdict, decode, load_catalog
 from deliverability.orgdomain import public_suffix_list, tree_walk
@@ -112,8 +113,8 @@ async def _verify(ctx: Context, message: ParsedMessage) -> tuple[list[Signature]
             raise KeyLookupFailed(name, f"no answer within {limit:g}s") from None
 
     # dkimpy asks for keys one at a time: ask for all of them side by side first.
-    await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in key_names(message)),
-                         return_exceptions=True)
+    names = key_names(message)[:MAX_SIGNATURES * 3]  # DKIM plus two per ARC set, capped
+    await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in names), return_exceptions=True)
     dkim_results, chain = await asyncio.gather(asyncio.to_thread(verify_dkim, message, fetch_txt),
                                                asyncio.to_thread(verify_arc, message, fetch_txt))
     return dkim_results, chain
@@ -161,7 +162,9 @@ def _dmarc_findings(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
         "unknown": ("message.dmarc-unknown", Severity.UNKNOWN),
     }.get(outcome.result, ("message.dmarc-fail", Severity.ERROR))
     spf = outcome.spf
+    theirs = facts.receiver.result("dmarc")
     evidence = (
+        f"receiver recorded: dmarc={theirs.result if theirs else 'nothing'}",
         f"policy: {outcome.policy or 'none found'}",
         f"SPF domain {spf.domain}: relaxed {_yn(spf.relaxed)}, strict {_yn(spf.strict)}" if spf
         else "SPF domain: not recorded",
@@ -170,6 +173,9 @@ def _dmarc_findings(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
     fix = () if outcome.result == "pass" else (
         f"Sign with d={outcome.from_domain} (or a subdomain of its organizational domain), or "
         f"send with a Return-Path under {outcome.from_domain} that SPF authorizes.",)
+    if outcome.result == "unknown":
+        fix = ("Run again with a working --resolver, or --offline with a --zone-file holding "
+               f"_dmarc.{outcome.from_domain} and the DKIM keys.",)
     if outcome.result == "none":
         fix = (f"Publish _dmarc.{outcome.from_domain}. TXT \"v=DMARC1; p=none; "
                f"rua=mailto:dmarc@{outcome.from_domain}\" and tighten p= once reports are clean.",)
@@ -217,9 +223,10 @@ def _structure(message: ParsedMessage, facts: Facts) -> list[Finding]:
 
 
 def _identities(facts: Facts) -> Finding:
-    lines = (f"From: {', '.join(facts.from_addresses) or '-'}",
+    lines = (f"From: {', '.join(facts.from_addresses) or '-'} (domain {facts.from_domain or '-'})",
              f"Reply-To: {', '.join(facts.reply_to) or '-'}",
-             f"Return-Path: {facts.return_path or '-'}",
+             f"Return-Path: {facts.return_path or '-'} "
+             f"(domain {facts.return_path_domain or '-'})",
              f"DKIM d=: {', '.join(sorted({d for d, _ in facts.selectors})) or '-'}",
              f"Connecting IP: {facts.connecting_ip or '-'}")
     return Finding(code="message.identities", severity=Severity.INFO, subject="identities",

@@ -51,17 +51,18 @@ def read_facts(message: ParsedMessage) -> Facts:
     hop = handoff(hops, ip)
     if hop is None and ip is not None:  # a stated IP no hop shows: trust the chain instead
         hop = handoff(hops, None)
+    receiver = receiver_results(message.named("Authentication-Results"), _boundary(hops, hop))
     from_addresses = tuple(message.addresses("From"))
     return_path = message.addresses("Return-Path")
     return Facts(
         from_domain=_domain_of(from_addresses[0]) if len(from_addresses) == 1 else None,
         from_addresses=from_addresses,
-        return_path=return_path[0] if return_path else None,
+        return_path=return_path[0] if return_path else _spf_mailfrom(receiver),
         reply_to=tuple(message.addresses("Reply-To")),
         hops=tuple(hops),
         connecting_ip=hop.ip if hop is not None else ip,
         handoff=hop,
-        receiver=receiver_results(message.named("Authentication-Results"), _boundary(hops, hop)),
+        receiver=receiver,
         selectors=tuple(signing_keys(message)),
     )
 
@@ -77,6 +78,13 @@ def message_target(facts: Facts) -> Target:
         helo=facts.handoff.from_host if facts.handoff and facts.handoff.from_host else None,
         selectors=tuple(dict.fromkeys(selectors)),
     )
+
+
+def _spf_mailfrom(receiver: ReceiverResults) -> str | None:
+    """Without a Return-Path field: the envelope sender the receiver's SPF result names."""
+    spf = receiver.result("spf")
+    mailfrom = spf.properties.get("smtp.mailfrom", "").strip() if spf else ""
+    return mailfrom or None
 
 
 def _boundary(hops: list[Hop], hop: Hop | None) -> int | None:

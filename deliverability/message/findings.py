@@ -47,8 +47,10 @@ def path(facts: Facts, slow_hop_s: float) -> list[Finding]:
     where = (f"the receiver {facts.handoff.by or '?'} accepted it from "
              f"{facts.handoff.from_host or '?'} [{facts.connecting_ip}]"
              if facts.handoff else "the hand-off to the receiver is not recorded")
+    known = [h.time for h in facts.hops if h.time]
+    total = f", {(known[-1] - known[0]).total_seconds():g}s in total" if len(known) > 1 else ""
     findings = [_f("message.path", Severity.INFO, "path",
-                   f"{len(facts.hops)} hops; {where}", lines)]
+                   f"{len(facts.hops)} hops{total}; {where}", lines)]
     for number, (hop, delay) in enumerate(zip(facts.hops, delays, strict=True), start=1):
         if delay is not None and delay > slow_hop_s:
             findings.append(_f(
@@ -88,16 +90,24 @@ def _method(method: str, result: MethodResult) -> Finding:
         code = "message.auth-error" if result.result == "permerror" else "message.auth-fail"
         return _f(code, _FAIL[result.result], method,
                   f"The receiver recorded {method}={result.result}", evidence,
-                  (f"See the {method} findings below for what failed and how to fix it.",))
+                  (f"Run `deliverability message FILE --check-sender` (or `deliverability check "
+                   f"DOMAIN`) to see what is wrong with the sender's {method.upper()} setup.",))
     severity = Severity.INFO if method in ("arc", "compauth") else Severity.WARNING
     return _f("message.auth-none", severity, method,
               f"The receiver recorded {method}={result.result}", evidence,
               (f"Publish and use {method.upper()} for this mail stream.",))
 
 
+# Microsoft's composite authentication reason codes, by first digit (docs/message.md).
+_COMPAUTH = {"0": "explicit or implicit authentication failure", "1": "passed",
+             "2": "soft-passed", "3": "not checked", "4": "skipped (bypassed)"}
+
+
 def _describe(result: MethodResult) -> str:
     props = " ".join(f"{k}={v}" for k, v in result.properties.items())
     reason = f" reason={result.reason}" if result.reason else ""
+    if result.method == "compauth" and result.reason and result.reason[:1] in _COMPAUTH:
+        reason += f" ({_COMPAUTH[result.reason[:1]]})"
     comment = f" ({result.comment})" if result.comment else ""
     return f"{result.method}={result.result}{reason} {props}{comment}".strip()
 

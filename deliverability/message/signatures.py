@@ -18,6 +18,7 @@ from deliverability.message.parse import ParsedMessage
 
 
 MIN_STRONG_BITS = 2048  # RFC 8301 3.2: signers SHOULD use 2048 bits; 1024 is the floor
+MAX_SIGNATURES = 20  # a hostile message with thousands of signatures is not verified past this
 
 
 class KeyLookupFailed(Exception):
@@ -84,20 +85,40 @@ def key_names(message: ParsedMessage) -> list[str]:
 
 
 def verify_dkim(message: ParsedMessage, fetch_txt: FetchTxt) -> list[Signature]:
-    """Verify every DKIM-Signature, in header order (blocking: run in a thread)."""
+    """Verify the DKIM-Signatures in header order, at most MAX_SIGNATURES (run in a thread)."""
     fields = message.named("DKIM-Signature")
-    return [_verify_one(message, i, value.value, fetch_txt) for i, value in enumerate(fields)]
+    # One parse of the message for every signature; dkimpy logs to its own silent logger.
+    verifier = dkim.DKIM(message.raw, minkey=1024) if fields else None
+    return [
+        _verify_one(message, verifier, i, field.value, fetch_txt) if i < MAX_SIGNATURES
+        else _skipped(field.value) for i, field in enumerate(fields)
+    ]
 
 
-def _verify_one(message: ParsedMessage, idx: int, value: str, fetch_txt: FetchTxt) -> Signature:
+def _tags(value: str) -> dict[str, str]:
+    """A signature's tags as text; InvalidTagValueList when it is not a tag list."""
+    parsed = parse_tag_value(value.encode("utf-8", "replace"))
+    return {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in parsed.items()}
+
+
+def _skipped(value: str) -> Signature:
     try:
-        tags = {k.decode(): v.decode("utf-8", "replace")
-                for k, v in parse_tag_value(value.encode("utf-8", "replace")).items()}
+        tags = _tags(value)
+    except InvalidTagValueList:
+        tags = {}
+    return Signature(domain=tags.get("d", "").strip().lower(), selector=tags.get("s", "").strip(),
+                     algorithm=tags.get("a", ""), result="unknown",
+                     reason=f"not verified: only the first {MAX_SIGNATURES} signatures are")
+
+
+def _verify_one(message: ParsedMessage, verifier: dkim.DKIM, idx: int, value: str,
+                fetch_txt: FetchTxt) -> Signature:
+    try:
+        tags = _tags(value)
     except InvalidTagValueList as exc:
         return Signature(domain="", selector="", algorithm="", result="fail",
                          reason=f"malformed signature: {exc}")
     seen: dict[str, list[str]] = {}
-    verifier = dkim.DKIM(message.raw, minkey=1024)  # dkimpy logs to its own silent logger
     result, reason, body = _run(verifier, idx, _dnsfunc(fetch_txt, seen), message.has_body)
     if result == "fail" and not reason:
         reason = _why_false(seen)
