@@ -137,3 +137,14 @@ def test_bad_key_records_give_an_error_never_raise(text: str) -> None:
 ])
 def test_delegation_targets_name_the_provider(target: str, provider: str | None) -> None:
     assert provider_of(target) == provider
+
+
+def test_profile_selectors_and_dkim_domains_are_probed(check, tmp_path) -> None:
+    profile = tmp_path / "deliverability.toml"
+    profile.write_text('[sender]\ndkim_selectors = ["custom"]\ndkim_domains = ["ok.dkim.test"]\n',
+                       encoding="utf-8")
+    result = check("named.dkim.test", "--profile", str(profile), "--select", "dkim")
+    data = result.json()["checks"]["dkim"]["data"]
+    assert result.codes() == {("dkim.ok", "ok")}
+    assert data["domains"] == ["named.dkim.test", "ok.dkim.test"]
+    assert set(data["selectors"]) == {"custom", "google._domainkey.ok.dkim.test"}

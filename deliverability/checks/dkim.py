@@ -88,8 +88,10 @@ async def run(ctx: Context) -> list[Finding]:
     ))
     findings: list[Finding] = []
     ctx.data.update({"selectors": {}, "domains": []})
+    # A named selector is missing when no probed domain has it (said once, for DOMAIN).
+    found = {p.selector for p in probes if p.found}
     for probe in probes:
-        findings += _judge_probe(ctx, probe)
+        findings += _judge_probe(ctx, probe, found)
     findings += _failures(probes)
     for domain in domains:
         findings += _domain_summary(ctx, domain, [p for p in probes if p.domain == domain])
@@ -108,11 +110,12 @@ async def _probe(ctx: Context, selector: str, domain: str, *, named: bool, follo
     return Probe(selector=selector, domain=domain, named=named, answer=answer, alias=alias)
 
 
-def _judge_probe(ctx: Context, probe: Probe) -> list[Finding]:
+def _judge_probe(ctx: Context, probe: Probe, found: set[str]) -> list[Finding]:
     if probe.failure is not None or probe.answer is None:
         return []
     if not probe.found:
-        return _not_found(probe)
+        missing = probe.named and probe.domain == ctx.target.domain and probe.selector not in found
+        return _not_found(probe, missing=missing)
     keys = [parse_key(text) for text in probe.texts]
     usable = [k for k in keys if k.error is None]
     key = (usable or keys)[0]
@@ -140,7 +143,7 @@ def _record(ctx: Context, probe: Probe, key: DkimKey) -> None:
         ctx.data["domains"].append(probe.domain)
 
 
-def _not_found(probe: Probe) -> list[Finding]:
+def _not_found(probe: Probe, *, missing: bool) -> list[Finding]:
     answer, target = probe.answer, probe.alias
     if target:
         provider = provider_of(target) or "another domain"
@@ -149,7 +152,7 @@ def _not_found(probe: Probe) -> list[Finding]:
             f"{probe.name} points to {target} ({provider}), which has no key record",
             (f"Enable DKIM signing for {probe.domain} at {provider} so it publishes the key at "
              f"{target}, or delete the CNAME {probe.name}.",), (f"{probe.name} CNAME {target}",))]
-    if not probe.named:
+    if not missing:
         return []
     return [_finding(probe, "dkim.selector-missing", Severity.ERROR,
         f"No key record at {probe.name}: signatures with s={probe.selector} fail",
