@@ -120,11 +120,11 @@ def catalog_date() -> str:
 def parse_profile_lists(tables: list[dict[str, Any]], source: str) -> tuple[BlocklistSpec, ...]:
     """Validate a profile's `[[blocklists]]` tables; BadInput names the bad key or value."""
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise BadInput(f"{source}: blocklists must be [[blocklists]] tables")
+        raise BadInput(f"profile {source}: blocklists must be [[blocklists]] tables")
     reserved = {spec.name for spec in load_catalog()} | set(SELECTORS)
     specs: list[BlocklistSpec] = []
     for i, table in enumerate(tables, 1):
-        where = f"{source}: [[blocklists]] #{i}"
+        where = f"profile {source}: [[blocklists]] #{i}"
         spec = _spec({**table, "default": True, "weight": "major"}, where, PROFILE_KEYS)
         if spec.name in reserved or spec.name in {s.name for s in specs}:
             raise BadInput(f"{where}: name {spec.name!r} is already taken; choose another")

@@ -200,3 +200,33 @@ def test_catalog_lists_are_complete_and_alive() -> None:
         assert spec.test_entry and spec.delist_url and spec.source.startswith("https://"), spec.name
         assert "sorbs" not in spec.zone  # closed 2024-06-05
     assert catalog_date()
+
+
+PROFILE = """
+[sender]
+dkim_domains = ["spammy.test"]
+
+[[blocklists]]
+name = "corp-rbl"
+zone = "corp.dnsbl.test"
+kind = "ip"
+test_entry = "127.0.0.2"
+codes = { "127.0.0.2" = "spam source" }
+"""
+
+
+def test_profile_lists_and_dkim_domains_through_the_cli(check, tmp_path: Path) -> None:
+    profile = tmp_path / "deliverability.toml"
+    profile.write_text(PROFILE)
+    result = check("clean.dnsbl.test", "--ip", "192.0.2.99", "--profile", str(profile),
+                   "--blocklists", "corp-rbl,spamhaus-dbl", "--select", "dnsbl")
+    listed = {f["subject"] for f in result.json()["checks"]["dnsbl"]["findings"]
+              if f["code"] == "dnsbl.listed"}
+    assert listed == {"192.0.2.99 corp-rbl", "spammy.test spamhaus-dbl"}
+
+
+def test_a_bad_profile_list_is_one_line_and_exit_2(check, tmp_path: Path) -> None:
+    profile = tmp_path / "deliverability.toml"
+    profile.write_text(PROFILE.replace('kind = "ip"', 'kind = "url"'))
+    result = check("clean.dnsbl.test", "--profile", str(profile), "--select", "dnsbl")
+    assert result.code == 2 and result.stderr.count("\n") == 1 and "kind" in result.stderr
