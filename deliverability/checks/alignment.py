@@ -55,7 +55,7 @@ async def run(ctx: Context) -> list[Finding]:
         "aligned": {"spf": spf["aligned"], "dkim": any(d["aligned"] for d in dkims) if dkims else None},
     })
     findings = [_spf_finding(spf, modes["spf"], walks[from_domain])]
-    findings += [_dkim_finding(d, modes["dkim"]) for d in dkims]
+    findings += [_dkim_finding(d, modes["dkim"], from_domain) for d in dkims]
     if not dkims:
         findings.append(_dkim_unknown(from_domain, ran=dkim is not None))
     elif not spf["aligned"] and not any(d["aligned"] for d in dkims):
@@ -103,8 +103,9 @@ def _spf_finding(spf: dict[str, Any], mode: str, walk: Walk) -> Finding:
     fix = (f'Change the record to {step.name}. TXT "{rewritten(record, "aspf", None)}" '
            "(relaxed alignment would pass).",) if spf["relaxed"] and step and record else (
         "Send with an envelope sender (Return-Path) under the From domain, e.g. "
-        "bounce@bounces.<From domain>, and publish its SPF record: "
-        'bounces.<From domain>. TXT "v=spf1 include:<your provider> -all"',)
+        f"bounce@bounces.{walk.domain}, and publish its SPF record: "
+        f'bounces.{walk.domain}. TXT "v=spf1 include:<your provider> -all" '
+        "(your provider calls this a custom return path or custom MAIL FROM domain)",)
     return Finding(
         code="alignment.spf-not-aligned", severity=Severity.WARNING, subject=subject,
         summary=f"SPF domain {domain} is not aligned with From ({_mode_name(mode)}): "
@@ -112,7 +113,7 @@ def _spf_finding(spf: dict[str, Any], mode: str, walk: Walk) -> Finding:
     )
 
 
-def _dkim_finding(entry: dict[str, Any], mode: str) -> Finding:
+def _dkim_finding(entry: dict[str, Any], mode: str, from_domain: str) -> Finding:
     domain = entry["domain"]
     evidence = (f"DKIM key found for d={domain}", f"alignment mode: {_mode_name(mode)} (adkim)")
     if entry["aligned"]:
@@ -123,7 +124,7 @@ def _dkim_finding(entry: dict[str, Any], mode: str) -> Finding:
         code="alignment.dkim-not-aligned", severity=Severity.WARNING, subject=f"dkim {domain}",
         summary=f"DKIM domain {domain} is not aligned with From ({_mode_name(mode)})",
         evidence=evidence,
-        remediation=('Sign with d=<From domain>: publish <selector>._domainkey.<From domain>. TXT '
+        remediation=(f"Sign with d={from_domain}: publish <selector>._domainkey.{from_domain}. TXT "
                      '"v=DKIM1; k=rsa; p=<base64 public key>" and sign with that selector.',),
     )
 
