@@ -56,6 +56,7 @@ def test_listed_result_carries_codes_and_meaning(check) -> None:
     assert zen["status"] == "listed" and zen["codes"] == ["127.0.0.4", "127.0.0.10"]
     assert "XBL" in zen["meaning"] and "PBL" in zen["meaning"]
     assert {r["status"] for r in results if r["list"] != "spamhaus-zen"} == {"not_listed"}
+    assert data["checks"]["dnsbl"]["data"]["catalog_checked"] == catalog_date()
 
 
 def test_all_lists_are_asked_side_by_side(check, world) -> None:

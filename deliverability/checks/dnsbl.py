@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from deliverability.blocklists import LOOPBACK_NET, BlocklistSpec, ListKind, Weight, select_lists
+from deliverability.blocklists import (
+    LOOPBACK_NET, BlocklistSpec, ListKind, Weight, catalog_date, select_lists,
+)
 from deliverability.context import Context
 from deliverability.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
@@ -132,7 +134,7 @@ async def run(ctx: Context) -> list[Finding]:
     specs = select_lists(str(ctx.options.get("lists") or "default"),
                          tuple(getattr(ctx.profile, "blocklists", ()) or ()))
     key = ctx.options.get("spamhaus_key") or None
-    ctx.data.update({"lists": [], "results": []})
+    ctx.data.update({"catalog_checked": catalog_date(), "lists": [], "results": []})
     if not specs:
         return [_info("dnsbl.none-selected", ctx.target.domain, "No blocklists were selected",
                       "Run with --blocklists default to ask the curated lists.")]
