@@ -390,6 +390,7 @@ def prepare_run(
     unknown = selection.unknown(specs)
     if unknown:
         raise UsageFailure(f"unknown check or code {unknown[0]!r}; `deliverability checks` lists them")
+    specs = [spec for spec in specs if selection.runs(spec)]  # decided once, not per target
     options = EngineOptions(
         selection=selection,
         check_timeout=max(60.0, timeout * 6),

@@ -51,7 +51,11 @@ class Fault:
 class DnsServer:
     """See the module docstring."""
 
-    def __init__(self, zones: ZoneSet, *, latency: float = 0.0) -> None:
+    def __init__(self, zones: ZoneSet, *, latency: float = 0.0, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        assert host.startswith("127."), "loopback only"
+        self.host = host  # the benchmark binds 127.0.0.2:53 for tools that cannot take a port
+        self._wanted_port = port  # 0: a free one
         self.zones = zones
         self.latency = latency  # seconds added to every answer
         self.faults: list[Fault] = []
@@ -65,8 +69,8 @@ class DnsServer:
 
     @property
     def address(self) -> str:
-        """`127.0.0.1:PORT`, as --resolver takes it."""
-        return f"127.0.0.1:{self.port}"
+        """`HOST:PORT`, as --resolver takes it."""
+        return f"{self.host}:{self.port}"
 
     def start(self) -> DnsServer:
         """Bind a free port for UDP and TCP and serve in a background thread."""
@@ -104,10 +108,10 @@ class DnsServer:
     async def _bind(self) -> None:
         for _ in range(20):
             udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            udp.bind(("127.0.0.1", 0))
+            udp.bind((self.host, self._wanted_port))
             port = udp.getsockname()[1]
             try:
-                tcp_server = await asyncio.start_server(self._serve_tcp, "127.0.0.1", port)
+                tcp_server = await asyncio.start_server(self._serve_tcp, self.host, port)
             except OSError:
                 udp.close()
                 continue
