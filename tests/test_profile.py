@@ -103,3 +103,9 @@ def test_blocklist_tables_are_parsed_by_the_reputation_module_when_installed(tmp
     text = '[[blocklists]]\nname = "corp-rbl"\nzone = "rbl.example.net"\nkind = "ip"\n'
     profile = load_profile(write(tmp_path, text))
     assert profile is not None and len(profile.blocklists) == 1
+
+
+def test_the_shipped_example_profile_loads() -> None:
+    example = Path(__file__).parent.parent / "examples" / "deliverability.toml"
+    profile = load_profile(example)
+    assert profile is not None and profile.from_domains == ("notify.example.com",)
