@@ -41,8 +41,7 @@ def test_microsoft_fields_decoded_with_meanings() -> None:
     data = analyse(MESSAGES / "microsoft-junk.eml").json()["checks"]["message"]["data"]
     fields = {(v["header"], v["field"]): v for v in data["verdicts"]}
     assert fields[("X-Forefront-Antispam-Report", "SFV")]["value"] == "SPM"
-    assert fields[("X-Forefront-Antispam-Report", "CAT")]["meaning"].endswith("Spoofing (the "
-                                                                              "sender failed implicit or explicit authentication)")
+    assert "Spoofing" in fields[("X-Forefront-Antispam-Report", "CAT")]["meaning"]
     assert fields[("X-Forefront-Antispam-Report", "SFS")]["meaning"] is None  # diagnostic only
     assert fields[("X-Microsoft-Antispam", "BCL")]["value"] == "7"
     assert data["connecting_ip"] == "203.0.113.25"
