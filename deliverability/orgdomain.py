@@ -15,6 +15,7 @@ two answers; a check says when they differ.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass
 
 from publicsuffixlist import PublicSuffixList
@@ -136,8 +137,9 @@ def _child_towards(domain: str, ancestor: str) -> str:
     return ".".join(labels[-depth:])
 
 
+@functools.cache
 def public_suffix_list() -> PublicSuffixList:
-    """The Public Suffix List bundled with the package (parsed on each call: keep it)."""
+    """The Public Suffix List bundled with the package, parsed once per process (read-only)."""
     return PublicSuffixList()
 
 

@@ -159,9 +159,9 @@ async def _records(ctx: Context, name: str, prefix: str) -> list[str]:
 
 
 def _organizational(domain: str) -> str:
-    from publicsuffixlist import PublicSuffixList
+    from deliverability.orgdomain import public_suffix_list  # parsed once, shared
 
-    return PublicSuffixList().privatesuffix(domain) or domain
+    return public_suffix_list().privatesuffix(domain) or domain
 
 
 def _finding(code: str, severity: Severity, subject: str, summary: str,

@@ -155,9 +155,9 @@ async def run(ctx: Context) -> list[Finding]:
 
 def _domains(ctx: Context) -> list[str]:
     """DOMAIN, the envelope-sender domain, the profile's DKIM d= domains; each also registrable."""
-    from publicsuffixlist import PublicSuffixList  # slow to build: only when domain lists run
+    from deliverability.orgdomain import public_suffix_list  # parsed once, shared
 
-    psl = PublicSuffixList()
+    psl = public_suffix_list()
     given = [ctx.target.domain, ctx.target.mail_from_domain,
              *(getattr(ctx.profile, "dkim_domains", ()) or ())]
     return list(dict.fromkeys(d for g in given for d in (g, psl.privatesuffix(g) or g)))
