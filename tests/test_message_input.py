@@ -135,3 +135,11 @@ def test_hostile_text_comes_out_inert(tmp_path: Path, output_format: str) -> Non
 def test_json_report_is_valid_json_for_every_fixture() -> None:
     for path in sorted(MESSAGES.glob("*.eml")):
         json.loads(analyse(path).stdout)
+
+
+def test_message_report_validates_against_the_published_schema() -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
+    for path in sorted(MESSAGES.glob("*.eml")):
+        jsonschema.validate(analyse(path).json(), schema)

@@ -149,8 +149,10 @@ def _signature(sig: Signature, aligned: bool) -> list[Finding]:
     code, severity = {"pass": ("message.dkim-pass", Severity.OK),
                       "unknown": ("message.dkim-unknown", Severity.UNKNOWN)}.get(
         sig.result, ("message.dkim-fail", Severity.ERROR))
-    fix = () if sig.result == "pass" else (
-        f"Check the key at {sig.key_name} TXT and that nothing alters the message after signing.",)
+    fix = {"pass": (), "unknown": (
+        "Give the whole message (.eml) and a working --resolver (or a --zone-file holding "
+        f"{sig.key_name}), then run again.",)}.get(sig.result, (
+        f"Check the key at {sig.key_name} TXT and that nothing alters the message after signing.",))
     findings = [_f(code, severity, subject, f"DKIM {sig.result}: {sig.reason}", evidence, fix)]
     if sig.key_bits and sig.key_bits < MIN_STRONG_BITS and sig.algorithm.startswith("rsa"):
         findings.append(_f("message.dkim-weak-key", Severity.WARNING, subject,
