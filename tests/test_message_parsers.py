@@ -104,3 +104,9 @@ def test_arbitrary_bytes_are_a_message_or_a_message_error(raw: bytes) -> None:
         read_facts(read_message(raw))
     except MessageError:
         pass
+
+
+def test_one_passing_dkim_result_of_several_is_the_receivers_dkim_result() -> None:
+    fields = [Header(name="Authentication-Results", index=0,
+                     value="mx.r.example; dkim=fail header.d=a.example; dkim=pass header.d=b.example")]
+    assert receiver_results(fields, boundary=None).result("dkim").properties == {"header.d": "b.example"}

@@ -146,8 +146,9 @@ class ReceiverResults:
     untrusted: tuple[AuthResults, ...]
 
     def result(self, method: str) -> MethodResult | None:
-        """The receiver's result for `method`, from its topmost field that has one."""
-        return next((r for f in self.trusted if (r := f.first(method)) is not None), None)
+        """The receiver's result for `method`: a pass if any (one dkim result per signature)."""
+        found = [r for f in self.trusted for r in f.results if r.method == method]
+        return next((r for r in found if r.result == "pass"), found[0] if found else None)
 
 
 def receiver_results(fields: list[Header], boundary: int | None) -> ReceiverResults:
