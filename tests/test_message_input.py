@@ -143,3 +143,26 @@ def test_message_report_validates_against_the_published_schema() -> None:
     schema = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
     for path in sorted(MESSAGES.glob("*.eml")):
         jsonschema.validate(analyse(path).json(), schema)
+
+
+EXIT = [
+    ("microsoft-junk.eml", (), 1),
+    ("microsoft-junk.eml", ("--fail-on", "never"), 0),
+    ("gmail.eml", (), 0),
+    ("gmail.eml", ("--fail-on", "warning"), 1),  # no DKIM signature: a warning
+    ("spamassassin-spam.eml", (), 1),  # X-Spam-Status: Yes
+]
+
+
+@pytest.mark.parametrize(("name", "flags", "status"), EXIT)
+def test_exit_status_follows_fail_on_and_strict(name: str, flags: tuple[str, ...],
+                                                status: int) -> None:
+    assert analyse(MESSAGES / name, *flags).code == status
+
+
+def test_output_writes_the_report_to_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.md"
+    result = run_cli("message", str(MESSAGES / "gmail.eml"), "--offline", "--format", "markdown",
+                     "--output", str(target))
+    assert (result.code, result.stdout) == (0, "")
+    assert "message.identities" in target.read_text()
