@@ -166,3 +166,10 @@ def test_output_writes_the_report_to_a_file(tmp_path: Path) -> None:
                      "--output", str(target))
     assert (result.code, result.stdout) == (0, "")
     assert "message.identities" in target.read_text()
+
+
+def test_mime_defects_inside_parts_are_reported(tmp_path: Path) -> None:
+    broken = (b"From: a@example.com\r\nMIME-Version: 1.0\r\n"
+              b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+              b"Content-Type: text/plain\r\n\r\nno closing boundary\r\n")
+    assert ("message.malformed", "warning") in analyse(_write(tmp_path, broken)).codes()

@@ -170,19 +170,24 @@ def _dmarc_findings(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
         else "SPF domain: not recorded",
         *(f"DKIM d={a.domain}: relaxed {_yn(a.relaxed)}, strict {_yn(a.strict)}" for a in outcome.dkim),
     )
-    fix = () if outcome.result == "pass" else (
-        f"Sign with d={outcome.from_domain} (or a subdomain of its organizational domain), or "
-        f"send with a Return-Path under {outcome.from_domain} that SPF authorizes.",)
-    if outcome.result == "unknown":
-        fix = ("Run again with a working --resolver, or --offline with a --zone-file holding "
-               f"_dmarc.{outcome.from_domain} and the DKIM keys.",)
-    if outcome.result == "none":
-        fix = (f"Publish _dmarc.{outcome.from_domain}. TXT \"v=DMARC1; p=none; "
-               f"rua=mailto:dmarc@{outcome.from_domain}\" and tighten p= once reports are clean.",)
     found = [Finding(code=code, severity=severity, subject=outcome.from_domain,
                      summary=f"DMARC {outcome.result}: {outcome.reason}", evidence=evidence,
-                     remediation=fix)]
+                     remediation=_dmarc_fix(outcome.result, outcome.from_domain))]
     return found + _disagreement(outcome, facts)
+
+
+def _dmarc_fix(result: str, domain: str) -> tuple[str, ...]:
+    """What to do about our DMARC result for `domain`."""
+    if result == "pass":
+        return ()
+    if result == "unknown":
+        return ("Run again with a working --resolver, or --offline with a --zone-file holding "
+                f"_dmarc.{domain} and the DKIM keys.",)
+    if result == "none":
+        return (f"Publish _dmarc.{domain}. TXT \"v=DMARC1; p=none; rua=mailto:dmarc@{domain}\" "
+                "and tighten p= once reports are clean.",)
+    return (f"Sign with d={domain} (or a subdomain of its organizational domain), or send "
+            f"with a Return-Path under {domain} that SPF authorizes.",)
 
 
 def _disagreement(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
@@ -208,8 +213,8 @@ def _structure(message: ParsedMessage, facts: Facts) -> list[Finding]:
     if facts.from_domain is None:
         found.append(Finding(
             code="message.from-invalid", severity=Severity.ERROR, subject="from",
-            summary=f"The message has {len(facts.from_addresses)} From addresses with a usable "
-                    "domain, not exactly one: DMARC cannot apply and receivers reject it",
+            summary=f"No single From address with a usable domain ({len(facts.from_addresses)} "
+                    "addresses found): DMARC cannot apply and receivers reject such mail",
             evidence=tuple(f"From: {h.value}" for h in message.named("From")),
             remediation=("Send with exactly one From address at your own domain.",)))
     if message.defects:
@@ -244,12 +249,10 @@ def _yn(value: bool) -> str:
 def _fill_data(data: dict[str, Any], facts: Facts, signatures: list[Signature], chain: ArcChain,
                outcome: DmarcOutcome, found: list[Verdict], message: ParsedMessage) -> None:
     receiver = facts.receiver
-    delays = [h.delay_after(p) for p, h in zip((None, *facts.hops), facts.hops, strict=False)]
     data["hops"] = [{"from": h.from_host, "by": h.by, "ip": h.ip, "tls": h.tls,
                      "time": h.time.isoformat() if h.time else None, "delay_s": d}
-                    for h, d in zip(facts.hops, delays, strict=True)]
-    known = [h.time for h in facts.hops if h.time]
-    data["total_delay_s"] = (known[-1] - known[0]).total_seconds() if len(known) > 1 else None
+                    for h, d in zip(facts.hops, facts.delays, strict=True)]
+    data["total_delay_s"] = facts.total_delay_s
     data["connecting_ip"] = facts.connecting_ip
     data["handoff"] = facts.hops.index(facts.handoff) if facts.handoff else None
     data["authserv_id"] = receiver.authserv_id

@@ -38,6 +38,18 @@ class Facts:
     selectors: tuple[tuple[str, str], ...]  # (d=, s=) of each DKIM-Signature
 
     @property
+    def delays(self) -> list[float | None]:
+        """Seconds each hop took after the previous one (None for the first or without times)."""
+        return [hop.delay_after(before) for before, hop in zip((None, *self.hops), self.hops,
+                                                               strict=False)]
+
+    @property
+    def total_delay_s(self) -> float | None:
+        """Seconds from the first timed hop to the last one."""
+        times = [hop.time for hop in self.hops if hop.time]
+        return (times[-1] - times[0]).total_seconds() if len(times) > 1 else None
+
+    @property
     def return_path_domain(self) -> str | None:
         """The envelope sender's domain as the receiver recorded it."""
         return _domain_of(self.return_path) if self.return_path else None

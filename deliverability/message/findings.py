@@ -41,14 +41,13 @@ def path(facts: Facts, slow_hop_s: float) -> list[Finding]:
         return [_f("message.no-received", Severity.INFO, "path",
                    "The message has no Received fields: the path cannot be traced",
                    remediation=("Give the message as the recipient received it, with all headers.",))]
-    delays = [h.delay_after(p) for p, h in zip((None, *facts.hops), facts.hops, strict=False)]
+    delays = facts.delays
     lines = tuple(hop_line(i + 1, h, d) for i, (h, d) in enumerate(zip(facts.hops, delays,
                                                                        strict=True)))
     where = (f"the receiver {facts.handoff.by or '?'} accepted it from "
              f"{facts.handoff.from_host or '?'} [{facts.connecting_ip}]"
              if facts.handoff else "the hand-off to the receiver is not recorded")
-    known = [h.time for h in facts.hops if h.time]
-    total = f", {(known[-1] - known[0]).total_seconds():g}s in total" if len(known) > 1 else ""
+    total = f", {facts.total_delay_s:g}s in total" if facts.total_delay_s is not None else ""
     findings = [_f("message.path", Severity.INFO, "path",
                    f"{len(facts.hops)} hops{total}; {where}", lines)]
     for number, (hop, delay) in enumerate(zip(facts.hops, delays, strict=True), start=1):

@@ -75,7 +75,7 @@ def read_message(data: bytes) -> ParsedMessage:
     headers, defects = _headers(parsed.raw_items())
     if not headers:
         raise MessageError("no header fields found; give the whole message or its header block")
-    defects += [type(d).__name__ for d in parsed.defects]
+    defects += [type(d).__name__ for part in parsed.walk() for d in part.defects]
     return ParsedMessage(
         raw=data, headers=tuple(headers), has_body=_has_body(data), defects=tuple(defects)
     )
