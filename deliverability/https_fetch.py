@@ -65,6 +65,8 @@ async def fetch_https(ctx: Context, url: str, *, max_bytes: int,
 
     parsed = httpx.URL(url)
     host = parsed.host
+    if ctx.dns.offline:  # --offline promises no network at all, not only no DNS
+        raise FetchFailed(FetchProblem.UNREACHABLE, f"offline: {url} was not fetched")
     ip = await _address(ctx, host)
     port = parsed.port or ctx.session.http_settings.port
     request_url = parsed.copy_with(scheme="https", host=ip, port=port)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,3 +90,33 @@ def check(world: DnsServer):  # type: ignore[no-untyped-def]
                        "--format", "json")
 
     return run
+
+
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+def _is_loopback(address: object) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    return not isinstance(host, str) or host.startswith(_LOOPBACK) or host.startswith("/")
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Safety net: a test that tries to reach beyond loopback fails instead of sending."""
+    for method in ("connect", "connect_ex"):
+        original = getattr(socket.socket, method)
+
+        def guarded(self, address, _original=original):  # type: ignore[no-untyped-def]
+            if not _is_loopback(address):
+                raise AssertionError(f"test tried to connect to {address!r} (loopback only)")
+            return _original(self, address)
+
+        monkeypatch.setattr(socket.socket, method, guarded)
+    original_sendto = socket.socket.sendto
+
+    def guarded_sendto(self, data, *args):  # type: ignore[no-untyped-def]
+        if not _is_loopback(args[-1]):
+            raise AssertionError(f"test tried to send to {args[-1]!r} (loopback only)")
+        return original_sendto(self, data, *args)
+
+    monkeypatch.setattr(socket.socket, "sendto", guarded_sendto)
