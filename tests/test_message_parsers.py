@@ -26,6 +26,19 @@ RECEIVED = [
     # Gmail's internal hop: no from clause
     ("by 2002:a05:6a10:1a4d with SMTP id k13csp1; Mon, 23 Nov 2026 03:00:09 -0800 (PST)",
      (None, "2002:a05:6a10:1a4d", None, "SMTP", None)),
+    # Exim: the address as the from-host, TLS version in a comment
+    ("from [198.51.100.7] (helo=mail.example.org) by mx.example.net with esmtps (TLS1.3) "
+     "tls TLS_AES_256_GCM_SHA384 (Exim 4.96) (envelope-from <a@example.org>) id 1abc-000 "
+     "for u@example.net; Mon, 23 Nov 2026 11:00:03 +0000",
+     ("198.51.100.7", "mx.example.net", "198.51.100.7", "esmtps", "TLS1.3")),
+    # Microsoft 365 internal hop: a bare IPv6 address in the comment
+    ("from BN8PR12MB3300.namprd12.prod.outlook.com (2603:10b6:408:9b::14) by "
+     "MN2PR12MB4000.namprd12.prod.outlook.com with HTTPS; Mon, 23 Nov 2026 11:00:09 +0000",
+     ("BN8PR12MB3300.namprd12.prod.outlook.com", "MN2PR12MB4000.namprd12.prod.outlook.com",
+      "2603:10b6:408:9b::14", "HTTPS", None)),
+    # qmail: everything in a comment
+    ("(qmail 1234 invoked from network); 23 Nov 2026 11:00:00 -0000",
+     (None, None, None, None, None)),
     # garbage
     ("((((", (None, None, None, None, None)),
 ]

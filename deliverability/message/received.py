@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 
 _CLAUSE = re.compile(r"(?i)(?:^|\s)(from|by|via|with|id|for)\s+")
 _BRACKET_IP = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]")
+_PAREN_IP = re.compile(r"\(\s*([0-9A-Fa-f:.]+)\s*\)")  # Microsoft: "host (2603:10b6::14)"
 _BARE_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 _TLS = (
     re.compile(r"(?i)\bversion=(TLS[\w.]+)"),
     re.compile(r"(?i)\busing\s+(TLSv?[\d.]+)"),
-    re.compile(r"(?i)\b(TLSv1(?:\.\d)?|TLS1_\d)\b"),
+    re.compile(r"(?i)\b(TLSv?1(?:[._]\d)?)\b"),  # TLSv1.3, TLS1.3 (Exim), TLS1_2
     re.compile(r"(?i)\bwith\s+(E?SMTPS\w*|UTF8SMTPS\w*|LMTPS\w*)"),
 )
 # Hops inside one organization usually use these; the receiver's hand-off does not.
@@ -98,7 +99,7 @@ def _first_word(clause: str) -> str | None:
 
 
 def _ip_in(clause: str) -> str | None:
-    for pattern in (_BRACKET_IP, _BARE_IPV4):
+    for pattern in (_BRACKET_IP, _PAREN_IP, _BARE_IPV4):
         for candidate in pattern.findall(clause):
             try:
                 return str(ipaddress.ip_address(candidate))
