@@ -80,6 +80,10 @@ REPORTED = {
                          b"Content-Transfer-Encoding: base64\r\n\r\n%%%not base64%%%\r\n"),
     "bad From": b"From: not an address\r\nSubject: x\r\n\r\nbody\r\n",
     "headers without a body": HEADERS,
+    "3000 trace fields": (b"Received: from h.example ([192.0.2.1]) by mx.example.net; "
+                          b"Mon, 23 Nov 2026 11:00:00 +0000\r\n"
+                          b"Authentication-Results: mx.example.net; spf=pass\r\n") * 1500
+                         + HEADERS + b"\r\nbody\r\n",
     "malformed signatures": (b"DKIM-Signature: v=1; a=foo; d=a.test; s=s; h=from; bh=; b=!!\r\n"
                              b"DKIM-Signature: garbage\r\n"
                              b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=a.test; s=s; b=xx\r\n"

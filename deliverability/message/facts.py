@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from deliverability.config import BadInput, validate_domain
 from deliverability.finding import Target
 from deliverability.message.authres import ReceiverResults, parse_authres, receiver_results, stated_ip
-from deliverability.message.parse import ParsedMessage
+from deliverability.message.parse import MAX_TRACE_FIELDS, ParsedMessage
 from deliverability.message.received import Hop, handoff, hops_oldest_first
 from deliverability.message.signatures import signing_keys
 
@@ -57,13 +57,14 @@ class Facts:
 
 def read_facts(message: ParsedMessage) -> Facts:
     """Everything the message says about itself, no lookups."""
-    received = [(h.index, h.value) for h in message.named("Received")]
+    received = [(h.index, h.value) for h in message.named("Received")[:MAX_TRACE_FIELDS]]
     hops = hops_oldest_first(received)
     ip = _receiver_stated_ip(message)
     hop = handoff(hops, ip)
     if hop is None and ip is not None:  # a stated IP no hop shows: trust the chain instead
         hop = handoff(hops, None)
-    receiver = receiver_results(message.named("Authentication-Results"), _boundary(hops, hop))
+    authres = message.named("Authentication-Results")[:MAX_TRACE_FIELDS]
+    receiver = receiver_results(authres, _boundary(hops, hop))
     from_addresses = tuple(message.addresses("From"))
     return_path = message.addresses("Return-Path")
     return Facts(

@@ -16,6 +16,9 @@ from email.parser import BytesParser
 
 MAX_BYTES = 10 * 1024 * 1024  # messages past this are refused, not read
 MAX_FIELD_CHARS = 64 * 1024  # a header field is analysed up to this length
+# RFC 5321 6.3: 100 Received fields means a loop; trace fields past this are not analysed.
+MAX_TRACE_FIELDS = 100
+_TRACE = ("received", "authentication-results")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _SEPARATOR = re.compile(rb"\r?\n\r?\n")
 
@@ -76,6 +79,7 @@ def read_message(data: bytes) -> ParsedMessage:
     if not headers:
         raise MessageError("no header fields found; give the whole message or its header block")
     defects += [type(d).__name__ for part in parsed.walk() for d in part.defects]
+    defects += _too_many_trace_fields(headers)
     return ParsedMessage(
         raw=data, headers=tuple(headers), has_body=_has_body(data), defects=tuple(defects)
     )
@@ -91,6 +95,12 @@ def _headers(items: object) -> tuple[list[Header], list[str]]:
             value = value[:MAX_FIELD_CHARS]
         headers.append(Header(name=_text(name), value=value, index=index))
     return headers, defects
+
+
+def _too_many_trace_fields(headers: list[Header]) -> list[str]:
+    counts = {name: sum(h.key == name for h in headers) for name in _TRACE}
+    return [f"{count} {name} fields; analysed the topmost {MAX_TRACE_FIELDS}"
+            for name, count in counts.items() if count > MAX_TRACE_FIELDS]
 
 
 def _text(raw: str) -> str:
