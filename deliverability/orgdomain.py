@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from dataclasses import dataclass
 
 from publicsuffixlist import PublicSuffixList
@@ -137,9 +138,21 @@ def _child_towards(domain: str, ancestor: str) -> str:
     return ".".join(labels[-depth:])
 
 
-@functools.cache
 def public_suffix_list() -> PublicSuffixList:
-    """The Public Suffix List bundled with the package, parsed once per process (read-only)."""
+    """The Public Suffix List bundled with the package, parsed once per process (read-only).
+
+    Thread-safe: checks parse it with asyncio.to_thread, and the second caller waits
+    for the first one's parse instead of starting its own.
+    """
+    with _PSL_LOCK:
+        return _parsed_public_suffix_list()
+
+
+_PSL_LOCK = threading.Lock()
+
+
+@functools.cache
+def _parsed_public_suffix_list() -> PublicSuffixList:
     return PublicSuffixList()
 
 

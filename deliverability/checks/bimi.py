@@ -64,7 +64,7 @@ def dmarc_enforcing(record: str | None, subdomain: bool) -> bool:
 async def run(ctx: Context) -> list[Finding]:
     """Find the record and the DMARC policy side by side, then fetch and check the logo."""
     domain = ctx.target.domain
-    org = _organizational(domain)
+    org = await asyncio.to_thread(_organizational, domain)  # the PSL parse stays off the loop
     names = [f"default._bimi.{domain}", f"_dmarc.{domain}", f"default._bimi.{org}", f"_dmarc.{org}"]
     found = await asyncio.gather(*(_records(ctx, n, p) for n, p in zip(
         names, ("v=BIMI1", "v=DMARC1", "v=BIMI1", "v=DMARC1"), strict=True)))

@@ -138,7 +138,9 @@ async def run(ctx: Context) -> list[Finding]:
     if not specs:
         return [_info("dnsbl.none-selected", ctx.target.domain, "No blocklists were selected",
                       "Run with --blocklists default to ask the curated lists.")]
-    targets = {ListKind.IP: list(ctx.target.ips), ListKind.DOMAIN: _domains(ctx)}
+    # _domains reads the Public Suffix List: parse it off the event loop, not before every query
+    targets = {ListKind.IP: list(ctx.target.ips),
+               ListKind.DOMAIN: await asyncio.to_thread(_domains, ctx)}
     per_list = await asyncio.gather(*(_check_list(ctx, s, targets, key) for s in specs))
     findings: list[Finding] = []
     for list_findings, entry, results in per_list:  # in catalog order, whatever answered first
