@@ -84,6 +84,17 @@ def test_findings_on_zone_file_records_carry_file_and_line(tmp_path: Path) -> No
     assert findings["rdns.not-confirmed"]["location"] == {"file": str(reverse), "line": 4}
 
 
+def test_spf_and_dmarc_findings_point_at_their_txt_records(tmp_path: Path) -> None:
+    zone = tmp_path / "lines.test.zone"
+    zone.write_text(TRICKY)
+    result = run_cli("check", "lines.test", "--offline", "--zone-file", zone,
+                     "--select", "spf", "--select", "dmarc", "--format", "json")
+    checks = result.json()["checks"]
+    spf_lines = {f["location"]["line"] for f in checks["spf"]["findings"] if "location" in f}
+    dmarc_lines = {f["location"]["line"] for f in checks["dmarc"]["findings"] if "location" in f}
+    assert (spf_lines, dmarc_lines) == ({8}, {15})  # the parenthesized TXT, the last record
+
+
 def test_findings_from_live_dns_have_no_location(check) -> None:  # type: ignore[no-untyped-def]
     findings = _findings(check("null.mx.test", "--select", "mx"))
     assert "location" not in findings["mx.null"]

@@ -20,7 +20,7 @@ import re
 
 from deliverability.context import Context
 from deliverability.dns import LookupFailed, normalize_name
-from deliverability.finding import Finding, Severity, Target
+from deliverability.finding import Finding, Location, Severity, Target
 from deliverability.spf_advice import edited, ip_term, publish
 from deliverability.spf_eval import Verdict, evaluate, is_checkable_domain
 from deliverability.spf_findings import record_findings
@@ -118,7 +118,7 @@ async def _record(ctx: Context, domain: str) -> list[Finding]:
     findings += record_findings(domain, record, result, found.answer.location)
     findings += await _dmarc_note(ctx, domain, record)
     if not any(f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN) for f in findings):
-        findings.append(_ok(domain, record, result))
+        findings.append(_ok(domain, record, result, found.answer.location))
     return findings
 
 
@@ -290,9 +290,9 @@ async def _dmarc_note(ctx: Context, domain: str, record: SpfRecord) -> list[Find
     )]
 
 
-def _ok(domain: str, record: SpfRecord, result: Walk) -> Finding:
+def _ok(domain: str, record: SpfRecord, result: Walk, location: Location | None) -> Finding:
     return Finding(
         code="spf.ok", severity=Severity.OK, subject=domain,
         summary=f"{domain} has a valid SPF record using {result.lookups} of 10 DNS lookups",
-        evidence=(f"{domain} TXT {record.text}",),
+        evidence=(f"{domain} TXT {record.text}",), location=location,
     )
