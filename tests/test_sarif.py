@@ -45,8 +45,8 @@ def test_log_is_sarif_2_1_0_with_one_rule_per_code_documented_in_the_catalog() -
 
 def test_results_map_severity_and_point_at_the_zone_file_line() -> None:
     results = sarif(NULL, FAILED)["runs"][0]["results"]
-    assert [(r["ruleId"], r["level"], r["ruleIndex"]) for r in results] == [
-        ("mx.null", "error", 0), ("mx.lookup-failed", "warning", 1)]
+    assert [(r["ruleId"], r["level"], r["kind"], r["ruleIndex"]) for r in results] == [
+        ("mx.null", "error", "fail", 0), ("mx.lookup-failed", "none", "open", 1)]
     physical = results[0]["locations"][0]["physicalLocation"]
     assert physical == {"artifactLocation": {"uri": "zones/sarif.test.zone"},
                         "region": {"startLine": 3}}

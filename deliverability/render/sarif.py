@@ -22,12 +22,13 @@ from deliverability.text import clean, clean_line
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/deliverability/deliverability"
-# SARIF 3.27.10 level and 3.27.9 kind for each severity.
+# SARIF 3.27.10 level and 3.27.9 kind for each severity. A kind other than "fail"
+# must have level "none" (3.27.10): unknown is "open", the tool could not tell.
 LEVELS = {
     Severity.OK: ("none", "pass"),
-    Severity.INFO: ("note", "informational"),
+    Severity.INFO: ("none", "informational"),
     Severity.WARNING: ("warning", "fail"),
-    Severity.UNKNOWN: ("warning", "open"),  # could not tell: a person must look
+    Severity.UNKNOWN: ("none", "open"),
     Severity.ERROR: ("error", "fail"),
 }
 _SEVERITY_PREFIX = re.compile(r"^\*\*Severity:\*\*\s*[a-z]+\.\s*")
