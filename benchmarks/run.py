@@ -134,6 +134,7 @@ def bulk(world: World, server: DnsServer, latency: float, checkdmarc: bool) -> d
     assert len(reports) == len(domains) and all("checks" in r for r in reports)
     ours = {"wall_s": round(wall, 2), "queries": server.count(),
             "queries_per_domain": round(server.count() / len(domains), 1),
+            "most_queries_one_domain": max(r["dns"]["queries"] for r in reports),
             "max_in_flight": server.max_in_flight}
     out: dict[str, object] = {"domains": len(domains), "latency_ms": round(latency * 1000),
                               "deliverability": ours}

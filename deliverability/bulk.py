@@ -4,12 +4,12 @@ The file is one domain per line (`#` starts a comment), or a CSV whose header na
 the columns `domain`, `ip`, `mail-from` and `selectors` (several IPs or selectors
 in a cell separated by spaces or `;`). Targets are read as they are needed, at
 most `concurrency` are in flight, and each report is handed to the caller the
-moment it is done, then dropped: memory stays flat however long the file is
-(the shared DNS cache grows with the number of distinct names asked). A target
+moment it is done, then dropped, and the shared DNS cache keeps at most
+SHARED_CACHE_ANSWERS answers: memory stays flat however long the file is. A target
 that cannot be read or checked becomes a failure outcome; the run goes on.
 
 Each target's DNS client is a view of one shared client (`DnsClient.view()`): a
-name any target asked is never asked again, and a report's trace and query count
+name any target asked is not asked again while it is cached, and a report's trace and query count
 hold the lookups that target was first to ask.
 """
 
@@ -31,6 +31,9 @@ from deliverability.finding import Report, Severity, Target
 from deliverability.plan import RunPlan
 
 DEFAULT_CONCURRENCY = 16
+# Answers the shared cache keeps (about 1.5 KB each): popular names (a provider's SPF
+# include, a shared MX) stay; a long run forgets the oldest instead of growing.
+SHARED_CACHE_ANSWERS = 10_000
 _SPLIT = re.compile(r"[\s;]+")
 COLUMNS = ("domain", "ip", "mail-from", "selectors")
 
@@ -161,7 +164,7 @@ async def run_bulk(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> None:
     """Check every target, at most `concurrency` at once; call `done` as each finishes."""
-    shared = plan.new_dns()
+    shared = plan.new_dns(max_cached=SHARED_CACHE_ANSWERS)
     pending = iter(rows)
 
     async def worker() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import itertools
 import ipaddress
 import logging
 import time
@@ -111,8 +112,12 @@ class DnsClient:
         offline: bool = False,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         secrets: Sequence[str] = (),
+        max_cached: int | None = None,
     ) -> None:
         self.zones = zones or ZoneSet()
+        # Bulk runs: past this many answers the oldest finished ones are forgotten,
+        # so memory stays flat however many targets share the cache. None: keep all.
+        self.max_cached = max_cached
         self.offline = offline
         self.timeout = timeout
         self.secrets = tuple(s for s in secrets if s)
@@ -143,7 +148,16 @@ class DnsClient:
         if task is None:
             task = asyncio.ensure_future(self._lookup_traced(*key))
             self._tasks[key] = task
+            if self.max_cached is not None and len(self._tasks) > self.max_cached:
+                self._forget_oldest(len(self._tasks) - self.max_cached)
         return await asyncio.shield(task)
+
+    def _forget_oldest(self, count: int) -> None:
+        """Drop up to `count` of the oldest finished answers (dicts keep insertion order)."""
+        oldest = list(itertools.islice(self._tasks.items(), count))
+        for key, task in oldest:
+            if task.done():
+                del self._tasks[key]
 
     async def txt(self, name: str) -> list[str]:
         """The TXT records of `name`, strings joined; [] for NXDOMAIN or NODATA."""

@@ -37,11 +37,11 @@ class RunPlan:
         """The checks this plan runs, in report order."""
         return [spec.name for spec in self.specs if self.options.selection.runs(spec)]
 
-    def new_dns(self) -> DnsClient:
+    def new_dns(self, max_cached: int | None = None) -> DnsClient:
         """A DNS client with this plan's resolver, timeout, zones and secrets."""
         return DnsClient(
             nameservers=self.nameservers, timeout=self.timeout, zones=self.zones,
-            offline=self.offline, secrets=self.secrets,
+            offline=self.offline, secrets=self.secrets, max_cached=max_cached,
         )
 
     async def run(self, target: Target, dns: DnsClient | None = None) -> Report:

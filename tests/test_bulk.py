@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from deliverability.dns import DnsClient
 
 DOMAINS = """\
 # customers
@@ -79,6 +81,17 @@ def test_targets_share_one_dns_cache_and_each_query_is_counted_once(bulk, world)
     assert world.count("mx1.ok.mx.test", "A") == 1  # every target's MX points there
     assert sum(r["dns"]["queries"] for r in reports) == world.count()
     assert sum(len(r["dns"]["trace"]) for r in reports) == world.count()
+
+
+def test_a_capped_cache_forgets_the_oldest_answers(world) -> None:  # type: ignore[no-untyped-def]
+    async def ask() -> None:
+        dns = DnsClient(nameservers=[world.address], timeout=1, max_cached=2)
+        for name in ("ok.mx.test", "null.mx.test", "implicit.mx.test", "ok.mx.test"):
+            await dns.view().query(name, "MX")
+
+    asyncio.run(ask())
+    assert world.count("ok.mx.test", "MX") == 2  # forgotten once two newer answers came
+    assert world.count("null.mx.test", "MX") == 1
 
 
 def test_concurrency_bounds_the_targets_in_flight(bulk, world) -> None:  # type: ignore[no-untyped-def]
