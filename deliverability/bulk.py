@@ -67,6 +67,7 @@ class BulkSummary:
     codes: Counter[str] = field(default_factory=Counter)  # targets per problem code
     queries: int = 0
     failures: list[str] = field(default_factory=list)  # the first few, for the summary
+    failing: int = 0  # targets at or above --fail-on, or not checked (the caller counts)
     interrupted: bool = False
 
     def add(self, outcome: Outcome) -> None:
@@ -93,9 +94,11 @@ def read_targets(path: Path, defaults: Target) -> Iterator[Row]:
     """One Row per target line of the file, read as the caller asks for them.
 
     `defaults` gives the IPs, envelope sender, HELO and selectors of rows without
-    their own; its domain is ignored. OSError escapes (the caller says why).
+    their own; its domain is ignored. OSError escapes (the caller says why); a CSV
+    header naming an unknown column raises BadInput before any row.
     """
-    with path.open(encoding="utf-8", newline="") as handle:
+    # Bytes that are not UTF-8 become U+FFFD: that row's domain fails, not the run.
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
         lines = _numbered(handle)
         first = next(lines, None)
         if first is None:
@@ -103,10 +106,19 @@ def read_targets(path: Path, defaults: Target) -> Iterator[Row]:
         number, text = first
         header = [c.strip().lower().replace("_", "-") for c in next(csv.reader([text]))]
         if "domain" in header:
+            unknown = [c for c in header if c not in COLUMNS]
+            if unknown:
+                raise BadInput(f"{path}: line {number}: unknown column {unknown[0]!r} "
+                               f"(expected {', '.join(COLUMNS)})")
             yield from _csv_targets(header, lines, defaults)
         else:
             yield from _plain_targets([(number, text)], defaults)
             yield from _plain_targets(lines, defaults)
+
+
+def check_file(path: Path) -> None:
+    """Read the header and first row now: OSError or BadInput before any output is written."""
+    next(read_targets(path, Target(domain="")), None)
 
 
 def _numbered(handle: io.TextIOBase) -> Iterator[tuple[int, str]]:
@@ -122,13 +134,8 @@ def _plain_targets(lines: Iterable[tuple[int, str]], defaults: Target) -> Iterat
 
 def _csv_targets(header: list[str], lines: Iterator[tuple[int, str]],
                  defaults: Target) -> Iterator[Row]:
-    unknown = [c for c in header if c not in COLUMNS]
     for number, text in lines:
         cells = dict(zip(header, next(csv.reader([text]), []), strict=False))
-        if unknown:
-            problem = f"unknown column {unknown[0]!r} (expected {', '.join(COLUMNS)})"
-            yield Row(line=number, domain=cells.get("domain", ""), problem=problem)
-            continue
         yield _row(number, cells, defaults)
 
 

@@ -481,16 +481,16 @@ def _check_many(
     from deliverability.render import bulk as render
 
     line_of = _bulk_line(output_format, plan.check_names)
-    summary, worst = BulkSummary(), [EXIT_OK]
-    stream = _open_output(output)
+    _check_bulk_file(from_file)
+    summary, stream = BulkSummary(), _open_output(output)
     progress = _progress(quiet, from_file, defaults)
 
     def done(outcome: Outcome) -> None:
         _print(line_of(outcome), stream)
         stream.flush()
         summary.add(outcome)
-        failed = outcome.report is None or exit_status(outcome.report, fail_on, strict)
-        worst[0] = max(worst[0], EXIT_FINDINGS if failed else EXIT_OK)
+        if outcome.report is None or exit_status(outcome.report, fail_on, strict):
+            summary.failing += 1
         if progress is not None:
             progress.advance(progress.task_ids[0])
 
@@ -500,17 +500,27 @@ def _check_many(
         with progress or contextlib.nullcontext():
             asyncio.run(run_bulk(plan, read_targets(from_file, defaults), done,
                                  concurrency=concurrency))
-    except OSError as exc:
-        raise UsageFailure(f"cannot read {from_file}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:
         summary.interrupted = True
-        worst[0] = 130
     finally:
         if output is not None:
             stream.close()
     if not quiet:
         _print(render.summary_table(summary), sys.stderr)
-    return worst[0]
+    return 130 if summary.interrupted else EXIT_FINDINGS if summary.failing else EXIT_OK
+
+
+def _check_bulk_file(from_file: Path) -> None:
+    """A --from-file that cannot be read, or names unknown columns, is exit 2 before any output."""
+    from deliverability.bulk import check_file
+    from deliverability.config import BadInput
+
+    try:
+        check_file(from_file)
+    except OSError as exc:
+        raise UsageFailure(f"cannot read {from_file}: {exc.strerror or exc}") from None
+    except BadInput as exc:
+        raise UsageFailure(str(exc)) from None
 
 
 def _bulk_line(output_format: OutputFormat, checks: list[str]) -> Any:
@@ -543,10 +553,7 @@ def _progress(quiet: bool, from_file: Path, defaults: Target) -> Any:
 
     from deliverability.bulk import read_targets
 
-    try:
-        total = sum(1 for _ in read_targets(from_file, defaults))
-    except OSError as exc:
-        raise UsageFailure(f"cannot read {from_file}: {exc.strerror or exc}") from None
+    total = sum(1 for _ in read_targets(from_file, defaults))  # readable: checked already
     progress = Progress(console=Console(stderr=True), transient=True)
     progress.add_task("checking", total=total)
     return progress

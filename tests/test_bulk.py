@@ -55,6 +55,16 @@ def test_json_lines_one_per_target_and_a_bad_line_does_not_stop_the_run(bulk) ->
     assert "4 targets" in result.stderr  # the summary goes to stderr, never stdout
 
 
+def test_bytes_that_are_not_utf8_fail_their_line_only(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "targets.txt"
+    path.write_bytes(b"ok.mx.test\nbad\xff.mx.test\n")
+    result = run_cli("check", "--from-file", path, "--resolver", world.address, "--timeout", "1",
+                     "--select", "mx", "--format", "json")
+    lines = json_lines(result.stdout)
+    assert [x.get("failure") is not None for x in sorted(lines, key=lambda x: "checks" in x)] == [
+        True, False]
+
+
 def test_csv_out_has_a_header_and_a_row_per_target(bulk) -> None:  # type: ignore[no-untyped-def]
     result = bulk(DOMAINS, "--format", "csv", "--quiet")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -110,10 +120,12 @@ def test_concurrency_bounds_the_targets_in_flight(bulk, world) -> None:  # type:
     (("ok.mx.test", "--from-file", "targets.txt"), "not both"),
     (("--from-file", "no-such-file.txt"), "cannot read"),
     (("--from-file", "targets.txt", "--format", "sarif"), "--from-file writes"),
+    (("--from-file", "columns.csv"), "unknown column 'owner'"),
 ])
 def test_bad_bulk_usage_is_a_one_line_error(tmp_path: Path, monkeypatch, args, message) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     (tmp_path / "targets.txt").write_text("ok.mx.test\n")
+    (tmp_path / "columns.csv").write_text("domain,owner\nok.mx.test,me\n")
     result = run_cli("check", *args, "--offline")
     assert result.code == 2 and message in result.stderr and result.stderr.count("\n") == 1
 
