@@ -101,3 +101,13 @@ def test_unreadable_baselines_are_one_line_errors(check, tmp_path: Path, content
 def test_missing_baseline_file_is_exit_2(check, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = check("ok.mx.test", "--baseline", tmp_path / "none.json")
     assert result.code == 2 and "no such file" in result.stderr
+
+
+def test_sarif_marks_results_new_or_unchanged_since_the_baseline(world, saved) -> None:  # type: ignore[no-untyped-def]
+    baseline = saved("base.json", "ok.mx.test", "--mail-from", "x@implicit.mx.test")
+    result = run_cli("check", *NULL_BOUNCES, "--resolver", world.address, "--select", "mx",
+                     "--format", "sarif", "--baseline", baseline)
+    states = {r["ruleId"]: r.get("baselineState")
+              for r in json.loads(result.stdout)["runs"][0]["results"]}
+    assert states == {"mx.null": "new", "mx.ok": None}
+    assert result.code == 1
