@@ -106,17 +106,19 @@ async def _record(ctx: Context, domain: str) -> list[Finding]:
     except LookupFailed as exc:  # finer than the engine's: the IP verdicts still report
         spf_type.cancel()
         return [_lookup_failed(domain, exc)]
-    findings = _lookalikes(domain, found) + await spf_type
+    findings = _lookalikes(domain, found)
     if not found.records:
-        return findings + [_missing(domain, ctx.target.ips)]
+        return findings + await spf_type + [_missing(domain, ctx.target.ips)]
     if len(found.records) > 1:
-        return findings + [_multiple(domain, found)]
+        return findings + await spf_type + [_multiple(domain, found)]
     record = parse_record(found.records[0])
+    # The include chain is the critical path: walk it before the type-99 answer is in.
     result = await walk(ctx.dns, domain, record)
     add_networks(result, record, ())
     _fill_data(ctx, record, result)
     findings += record_findings(domain, record, result, found.answer.location)
     findings += await _dmarc_note(ctx, domain, record)
+    findings += await spf_type
     if not any(f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN) for f in findings):
         findings.append(_ok(domain, record, result, found.answer.location))
     return findings
