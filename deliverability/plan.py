@@ -1,6 +1,6 @@
 """A run plan: validated settings (checks, selection, DNS, profile), ready to check targets.
 
-`cli.prepare_run()` validates the user's settings once and returns a plan; the plan
+`cli.running.prepare_run()` validates the user's settings once and returns a plan; the plan
 then checks one target (`check DOMAIN`) or many over one shared DNS cache
 (`check --from-file`, see bulk.py).
 """
@@ -44,10 +44,13 @@ class RunPlan:
             offline=self.offline, secrets=self.secrets, max_cached=max_cached,
         )
 
-    async def run(self, target: Target, dns: DnsClient | None = None) -> Report:
-        """Check `target`, over `dns` when given (a view of a shared client) or a new client."""
+    async def run(
+        self, target: Target, dns: DnsClient | None = None, message: Any = None
+    ) -> Report:
+        """Check `target`, over `dns` when given (a view of a shared client) or a new client;
+        `message` is the parsed message the `message` check reads."""
         session = Session(
             target=target, dns=dns or self.new_dns(), profile=self.profile,
-            check_options=self.check_options,
+            check_options=self.check_options, message=message,
         )
         return await run_checks(self.specs, session, self.options)

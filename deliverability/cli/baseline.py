@@ -1,0 +1,56 @@
+"""`deliverability diff OLD.json NEW.json`, and reading saved reports for --baseline."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from deliverability.cli.options import FailOn, FailOnOpt, FormatOpt, OutputFormat, StrictOpt, UsageFailure
+from deliverability.cli.running import findings_status, write
+
+if TYPE_CHECKING:
+    from deliverability.baseline import Comparison
+    from deliverability.finding import Finding
+
+
+def diff(
+    old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The earlier JSON report (the baseline).", dir_okay=False)],
+    new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The later JSON report.", dir_okay=False)],
+    output_format: FormatOpt = OutputFormat.terminal,
+    fail_on: FailOnOpt = FailOn.error,
+    strict: StrictOpt = False,
+) -> None:
+    """Compare two saved JSON reports: which problems are new, which got fixed."""
+    from deliverability.baseline import compare
+
+    comparison = compare(saved_findings(old), saved_findings(new))
+    _print_comparison(comparison, output_format)
+    raise typer.Exit(findings_status(list(comparison.new), fail_on, strict))
+
+
+def saved_findings(path: Path) -> list[Finding]:
+    """The findings of a saved JSON report; a bad or unreadable file is a UsageFailure."""
+    from deliverability.baseline import BaselineError, load_findings
+
+    try:
+        return load_findings(path)
+    except BaselineError as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+def _print_comparison(comparison: Comparison, output_format: OutputFormat) -> None:
+    import json
+
+    from deliverability.render import comparison as render
+
+    if output_format is OutputFormat.terminal:
+        write(render.terminal(comparison), sys.stdout)
+    elif output_format is OutputFormat.markdown:
+        sys.stdout.write("\n".join(render.markdown(comparison)[1:]) + "\n")
+    elif output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(render.to_dict(comparison), indent=2, ensure_ascii=False) + "\n")
+    else:
+        raise UsageFailure(f"diff writes terminal, markdown or json, not {output_format.value}")

@@ -1,0 +1,223 @@
+"""`deliverability check`: one sending domain, or many with --from-file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from deliverability.cli import inputs
+from deliverability.cli.baseline import saved_findings
+from deliverability.cli.options import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    FailOn,
+    FailOnOpt,
+    FormatOpt,
+    OfflineOpt,
+    OutputFormat,
+    OutputOpt,
+    ProfileOpt,
+    ResolverOpt,
+    StrictOpt,
+    TimeoutOpt,
+    UsageFailure,
+    VerboseOpt,
+    ZoneFileOpt,
+)
+from deliverability.cli.running import emit, exit_status, open_output, prepare_run, write
+
+if TYPE_CHECKING:
+    from deliverability.bulk import Outcome
+    from deliverability.finding import Target
+    from deliverability.plan import RunPlan
+
+
+def check(
+    domain: Annotated[
+        str | None, typer.Argument(metavar="DOMAIN", help="The From-header domain to check (or --from-file).")
+    ] = None,
+    ip: Annotated[
+        list[str] | None, typer.Option("--ip", metavar="IP", help="A sending IP address (repeatable).")
+    ] = None,
+    mail_from: Annotated[
+        str | None,
+        typer.Option("--mail-from", metavar="ADDR", help="Envelope sender (Return-Path); default postmaster@DOMAIN."),
+    ] = None,
+    helo: Annotated[
+        str | None, typer.Option("--helo", metavar="NAME", help="The name the sending host gives in HELO/EHLO.")
+    ] = None,
+    selector: Annotated[
+        list[str] | None, typer.Option("--selector", metavar="S", help="A DKIM selector (repeatable).")
+    ] = None,
+    output_format: FormatOpt = OutputFormat.terminal,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    strict: StrictOpt = False,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", metavar="X", help="Only these checks or code prefixes.")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", metavar="X", help="Skip these checks or code prefixes.")
+    ] = None,
+    resolver: ResolverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    zone_file: ZoneFileOpt = None,
+    offline: OfflineOpt = False,
+    verbose: VerboseOpt = False,
+    profile: ProfileOpt = None,
+    recipient: Annotated[
+        str | None,
+        typer.Option("--recipient", metavar="DOMAIN", help="Also write allowlist guidance for this recipient domain."),
+    ] = None,
+    blocklists: Annotated[
+        str,
+        typer.Option("--blocklists", metavar="LISTS", help="Blocklists: default, all, none, or comma-separated names."),
+    ] = "default",
+    spamhaus_key: Annotated[
+        str | None,
+        typer.Option(
+            "--spamhaus-key", metavar="KEY", envvar="DELIVERABILITY_SPAMHAUS_KEY", show_envvar=True,
+            help="Spamhaus DQS key: query the DQS zones (never shown in any output).",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", metavar="FILE", help="Fail only on findings new since this saved JSON report.",
+                     dir_okay=False),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", metavar="FILE", help="Check every domain in FILE (one a line, or CSV).",
+                     dir_okay=False),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", metavar="N", min=1, max=1000, help="Targets checked at once.")
+    ] = 16,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary (--from-file).")
+    ] = False,
+) -> None:
+    """Check a sending domain: SPF, DKIM, DMARC, MX, reverse DNS and more."""
+    from deliverability.finding import Target
+
+    if (domain is None) == (from_file is None):
+        raise UsageFailure("give a DOMAIN to check, or --from-file FILE (not both)")
+    if from_file is not None and baseline is not None:
+        raise UsageFailure("--baseline compares one DOMAIN's report; it does not take --from-file")
+    domain_name = inputs.domain(domain) if domain is not None else ""
+    sender_profile = inputs.profile(profile)
+    inputs.blocklist_choice(blocklists, spamhaus_key, sender_profile)
+    default_mail_from = f"postmaster@{domain_name}" if domain_name else ""
+    target = Target(
+        domain=domain_name,
+        ips=tuple(dict.fromkeys(inputs.ip(i) for i in ip or ())),
+        mail_from=mail_from if mail_from is not None else default_mail_from,
+        helo=helo,
+        selectors=tuple(inputs.selector(s) for s in selector or ()),
+        recipient=inputs.domain(recipient, "--recipient") if recipient is not None else None,
+    )
+    old_findings = saved_findings(baseline) if baseline is not None else None
+    plan = prepare_run(
+        select=select or [], ignore=ignore or [], resolver=resolver or [], timeout=timeout,
+        zone_files=zone_file or [], offline=offline, profile=sender_profile,
+        check_options={"dnsbl": {"lists": blocklists, "spamhaus_key": spamhaus_key}},
+        secrets=[spamhaus_key] if spamhaus_key else [],
+    )
+    if from_file is not None:
+        raise typer.Exit(_check_many(
+            plan, from_file, target, concurrency=concurrency, quiet=quiet,
+            output_format=output_format, output=output, fail_on=fail_on, strict=strict,
+        ))
+    report = asyncio.run(plan.run(target))
+    if old_findings is not None:
+        from deliverability.baseline import compare
+
+        report = dataclasses.replace(report, baseline=compare(old_findings, report.findings))
+    emit(report, output_format, output, verbose)
+    raise typer.Exit(exit_status(report, fail_on, strict))
+
+
+def _check_many(
+    plan: RunPlan, from_file: Path, defaults: Target, *, concurrency: int, quiet: bool,
+    output_format: OutputFormat, output: Path | None, fail_on: FailOn, strict: bool,
+) -> int:
+    """`check --from-file`: stream one line per target to stdout, the summary to stderr."""
+    from deliverability.bulk import BulkSummary, read_targets, run_bulk
+    from deliverability.render import bulk as render
+
+    line_of = _bulk_line(output_format, plan.check_names)
+    _check_bulk_file(from_file)
+    summary = BulkSummary()
+    stream = sys.stdout if output is None else open_output(output)
+    progress = _progress(quiet, from_file, defaults)
+
+    def done(outcome: Outcome) -> None:
+        write(line_of(outcome), stream)
+        stream.flush()
+        summary.add(outcome)
+        if outcome.report is None or exit_status(outcome.report, fail_on, strict):
+            summary.failing += 1
+        if progress is not None:
+            progress.advance(progress.task_ids[0])
+
+    try:
+        if output_format is OutputFormat.csv:
+            stream.write(render.csv_format.lines([render.csv_format.header(plan.check_names)]))
+        with progress or contextlib.nullcontext():
+            asyncio.run(run_bulk(plan, read_targets(from_file, defaults), done,
+                                 concurrency=concurrency))
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        if output is not None:
+            stream.close()
+    if not quiet:
+        write(render.summary_table(summary), sys.stderr)
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_FINDINGS if summary.failing else EXIT_OK
+
+
+def _check_bulk_file(from_file: Path) -> None:
+    """A --from-file that cannot be read, or names unknown columns, is exit 2 before any output."""
+    from deliverability.bulk import check_file
+
+    try:
+        with inputs.bad_input_is_usage_failure():
+            check_file(from_file)
+    except OSError as exc:
+        raise UsageFailure(f"cannot read {from_file}: {exc.strerror or exc}") from None
+
+
+def _bulk_line(output_format: OutputFormat, checks: list[str]) -> Any:
+    from deliverability.render import bulk as render
+
+    if output_format is OutputFormat.json:
+        return render.json_line
+    if output_format is OutputFormat.csv:
+        return lambda outcome: render.csv_line(outcome, checks)
+    if output_format is OutputFormat.terminal:
+        return render.terminal_line
+    raise UsageFailure(f"--from-file writes terminal, json or csv, not {output_format.value}")
+
+
+def _progress(quiet: bool, from_file: Path, defaults: Target) -> Any:
+    """A rich progress bar on stderr when it is a terminal and not --quiet; else None."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from deliverability.bulk import read_targets
+
+    total = sum(1 for _ in read_targets(from_file, defaults))  # readable: checked already
+    progress = Progress(console=Console(stderr=True), transient=True)
+    progress.add_task("checking", total=total)
+    return progress

@@ -1,0 +1,97 @@
+"""`deliverability guide RECIPIENT` and `deliverability init`: allowlist guidance for a
+recipient's IT team, built from the sender profile."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from deliverability.cli import inputs
+from deliverability.cli.options import (
+    FailOn,
+    FailOnOpt,
+    FormatOpt,
+    OfflineOpt,
+    OutputFormat,
+    OutputOpt,
+    ProfileOpt,
+    ResolverOpt,
+    StrictOpt,
+    TimeoutOpt,
+    UsageFailure,
+    VerboseOpt,
+    ZoneFileOpt,
+)
+from deliverability.cli.running import emit, exit_status, prepare_run
+
+# The guide reads the sender's own authentication to say what the sender must fix first.
+GUIDE_CHECKS = ["guide", "spf", "dkim", "dmarc"]
+
+
+def guide(
+    recipient: Annotated[
+        str, typer.Argument(metavar="RECIPIENT", help="The recipient domain whose IT team gets the instructions.")
+    ],
+    sender: Annotated[
+        str | None,
+        typer.Option("--sender", metavar="DOMAIN", help="The sender's From domain (default: the profile's first)."),
+    ] = None,
+    output_format: FormatOpt = OutputFormat.terminal,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    strict: StrictOpt = False,
+    resolver: ResolverOpt = None,
+    timeout: TimeoutOpt = 5.0,
+    zone_file: ZoneFileOpt = None,
+    offline: OfflineOpt = False,
+    verbose: VerboseOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Write allowlist instructions for the platform that filters RECIPIENT's mail."""
+    from deliverability.finding import Target
+
+    recipient_domain = inputs.domain(recipient, "recipient")
+    sender_profile = inputs.profile(profile)
+    from_domains = getattr(sender_profile, "from_domains", ())
+    if sender is None and not from_domains:
+        raise UsageFailure(
+            "guide needs the sender: give --sender DOMAIN, or a profile with from_domains"
+            " (--profile FILE or ./deliverability.toml; `deliverability init` writes one)"
+        )
+    sender_domain = inputs.domain(sender, "--sender") if sender is not None else from_domains[0]
+    return_paths = getattr(sender_profile, "return_path_domains", ()) or (sender_domain,)
+    target = Target(
+        domain=sender_domain,
+        mail_from=f"postmaster@{return_paths[0]}",
+        selectors=getattr(sender_profile, "dkim_selectors", ()),
+        recipient=recipient_domain,
+    )
+    plan = prepare_run(
+        resolver=resolver or [], timeout=timeout, zone_files=zone_file or [], offline=offline,
+        profile=sender_profile, only=GUIDE_CHECKS,
+    )
+    report = asyncio.run(plan.run(target))
+    emit(report, output_format, output, verbose)
+    raise typer.Exit(exit_status(report, fail_on, strict))
+
+
+def init(
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="Where to write the starter profile.", dir_okay=False)
+    ] = Path("deliverability.toml"),
+) -> None:
+    """Write a commented starter sender profile (never overwrites a file)."""
+    from importlib import resources
+
+    starter = resources.files("deliverability").joinpath("data/starter.toml").read_text("utf-8")
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(starter)
+    except FileExistsError:
+        raise UsageFailure(f"{path} already exists; not overwriting it") from None
+    except OSError as exc:
+        raise UsageFailure(f"cannot write {path}: {exc.strerror or exc}") from None
+    typer.echo(f"Wrote {path}: fill in the [sender] values, then run `deliverability guide DOMAIN`.")

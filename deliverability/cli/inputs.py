@@ -1,0 +1,83 @@
+"""Turn what the user typed into validated values, or a UsageFailure naming the problem."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from deliverability.cli.options import UsageFailure
+
+if TYPE_CHECKING:
+    from deliverability.registry import CheckSpec
+
+
+@contextmanager
+def bad_input_is_usage_failure() -> Iterator[None]:
+    """Re-raise the library's one-line input errors as UsageFailure (exit 2)."""
+    from deliverability.config import BadInput
+    from deliverability.registry import PluginError
+    from deliverability.zones import ZoneFileError
+
+    try:
+        yield
+    except (BadInput, PluginError, ZoneFileError) as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+def domain(text: str, what: str = "domain") -> str:
+    """A validated A-label domain (see config.validate_domain)."""
+    from deliverability.config import validate_domain
+
+    with bad_input_is_usage_failure():
+        return validate_domain(text, what)
+
+
+def ip(text: str) -> str:
+    """A validated IP address in canonical form."""
+    from deliverability.config import validate_ip
+
+    with bad_input_is_usage_failure():
+        return validate_ip(text)
+
+
+def selector(text: str) -> str:
+    """A DKIM selector: one or more DNS labels."""
+    value = text.strip().rstrip(".").lower()
+    labels = value.split(".")
+    if not value or any(not label or len(label) > 63 or " " in label for label in labels):
+        raise UsageFailure(f"--selector {text!r} is not a valid DKIM selector")
+    return value
+
+
+def profile(path: Path | None) -> Any:
+    """The sender profile from --profile or ./deliverability.toml, or None."""
+    from deliverability.profile import load_profile
+
+    with bad_input_is_usage_failure():
+        return load_profile(path)
+
+
+def blocklist_choice(text: str, spamhaus_key: str | None, sender_profile: Any) -> None:
+    """Check --blocklists names (and the DQS key's shape) before anything runs."""
+    from deliverability.blocklists import validate_options
+
+    with bad_input_is_usage_failure():
+        validate_options(text, spamhaus_key, sender_profile)
+
+
+def installed_checks() -> list[CheckSpec]:
+    """Every installed check; a plugin that fails to load is a one-line error."""
+    from deliverability.registry import load_checks
+
+    with bad_input_is_usage_failure():
+        return load_checks()
+
+
+def message_check() -> CheckSpec:
+    """The `message` check: not an entry point, so `check DOMAIN` never runs it."""
+    from deliverability.checks import message as message_module
+    from deliverability.registry import validate_check
+
+    return validate_check("message", message_module, "deliverability")

@@ -1,0 +1,60 @@
+"""What every command shares: exit codes, the --format and --fail-on choices, the
+option declarations of report commands, and UsageFailure (one line, exit 2)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageFailure(Exception):
+    """Bad input found by a command; becomes one line on stderr and exit 2."""
+
+
+class OutputFormat(StrEnum):
+    """--format choices."""
+
+    terminal = "terminal"
+    markdown = "markdown"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    csv = "csv"
+
+
+class FailOn(StrEnum):
+    """--fail-on choices."""
+
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE.", dir_okay=False)
+]
+FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 at or above this severity.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Also exit 1 when a result is unknown.")]
+ResolverOpt = Annotated[
+    list[str] | None,
+    typer.Option("--resolver", metavar="ADDR", help="DNS resolver: IP, IP:PORT, [IPv6]:PORT or https:// URL."),
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="Seconds allowed per DNS lookup.")]
+ZoneFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--zone-file", metavar="FILE", help="Answer names in this BIND zone file from it (repeatable)."),
+]
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline", help="Never query the network: only --zone-file answers.")
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every DNS query made.")]
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option("--profile", metavar="FILE", help="Sender profile TOML (default: ./deliverability.toml if present)."),
+]

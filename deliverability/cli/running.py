@@ -1,0 +1,126 @@
+"""Plumbing every report command shares: validate the run's settings into a RunPlan,
+write the rendered report, and choose the exit status."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from deliverability.cli import inputs
+from deliverability.cli.options import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FailOn,
+    OutputFormat,
+    UsageFailure,
+)
+
+if TYPE_CHECKING:
+    from deliverability.finding import Finding, Report
+    from deliverability.plan import RunPlan
+    from deliverability.registry import CheckSpec
+
+
+def prepare_run(
+    *,
+    resolver: list[str],
+    timeout: float,
+    zone_files: list[Path],
+    offline: bool,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    profile: Any = None,
+    only: list[str] | None = None,
+    extra_specs: list[CheckSpec] | None = None,
+    check_options: dict[str, dict[str, Any]] | None = None,
+    secrets: list[str] | None = None,
+) -> RunPlan:
+    """Validate the run's settings once (UsageFailure if bad); the plan then checks targets.
+
+    `only` limits the installed checks to those names; `extra_specs` adds checks that
+    are not entry points (the `message` check).
+    """
+    from deliverability.config import validate_resolver, validate_timeout
+    from deliverability.engine import EngineOptions
+    from deliverability.plan import RunPlan
+    from deliverability.registry import Selection
+    from deliverability.zones import ZoneSet, load_zone_file
+
+    with inputs.bad_input_is_usage_failure():
+        nameservers = [validate_resolver(r) for r in resolver]
+        timeout = validate_timeout(timeout)
+        zones = ZoneSet([load_zone_file(path) for path in zone_files])
+    if only is None:
+        specs = inputs.installed_checks()
+    elif only:
+        specs = [spec for spec in inputs.installed_checks() if spec.name in only]
+    else:
+        specs = []  # only the extra specs: no check module is imported
+    specs += extra_specs or []
+    selection = Selection(select=tuple(select or ()), ignore=tuple(ignore or ()))
+    unknown = selection.unknown(specs)
+    if unknown:
+        raise UsageFailure(f"unknown check or code {unknown[0]!r}; `deliverability checks` lists them")
+    options = EngineOptions(
+        selection=selection,
+        check_timeout=max(60.0, timeout * 6),
+        raise_crashes=os.environ.get("DELIVERABILITY_RAISE_CRASHES") == "1",
+    )
+    return RunPlan(
+        specs=[spec for spec in specs if selection.runs(spec)],  # decided once, not per target
+        options=options, nameservers=nameservers, timeout=timeout, zones=zones,
+        offline=offline, secrets=secrets or [], profile=profile, check_options=check_options or {},
+    )
+
+
+def emit(report: Report, output_format: OutputFormat, output: Path | None, verbose: bool) -> None:
+    """Render the report and write it to stdout or --output."""
+    from deliverability.render import renderer
+
+    rendered = renderer(output_format.value)(report, verbose=verbose)
+    if output is None:
+        write(rendered, sys.stdout)
+        return
+    with open_output(output) as handle:
+        write(rendered, handle)
+
+
+def open_output(output: Path) -> Any:
+    """--output FILE opened for writing, or a UsageFailure saying why it cannot be."""
+    try:
+        return output.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageFailure(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def write(rendered: Any, stream: Any) -> None:
+    """Write a renderer's result: text as is, a rich renderable through a Console."""
+    if isinstance(rendered, str):
+        stream.write(rendered)
+        return
+    from rich.console import Console
+
+    is_tty = stream.isatty() if hasattr(stream, "isatty") else False
+    Console(file=stream, highlight=False, soft_wrap=not is_tty, emoji=False).print(rendered)
+
+
+def exit_status(report: Report, fail_on: FailOn, strict: bool) -> int:
+    """0 or 1, from the worst finding, --fail-on and --strict (with --baseline: new ones only)."""
+    findings = report.findings if report.baseline is None else list(report.baseline.new)
+    return findings_status(findings, fail_on, strict)
+
+
+def findings_status(findings: list[Finding], fail_on: FailOn, strict: bool) -> int:
+    """0 or 1: whether any of `findings` is at or above --fail-on (--strict: or unknown)."""
+    from deliverability.finding import Severity
+
+    if fail_on is FailOn.never:
+        return EXIT_OK
+    failing: set[Severity] = {Severity.ERROR}
+    if fail_on is FailOn.warning:
+        failing.add(Severity.WARNING)
+    if strict:
+        failing.add(Severity.UNKNOWN)
+    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
