@@ -39,6 +39,35 @@ def test_one_ip_failing_leaves_the_others_judged(check, world) -> None:
     assert codes == {("rdns.lookup-failed", "unknown"), ("rdns.ok", "ok")}
 
 
+FORWARD_FAILURES = [
+    # (fault, flags) -> a failed forward lookup is unknown, never "not confirmed"
+    (("servfail", "mail.ok.rdns.test", "A"), ["--ip", "192.0.2.15"],
+     {("rdns.lookup-failed", "unknown")}),
+    (("drop", "mail.ok.rdns.test", "A"), ["--ip", "192.0.2.15", "--helo", "mail.ok.rdns.test"],
+     {("rdns.lookup-failed", "unknown")}),
+    (("servfail", "mail.ok.rdns.test", "A"), ["--ip", "192.0.2.15", "--helo", "other.rdns.test"],
+     {("rdns.lookup-failed", "unknown"), ("rdns.helo-mismatch", "warning")}),
+    (("servfail", "a.multi.rdns.test", "A"), ["--ip", "192.0.2.13"],
+     {("rdns.ok", "ok"), ("rdns.multiple-ptr", "warning")}),
+]
+
+
+@pytest.mark.parametrize(("fault", "flags", "expected"), FORWARD_FAILURES)
+def test_forward_lookup_failure_is_unknown(check, world, fault, flags, expected) -> None:
+    kind, name, rdtype = fault
+    world.fault(kind, name=name, rdtype=rdtype)
+    assert check("rdns.test", *flags, "--select", "rdns").codes() == expected
+
+
+def test_forward_lookup_failure_leaves_fcrdns_requirement_unknown(check, world) -> None:
+    world.fault("servfail", name="mail.ok.rdns.test", rdtype="A")
+    report = check("rdns.test", "--ip", "192.0.2.15", "--select", "rdns",
+                   "--select", "requirements").json()
+    assert report["checks"]["rdns"]["data"]["192.0.2.15"]["fcrdns"] is None
+    rules = {r["id"]: r["status"] for r in report["checks"]["requirements"]["data"]["rules"]}
+    assert rules["gmail.all.fcrdns"] == "unknown"
+
+
 @pytest.mark.parametrize(
     ("name", "ip", "generic"),
     [

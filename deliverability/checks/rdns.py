@@ -44,6 +44,7 @@ class IpRecord:
     ptr: list[str] = field(default_factory=list)
     confirmed: list[str] = field(default_factory=list)  # PTR names that resolve back
     forward: dict[str, list[str]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # PTR name -> why its lookup failed
     location: Location | None = None  # where the PTR records were written (zone files)
 
 
@@ -70,9 +71,10 @@ async def _check_ip(ctx: Context, ip: str) -> list[Finding]:
             remediation=("Run again; if it persists, check the resolver (--resolver).",),
         )]
     helo = normalize_name(ctx.target.helo) if ctx.target.helo else None
+    unsure = not record.confirmed and bool(record.failed)  # a failure is not a "no"
     ctx.data[ip] = {
         "ptr": record.ptr,
-        "fcrdns": bool(record.confirmed),
+        "fcrdns": None if unsure else bool(record.confirmed),
         "confirmed": record.confirmed,
         "forward": record.forward,
         "generic": [name for name in record.ptr if looks_generic(name, ip)],
@@ -88,14 +90,17 @@ async def _look_up(ctx: Context, ip: str) -> IpRecord:
     )
     rdtype = "A" if ipaddress.ip_address(ip).version == 4 else "AAAA"
 
-    async def forward(name: str) -> list[str]:
+    async def forward(name: str) -> list[str] | str:
         try:
             return (await ctx.dns.query(name, rdtype)).values()
-        except LookupFailed:
-            return []  # an unresolvable PTR name is simply not confirming
+        except LookupFailed as exc:
+            return exc.reason  # cannot tell whether this name confirms
 
     addresses = await asyncio.gather(*(forward(name) for name in record.ptr))
     for name, found in zip(record.ptr, addresses, strict=True):
+        if isinstance(found, str):
+            record.failed[name] = found
+            continue
         record.forward[name] = found
         if any(ipaddress.ip_address(a) == ipaddress.ip_address(ip) for a in found):
             record.confirmed.append(name)
@@ -131,6 +136,8 @@ def _judge(ip: str, record: IpRecord, helo: str | None) -> list[Finding]:
             code="rdns.ok", severity=Severity.OK, subject=ip, evidence=evidence,
             summary=f"{ip} has PTR {record.confirmed[0]}, which resolves back to it",
         ))
+    elif record.failed:
+        findings.append(_unconfirmable(ip, record, evidence))
     else:
         findings.append(_not_confirmed(ip, record, evidence))
     if len(record.ptr) > 1:
@@ -140,7 +147,7 @@ def _judge(ip: str, record: IpRecord, helo: str | None) -> list[Finding]:
             remediation=(f"Keep a single PTR record for {ip}, the name your server uses in HELO.",),
         ))
     findings += [_generic(ip, name, evidence) for name in record.ptr if looks_generic(name, ip)]
-    if helo is not None:
+    if helo is not None and not (helo in record.failed and not record.confirmed):
         findings.append(_helo(ip, helo, record, evidence))
     return findings
 
@@ -168,6 +175,16 @@ def _not_confirmed(ip: str, record: IpRecord, evidence: tuple[str, ...]) -> Find
             f"Publish {name}. {rdtype} {ip}",
             "Or have the IP's owner set the PTR to a name that already resolves to it.",
         ),
+    )
+
+
+def _unconfirmable(ip: str, record: IpRecord, evidence: tuple[str, ...]) -> Finding:
+    name, reason = next(iter(record.failed.items()))
+    return Finding(
+        code="rdns.lookup-failed", severity=Severity.UNKNOWN, subject=ip, evidence=evidence,
+        summary=f"{ip} has PTR {name}, but whether it resolves back is unknown: {reason}",
+        remediation=("Run again; if it persists, check the resolver (--resolver) and the "
+                     f"name servers of {name}.",),
     )
 
 
