@@ -105,6 +105,11 @@ class DnsServer:
             if (name is None or qname == name) and (rdtype is None or qtype == rdtype.upper())
         )
 
+    def answer_now(self, wire: bytes) -> bytes | None:
+        """answer() for callers on other threads (a DNS-over-HTTPS front end)."""
+        future = asyncio.run_coroutine_threadsafe(self.answer(wire, tcp=True), self._loop)
+        return future.result(timeout=30)
+
     async def _bind(self) -> None:
         for _ in range(20):
             udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
