@@ -77,11 +77,20 @@ class Target:
     recipient: str | None = None
 
     @property
+    def envelope_sender(self) -> str:
+        """MAIL FROM without the SMTP path's angle brackets: `<>` is the null sender, ''."""
+        sender = self.mail_from.strip()
+        if sender.startswith("<") and sender.endswith(">"):  # RFC 5321 4.1.2 Reverse-path
+            return sender[1:-1].strip()
+        return sender
+
+    @property
     def mail_from_domain(self) -> str:
         """The domain part of the envelope sender, or DOMAIN when there is none."""
-        if "@" in self.mail_from:
-            return self.mail_from.rsplit("@", 1)[1].rstrip(".").lower() or self.domain
-        return self.mail_from.rstrip(".").lower() or self.domain
+        sender = self.envelope_sender
+        if "@" in sender:
+            return sender.rsplit("@", 1)[1].rstrip(".").lower() or self.domain
+        return sender.rstrip(".").lower() or self.domain
 
 
 @dataclass(frozen=True, kw_only=True)

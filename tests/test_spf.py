@@ -128,10 +128,19 @@ def test_helo_identity_is_checked_too(check) -> None:
     assert {("spf.helo-pass", "ok"), ("spf.helo-not-pass", "warning")} <= result.codes()
 
 
-def test_null_sender_uses_the_helo_name(check) -> None:
-    data = check("ok.spf.test", "--mail-from", "", "--helo", "mail.ok.spf.test", "--ip", OWN,
-                 "--select", "spf").json()["checks"]["spf"]["data"]
-    assert (data["domain"], data["results"]) == ("mail.ok.spf.test", {OWN: "pass"})
+@pytest.mark.parametrize(("mail_from", "domain"), [
+    ("", "mail.ok.spf.test"),  # the null sender: RFC 7208 2.4, the HELO name
+    ("<>", "mail.ok.spf.test"),  # the same, written as SMTP writes it
+    (" <> ", "mail.ok.spf.test"),
+    ("<bounces@ok.spf.test>", "ok.spf.test"),  # a reverse-path with its brackets
+])
+def test_null_sender_uses_the_helo_name(check, mail_from: str, domain: str) -> None:
+    result = check("ok.spf.test", "--mail-from", mail_from, "--helo", "mail.ok.spf.test",
+                   "--ip", OWN, "--select", "spf", "--select", "mx")
+    data = result.json()["checks"]["spf"]["data"]
+    assert (data["domain"], data["results"]) == (domain, {OWN: "pass"})
+    subjects = {f["subject"] for c in result.json()["checks"].values() for f in c["findings"]}
+    assert not [s for s in subjects if "<" in s]  # no check took "<>" for a domain
 
 
 def test_ipv6_results_use_the_canonical_form(check) -> None:

@@ -74,11 +74,11 @@ _IP_SEVERITY = {
 
 def spf_identity(target: Target) -> tuple[str, str]:
     """(sender address, domain) whose SPF is checked: MAIL FROM, or HELO for a null sender."""
-    if not target.mail_from and target.helo:
+    if not target.envelope_sender and target.helo:
         helo = normalize_name(target.helo)
         return f"postmaster@{helo}", helo  # RFC 7208 2.4: a null sender uses the HELO name
     domain = target.mail_from_domain
-    local = target.mail_from.rpartition("@")[0]
+    local = target.envelope_sender.rpartition("@")[0]
     return f"{local or 'postmaster'}@{domain}", domain
 
 
