@@ -44,6 +44,9 @@ def validate_domain(text: str, what: str = "domain") -> str:
         _validate_label(label, text, what)
     if "." not in name:
         raise BadInput(f"{what} {text!r} is a single label; give a full domain name")
+    if name.rpartition(".")[2].isdigit():  # no top-level domain is all-numeric (RFC 3696 2)
+        raise BadInput(f"{what} {text!r} is an IP address, not a domain; give the domain"
+                       " (a sending IP goes in --ip)")
     return name
 
 
@@ -87,6 +90,6 @@ def validate_resolver(text: str) -> str:
 
 def validate_timeout(value: float) -> float:
     """A positive number of seconds."""
-    if not value > 0:
+    if not 0 < value < float("inf"):  # inf would let a dropped query hang the run
         raise BadInput(f"--timeout must be a positive number of seconds, not {value:g}")
     return value

@@ -55,6 +55,9 @@ BAD_ARGUMENTS = [
     ["check", "example.com", "--format", "xml"],
     ["check", "example.com", "--fail-on", "sometimes"],
     ["check", "example.com", "--timeout", "0"],
+    ["check", "example.com", "--timeout", "inf"],
+    ["check", "192.0.2.1"],  # an IP address where the domain belongs
+    ["check", "example.com", "--recipient", "198.51.100.7"],
     ["check", "example.com", "--selector", "bad selector"],
     ["check"],
     ["check", "example.com", "--no-such-flag"],
