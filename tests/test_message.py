@@ -203,6 +203,32 @@ def test_one_click_not_covered_by_the_signature(analyse) -> None:
     assert ("message.one-click-unsigned", "warning") in analyse(deliver(message)).codes()
 
 
+ONE_CLICK = ("List-Unsubscribe: <https://signed.message.test/u/1>\r\n"
+             "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+# A signature that covers both headers but cannot be verified says "cannot tell", never
+# "unsigned"; one that verifies false (key revoked) is not a valid signature.
+ONE_CLICK_SIGNATURES = [
+    ("headers only", lambda: headers_only(sign(body_and_headers(extra=ONE_CLICK))), None,
+     ("message.one-click-unverified", "unknown")),
+    ("key lookup timed out", lambda: sign(body_and_headers(extra=ONE_CLICK), b"slow"),
+     "slow._domainkey.signed.message.test", ("message.one-click-unverified", "unknown")),
+    ("key revoked", lambda: sign(body_and_headers(extra=ONE_CLICK), b"revoked"), None,
+     ("message.one-click-unsigned", "warning")),
+]
+
+
+@pytest.mark.parametrize(("name", "build", "dropped", "expected"), ONE_CLICK_SIGNATURES,
+                         ids=[s[0] for s in ONE_CLICK_SIGNATURES])
+def test_one_click_signature_that_cannot_be_verified(analyse, world, name: str, build,
+                                                     dropped: str | None,
+                                                     expected: tuple[str, str]) -> None:
+    if dropped:
+        world.fault("drop", name=dropped)
+    codes = {c for c in analyse(deliver(build())).codes() if "click" in c[0]
+             or "unsubscribe" in c[0]}
+    assert codes == {expected}
+
+
 def test_check_sender_runs_the_domain_checks_in_one_report(analyse) -> None:
     report = analyse(deliver(sign(body_and_headers())), "--check-sender").json()
     assert {"message", "mx", "rdns"} <= set(report["checks"])

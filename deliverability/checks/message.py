@@ -63,6 +63,7 @@ CODES = {
     "message.unsubscribe-missing": "Bulk-looking mail without List-Unsubscribe",
     "message.one-click-missing": "List-Unsubscribe without RFC 8058 one-click",
     "message.one-click-unsigned": "One-click unsubscribe not covered by a valid DKIM signature",
+    "message.one-click-unverified": "One-click unsubscribe signed, but the signature unverifiable",
     "message.message-id-invalid": "Message-ID missing, repeated or malformed",
     "message.date-invalid": "Date missing, repeated or unreadable",
     "message.date-skewed": "Date far from the time the message was first received",

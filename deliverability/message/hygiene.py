@@ -48,9 +48,14 @@ def unsubscribe(message: ParsedMessage, bulk: bool, signatures: list[Signature],
                          "List-Unsubscribe is present but not RFC 8058 one-click",
                          evidence, ("Give an https URI in List-Unsubscribe and add "
                                     "`List-Unsubscribe-Post: List-Unsubscribe=One-Click`.",))]
-    covered = [s for s in signatures if s.result == "pass" and
-               {"list-unsubscribe", "list-unsubscribe-post"} <= set(s.signed_headers)]
-    if not covered:
+    covering = [s for s in signatures
+                if {"list-unsubscribe", "list-unsubscribe-post"} <= set(s.signed_headers)]
+    if not any(s.result == "pass" for s in covering):
+        if any(s.result == "unknown" for s in covering):  # headers only, key lookup failed
+            return [_finding("message.one-click-unverified", Severity.UNKNOWN, subject,
+                             "One-click unsubscribe is signed, but the signature could not be"
+                             " verified", evidence, ("Give the whole message, or run again when"
+                                                     " the DKIM key lookup works.",))]
         return [_finding("message.one-click-unsigned", Severity.WARNING, subject,
                          "One-click unsubscribe is not covered by a valid DKIM signature",
                          evidence, ("Sign List-Unsubscribe and List-Unsubscribe-Post "
