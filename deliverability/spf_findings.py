@@ -94,8 +94,7 @@ def _policy(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findi
             code="spf.pass-all", severity=Severity.ERROR, subject=domain,
             summary=f"The SPF record of {domain} ends in '{final.text}': anyone may send as {domain}",
             evidence=seen,
-            remediation=("Replace it with -all: publish "
-                         + publish(domain, edited(record, replace={final.text: "-all"})),),
+            remediation=("Replace it with -all: publish " + _ending_in_fail(domain, record),),
         )]
     if final.qualifier == "?":
         return [Finding(
@@ -104,9 +103,14 @@ def _policy(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findi
                     "so SPF says nothing about forgeries",
             evidence=seen,
             remediation=("Replace ?all with -all (or ~all): publish "
-                         + publish(domain, edited(record, replace={final.text: "-all"})),),
+                         + _ending_in_fail(domain, record),),
         )]
     return []
+
+
+def _ending_in_fail(domain: str, record: SpfRecord) -> str:
+    # every `all` goes, not just the first: "+all ... -all" must not become "-all ... -all"
+    return publish(domain, edited(record, drop=tuple(all_terms(record)), ending="-all"))
 
 
 def _order(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding]:
