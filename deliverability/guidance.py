@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from deliverability.dns import DnsClient
 from deliverability.guide_spf import Flattened, Network, flatten
 from deliverability.platforms import Catalog, IpList, Platform
-from deliverability.profile import SenderProfile
+from deliverability.profile import SenderProfile, sending_range_problem
 
 MAX_SPLIT = 256  # more entries than this from one range is not a list anyone should paste
 DOMAIN_KINDS = ("domains", "return_path_domains", "dkim_domains", "smtp_hosts", "link_domains")
@@ -30,6 +30,7 @@ class SenderValues:
     domains: dict[str, tuple[str, ...]]  # kind -> names, kinds of DOMAIN_KINDS
     spf: Flattened = field(default_factory=Flattened)
     spf_via: dict[Network, tuple[str, ...]] = field(default_factory=dict)
+    refused: dict[Network, str] = field(default_factory=dict)  # SPF ranges never to allow: why
 
     def base_values(self) -> dict[str, list[str]]:
         """The values by kind as the sender states them (`ips` in canonical CIDR form)."""
@@ -57,10 +58,13 @@ async def collect_sender(dns: DnsClient, profile: SenderProfile) -> SenderValues
     spf = Flattened()
     if profile.ips_from_spf:
         spf = await flatten(dns, list(dict.fromkeys(profile.from_domains + profile.return_path_domains)))
-    networks = _without_covered(list(dict.fromkeys([*profile.ips, *spf.networks])))
+    refused = {n: why for n in spf.networks if (why := sending_range_problem(n))}
+    allowed = [n for n in spf.networks if n not in refused]
+    networks = _without_covered(list(dict.fromkeys([*profile.ips, *allowed])))
     domains = {kind: getattr(profile, kind if kind != "domains" else "from_domains")
                for kind in DOMAIN_KINDS}
-    return SenderValues(networks=tuple(networks), domains=domains, spf=spf, spf_via=spf.networks)
+    return SenderValues(networks=tuple(networks), domains=domains, spf=spf, spf_via=spf.networks,
+                        refused=refused)
 
 
 def _without_covered(networks: list[Network]) -> list[Network]:

@@ -35,6 +35,13 @@ DEFAULT_PROFILE = "deliverability.toml"
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+# No mail reaches the Internet from these (RFC 6890): "this network", loopback, link-local,
+# multicast and reserved; a range wider than this prefix is no sender's own.
+_NOT_SENDERS = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3",
+    "::/128", "::1/128", "fe80::/10", "ff00::/8",
+))
+_WIDEST_PREFIX = {4: 8, 6: 16}
 _TOP_KEYS = ("sender", "playbook", "blocklists")
 _DOMAIN_LISTS = ("from_domains", "return_path_domains", "dkim_domains", "smtp_hosts", "link_domains")
 _SENDER_KEYS = (
@@ -159,14 +166,35 @@ def _networks(table: dict[str, Any], where: str) -> tuple[Network, ...]:
     found: list[Network] = []
     for text in _strings(table, "ips", where):
         try:
-            found.append(ipaddress.ip_network(text.strip(), strict=True))
+            network = _unmapped(ipaddress.ip_network(text.strip(), strict=True))
         except ValueError as exc:
             hint = _host_bits_hint(text)
             raise BadInput(
                 f"{where}: sender.ips entry {text!r} is not an IP address or range"
                 f" ({hint or exc})"
             ) from None
+        if problem := sending_range_problem(network):
+            raise BadInput(f"{where}: sender.ips entry {text!r} {problem}")
+        found.append(network)
     return tuple(dict.fromkeys(found))
+
+
+def _unmapped(network: Network) -> Network:
+    """An IPv4-mapped IPv6 range (::ffff:192.0.2.9) as the IPv4 range it stands for."""
+    mapped = getattr(network.network_address, "ipv4_mapped", None)
+    if mapped is None or network.prefixlen < 96:
+        return network
+    return ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+
+
+def sending_range_problem(network: Network) -> str:
+    """Why the guide must never tell anyone to allow this range ('' when it may)."""
+    if network.prefixlen < _WIDEST_PREFIX[network.version]:
+        return (f"is wider than /{_WIDEST_PREFIX[network.version]}: allowing it would allow"
+                " a large part of the Internet")
+    special = next((n for n in _NOT_SENDERS if n.version == network.version
+                    and network.overlaps(n)), None)  # type: ignore[arg-type]
+    return f"is not a public sending address (it overlaps {special})" if special else ""
 
 
 def _host_bits_hint(text: str) -> str:

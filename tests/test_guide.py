@@ -177,6 +177,29 @@ def test_guide_needs_a_profile_or_sender(world, tmp_path: Path, monkeypatch) -> 
     assert "203.0.113.0/24" in given.json()["checks"]["guide"]["data"]["values"]["ips"]
 
 
+# SPF ranges that would let most of the Internet (or nobody real) past a filter are left
+# out of the values with a warning; the sender's real ranges stay (tests/world/wide-spf.test.zone).
+REFUSED_SPF = [
+    ("everyone.wide-spf.test", {"0.0.0.0/0", "::/0"}, ["192.0.2.0/24"]),
+    ("loopback.wide-spf.test", {"127.0.0.0/8"}, ["2001:db8:30::/48"]),
+    ("wide.wide-spf.test", {"198.0.0.0/7", "2000::/15"}, ["203.0.113.0/24"]),
+]
+
+
+@pytest.mark.parametrize(("sender", "refused", "ips"), REFUSED_SPF, ids=[r[0] for r in REFUSED_SPF])
+def test_spf_ranges_never_to_allow_are_left_out(world, tmp_path: Path, monkeypatch,  # type: ignore[no-untyped-def]
+                                                sender: str, refused: set[str], ips: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("guide", "m365.guide.test", "--sender", sender, "--resolver", world.address,
+                     "--timeout", "1", "--format", "json")
+    guide = result.json()["checks"]["guide"]
+    flagged = {f["subject"].removeprefix("sender SPF ") for f in guide["findings"]
+               if (f["code"], f["severity"]) == ("guide.spf-range-refused", "warning")}
+    values = guide["data"]["values"]
+    assert (flagged, values["ips"]) == (refused, ips)
+    assert not refused & set(values["ipv4_allow_list"] + values["ipv6_allow_list"])
+
+
 def test_the_senders_own_failing_authentication_comes_first(world, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     result = run_cli("guide", "m365.guide.test", "--sender", "nospf-sender.guide.test", "--resolver",

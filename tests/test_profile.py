@@ -51,6 +51,11 @@ def test_a_good_profile_loads_as_typed_canonical_values(tmp_path: Path) -> None:
     assert profile.playbook[0].steps[1] == "Check that 'Send this user messages' is on"
 
 
+def test_an_ipv4_mapped_address_is_the_ipv4_address(tmp_path: Path) -> None:
+    profile = load_profile(write(tmp_path, '[sender]\nips = ["::ffff:192.0.2.9", "192.0.2.9"]\n'))
+    assert profile is not None and profile.ips == (ipaddress.ip_network("192.0.2.9/32"),)
+
+
 BAD = [
     ("unknown top-level key", '[sendr]\nname = "x"\n', "'sendr'"),
     ("unknown sender key", '[sender]\nfrom_domain = ["example.com"]\n', "'from_domain'"),
@@ -63,6 +68,14 @@ BAD = [
     ("playbook without steps", '[[playbook]]\ntitle = "x"\n', "playbook[1].steps"),
     ("playbook unknown key", '[[playbook]]\ntitle = "x"\nsteps = ["a"]\nurl = "y"\n', "'url'"),
     ("invalid TOML", "[sender\n", "invalid TOML"),
+    # ranges the guide must never ask anyone to allow
+    ("the whole IPv4 Internet", '[sender]\nips = ["0.0.0.0/0"]\n', "'0.0.0.0/0'"),
+    ("the whole IPv6 Internet", '[sender]\nips = ["::/0"]\n', "'::/0'"),
+    ("wider than /8", '[sender]\nips = ["192.0.0.0/4"]\n', "'192.0.0.0/4'"),
+    ("loopback", '[sender]\nips = ["127.0.0.1"]\n', "'127.0.0.1'"),
+    ("IPv6 loopback", '[sender]\nips = ["::1"]\n', "'::1'"),
+    ("multicast", '[sender]\nips = ["224.0.0.1"]\n', "'224.0.0.1'"),
+    ("link-local", '[sender]\nips = ["fe80::/64"]\n', "'fe80::/64'"),
 ]
 
 

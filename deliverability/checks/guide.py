@@ -39,6 +39,7 @@ CODES = {
     "guide.no-values": "The sender profile gives nothing to allow",
     "guide.spf-unknown": "Part of the sender's SPF could not be read; its ranges are missing",
     "guide.spf-unflattened": "SPF terms that name no fixed ranges",
+    "guide.spf-range-refused": "An SPF range too wide or special to be allowed was left out",
     "guide.confirm": "How to confirm it worked, and what to check besides the allow list",
     "guide.playbook": "What support checks in the sending application first",
     "guide.sender-auth": "The sender's own authentication fails: fix that first",
@@ -186,6 +187,15 @@ def _sender_findings(sender: SenderValues) -> list[Finding]:
             code="guide.spf-unknown", severity=Severity.UNKNOWN, subject=domain,
             summary=f"Could not read the SPF of {domain} ({reason}); its ranges are missing from the values",
             remediation=("Run the guide again; if it persists, list the ranges in the profile's ips.",),
+        ))
+    for network, why in sender.refused.items():
+        via = " > ".join(sender.spf_via.get(network, ()))
+        found.append(Finding(
+            code="guide.spf-range-refused", severity=Severity.WARNING, subject=f"sender SPF {network}",
+            summary=f"The sender's SPF authorizes {network}, which {why}; it is not given to allow",
+            evidence=(f"SPF of {via}",) if via else (),
+            remediation=("Replace the range in the SPF record with the ranges the sender really"
+                         " sends from, or list them in the profile's ips.",),
         ))
     if sender.spf.unflattened:
         found.append(Finding(
