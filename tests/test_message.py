@@ -229,6 +229,28 @@ def test_one_click_signature_that_cannot_be_verified(analyse, world, name: str, 
     assert codes == {expected}
 
 
+# Microsoft's SCL -1 (filtering skipped, delivered to the Inbox) outweighs a spam category in
+# the same header: the message was not treated as spam.
+MICROSOFT_BYPASS = [
+    ("bulk category, filtering skipped",
+     "X-Forefront-Antispam-Report: CIP:192.0.2.10;SCL:-1;SFV:SKN;CAT:BULK;DIR:INB;\r\n",
+     ("message.verdict", "info")),
+    ("bulk category, junked",
+     "X-Forefront-Antispam-Report: CIP:192.0.2.10;SCL:6;SFV:SPM;CAT:BULK;DIR:INB;\r\n",
+     ("message.marked-spam", "error")),
+    ("organization SCL -1", "X-MS-Exchange-Organization-SCL: -1\r\n", ("message.verdict", "info")),
+]
+
+
+@pytest.mark.parametrize(("name", "header", "expected"), MICROSOFT_BYPASS,
+                         ids=[m[0] for m in MICROSOFT_BYPASS])
+def test_microsoft_bypass_is_not_marked_spam(analyse, name: str, header: str,
+                                             expected: tuple[str, str]) -> None:
+    codes = analyse(header.encode() + deliver(sign(body_and_headers()))).codes()
+    verdicts = {c for c in codes if c[0] in ("message.verdict", "message.marked-spam")}
+    assert verdicts == {expected}
+
+
 def test_check_sender_runs_the_domain_checks_in_one_report(analyse) -> None:
     report = analyse(deliver(sign(body_and_headers())), "--check-sender").json()
     assert {"message", "mx", "rdns"} <= set(report["checks"])

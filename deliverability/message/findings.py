@@ -190,6 +190,11 @@ def verdicts(found: list[Verdict]) -> list[Finding]:
         if all(v.meaning is None and v.field is None for v in items):
             findings.append(_f("message.unknown-header", Severity.INFO, header,
                                f"{header} is not documented here: listed, not decoded", evidence))
+        elif any(v.spam for v in items) and any(v.skipped for v in items):
+            named = ", ".join(f"{v.field}={v.value}" for v in items if v.spam or v.skipped)
+            findings.append(_f("message.verdict", Severity.INFO, header,
+                               f"{items[0].vendor or header} bypassed spam filtering and delivered"
+                               f" the message ({named})", evidence))
         elif any(v.spam for v in items):
             spam = [v for v in items if v.spam]
             findings.append(_f(

@@ -27,6 +27,7 @@ class Verdict:
     value: str
     meaning: str | None
     spam: bool = False  # the value says the message was treated as spam
+    skipped: bool = False  # the value says filtering was bypassed and the message delivered
     vendor: str | None = None
     source: str | None = None
 
@@ -61,7 +62,8 @@ def _decode_one(header: Header, spec: dict[str, Any]) -> list[Verdict]:
     if fmt == "value":
         value = header.value.strip()
         meaning = spec.get("values", {}).get(value) or spec.get("meaning")
-        return [_verdict(header, spec, spec["field"], value, meaning, value in spec.get("spam", ()))]
+        return [_verdict(header, spec, spec["field"], value, meaning, value in spec.get("spam", ()),
+                         value in spec.get("skipped", ()))]
     pairs = {"fields": _fields, "pairs": _pairs, "status": _status}[fmt](header.value, spec)
     return [_field_verdict(header, spec, name, value) for name, value in pairs]
 
@@ -73,13 +75,14 @@ def _field_verdict(header: Header, spec: dict[str, Any], name: str, value: str) 
     meaning = field_spec.get("values", {}).get(value) or _in_range(field_spec, value)
     described = f"{field_spec['meaning']}: {meaning}" if meaning else field_spec["meaning"]
     spam_values = field_spec.get("spam", spec.get("spam", []) if name == "verdict" else [])
-    return _verdict(header, spec, name, value, described, value in spam_values)
+    return _verdict(header, spec, name, value, described, value in spam_values,
+                    value in field_spec.get("skipped", ()))
 
 
 def _verdict(header: Header, spec: dict[str, Any], name: str | None, value: str,
-             meaning: str | None, spam: bool) -> Verdict:
+             meaning: str | None, spam: bool, skipped: bool = False) -> Verdict:
     return Verdict(header=header.name, field=name, value=value, meaning=meaning, spam=spam,
-                   vendor=spec.get("vendor"), source=spec.get("source"))
+                   skipped=skipped, vendor=spec.get("vendor"), source=spec.get("source"))
 
 
 def _in_range(field_spec: dict[str, Any], value: str) -> str | None:
