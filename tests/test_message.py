@@ -251,6 +251,26 @@ def test_microsoft_bypass_is_not_marked_spam(analyse, name: str, header: str,
     assert verdicts == {expected}
 
 
+# What an agent's paste brings before the first field is skipped (only blank lines and
+# Outlook's "Internet headers" title line); other leading text is not guessed at.
+PASTED = [
+    ("blank lines", b"\r\n  \r\n", 0),
+    ("Outlook title line", b"Microsoft Mail Internet Headers Version 2.0\r\n", 0),
+    ("both, LF", b"\n\nMicrosoft Mail Internet Headers Version 2.0\n", 0),
+    ("other text", b"Here are the headers:\r\n", 2),
+]
+
+
+@pytest.mark.parametrize(("name", "preamble", "status"), PASTED, ids=[p[0] for p in PASTED])
+def test_a_pasted_preamble(analyse, name: str, preamble: bytes, status: int) -> None:
+    result = analyse(preamble + deliver(sign(body_and_headers())))
+    assert result.code == status
+    if status == 0:
+        assert dkim_codes(result) == {("message.dkim-pass", "ok"), ("message.dmarc-pass", "ok")}
+    else:
+        assert result.stderr.count("\n") == 1 and "no header fields" in result.stderr
+
+
 def test_check_sender_runs_the_domain_checks_in_one_report(analyse) -> None:
     report = analyse(deliver(sign(body_and_headers())), "--check-sender").json()
     assert {"message", "mx", "rdns"} <= set(report["checks"])

@@ -21,6 +21,11 @@ MAX_TRACE_FIELDS = 100
 _TRACE = ("received", "authentication-results")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _SEPARATOR = re.compile(rb"\r?\n\r?\n")
+# What a paste brings before the first field: blank lines, and the title line of Outlook's
+# "Internet headers" view. Only these are dropped: any other leading text is not guessed at.
+_PASTE_PREAMBLE = re.compile(
+    rb"\A(?:[ \t]*\r?\n)*(?:Microsoft Mail Internet Headers Version 2\.0[ \t]*\r?\n)?"
+)
 
 
 class MessageError(Exception):
@@ -72,6 +77,7 @@ def read_message(data: bytes) -> ParsedMessage:
         raise MessageError(
             f"the message is {len(data):,} bytes; the limit is {MAX_BYTES:,} (10 MB)"
         )
+    data = _PASTE_PREAMBLE.sub(b"", data, count=1)
     if b"\x00" in data[:4096] and not _looks_like_headers(data):
         raise MessageError("the input is binary, not an RFC 5322 message")
     parsed = BytesParser(policy=email.policy.default).parsebytes(data)
