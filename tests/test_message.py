@@ -251,6 +251,24 @@ def test_microsoft_bypass_is_not_marked_spam(analyse, name: str, header: str,
     assert verdicts == {expected}
 
 
+# A DKIM-Signature whose d= or s= is no domain name (hostile or broken input) is a
+# signature we cannot check (unknown), never a crash of the message check.
+BROKEN_SIGNATURE_NAMES = [
+    ("bidi control in d=", "d=ex\u202eample.com; s=sel"),
+    ("empty label in d=", "d=signed..message.test; s=sel"),
+    ("label too long", "d=" + "a" * 64 + ".message.test; s=sel"),
+]
+
+
+@pytest.mark.parametrize(("name", "tags"), BROKEN_SIGNATURE_NAMES,
+                         ids=[b[0] for b in BROKEN_SIGNATURE_NAMES])
+def test_a_signature_naming_no_domain_is_unknown(analyse, name: str, tags: str) -> None:
+    signature = f"DKIM-Signature: v=1; a=rsa-sha256; {tags}; h=from; bh=AAAA; b=AAAA\r\n"
+    result = analyse(deliver(signature.encode() + body_and_headers()))
+    assert [d["result"] for d in result.json()["checks"]["message"]["data"]["dkim"]] == ["unknown"]
+    assert ("message.dkim-unknown", "unknown") in result.codes()
+
+
 # What an agent's paste brings before the first field is skipped (only blank lines and
 # Outlook's "Internet headers" title line); other leading text is not guessed at.
 PASTED = [
