@@ -27,6 +27,8 @@ from deliverability.profile import PlaybookItem, SenderProfile
 
 NAME = "guide"
 NEEDS = ("spf", "dkim", "dmarc")  # the sender's own authentication: what to fix first
+# `guide RECIPIENT` with no --sender and no profile: detect the platform, allow nothing.
+DEFAULTS = {"sender_known": True}
 CODES = {
     "guide.platform": "The recipient's mail platform was recognized",
     "guide.platform-unknown": "The recipient's mail platform was not recognized: generic guidance",
@@ -78,6 +80,8 @@ def sender_profile(ctx: Context) -> SenderProfile:
     target = ctx.target
     flag_ips = tuple(ipaddress.ip_network(ip) for ip in target.ips)
     profile = ctx.profile
+    if not ctx.options.get("sender_known", True):
+        return SenderProfile(path="")
     if profile is None:
         return_path = (target.mail_from_domain,) if target.mail_from_domain != target.domain else ()
         return SenderProfile(path="", from_domains=(target.domain,), return_path_domains=return_path,
@@ -178,8 +182,9 @@ def _sender_findings(sender: SenderValues) -> list[Finding]:
     if sender.empty:
         found.append(Finding(
             code="guide.no-values", severity=Severity.WARNING, subject="sender profile",
-            summary="Nothing to allow: the sender profile lists no domains and no IP addresses",
-            remediation=("Run `deliverability init` and fill in deliverability.toml.",),
+            summary="Nothing to allow: no sender domains or IP addresses are known",
+            remediation=("Give the sender with --sender DOMAIN, or run `deliverability init` and"
+                         " fill in deliverability.toml.",),
         ))
     for failure in sender.spf.failures:
         domain, _, reason = failure.partition(": ")

@@ -56,22 +56,21 @@ def guide(
     recipient_domain = inputs.domain(recipient, "recipient")
     sender_profile = inputs.profile(profile)
     from_domains = getattr(sender_profile, "from_domains", ())
-    if sender is None and not from_domains:
-        raise UsageFailure(
-            "guide needs the sender: give --sender DOMAIN, or a profile with from_domains"
-            " (--profile FILE or ./deliverability.toml; `deliverability init` writes one)"
-        )
-    sender_domain = inputs.domain(sender, "--sender") if sender is not None else from_domains[0]
+    if sender is not None:
+        sender_domain = inputs.domain(sender, "--sender")
+    else:  # without a sender the guide still names the platform and its generic steps
+        sender_domain = from_domains[0] if from_domains else ""
     return_paths = getattr(sender_profile, "return_path_domains", ()) or (sender_domain,)
     target = Target(
         domain=sender_domain,
-        mail_from=f"postmaster@{return_paths[0]}",
+        mail_from=f"postmaster@{return_paths[0]}" if sender_domain else "",
         selectors=getattr(sender_profile, "dkim_selectors", ()),
         recipient=recipient_domain,
     )
     plan = prepare_run(
         resolver=resolver or [], timeout=timeout, zone_files=zone_file or [], offline=offline,
-        profile=sender_profile, only=GUIDE_CHECKS,
+        profile=sender_profile, only=GUIDE_CHECKS if sender_domain else ["guide"],
+        check_options={"guide": {"sender_known": bool(sender_domain)}},
     )
     report = asyncio.run(plan.run(target))
     emit(report, output_format, output, verbose)

@@ -45,7 +45,8 @@ def letter_lines(report: Report) -> list[str]:
     guide = next((c for c in report.checks if c.name == "guide" and c.data), None)
     if guide is None or not report.target.recipient:
         return []
-    recipient, sender = escape(report.target.recipient), escape(report.target.domain)
+    recipient = escape(report.target.recipient)
+    sender = escape(report.target.domain) or "our service"
     lines = [f"# Email from {sender} to {recipient}: what your IT team can do", "",
              f"To the IT team of {recipient},", "", "## What is happening", ""]
     lines += [f"Messages from {sender} to addresses at {recipient} are not reaching the inbox."]

@@ -10,9 +10,10 @@ from deliverability.finding import Finding, Report
 from deliverability.render.style import ICONS, check_order
 from deliverability.text import clean_line
 
-_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|~"} | {
-    "<": "&lt;", ">": "&gt;", "&": "&amp;",
-})
+# Inline syntax only: every line we write starts with our own prefix, so block syntax
+# (#, >, +, 1.) cannot start one; without [ ] no link or image can form, without < &
+# no HTML. Fewer escapes keep a pasted ticket readable as plain text too.
+_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"} | {"<": "&lt;", "&": "&amp;"})
 
 
 def escape(text: object) -> str:
