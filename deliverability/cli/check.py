@@ -61,10 +61,10 @@ def check(
     fail_on: FailOnOpt = FailOn.error,
     strict: StrictOpt = False,
     select: Annotated[
-        list[str] | None, typer.Option("--select", metavar="X", help="Only these checks or code prefixes.")
+        list[str] | None, typer.Option("--select", metavar="X", help="Only these checks or code prefixes (a,b or repeated).")
     ] = None,
     ignore: Annotated[
-        list[str] | None, typer.Option("--ignore", metavar="X", help="Skip these checks or code prefixes.")
+        list[str] | None, typer.Option("--ignore", metavar="X", help="Skip these checks or code prefixes (a,b or repeated).")
     ] = None,
     resolver: ResolverOpt = None,
     timeout: TimeoutOpt = 5.0,
@@ -125,7 +125,7 @@ def check(
     )
     old_findings = saved_findings(baseline) if baseline is not None else None
     plan = prepare_run(
-        select=select or [], ignore=ignore or [], resolver=resolver or [], timeout=timeout,
+        select=_split(select), ignore=_split(ignore), resolver=resolver or [], timeout=timeout,
         zone_files=zone_file or [], offline=offline, profile=sender_profile,
         check_options={"dnsbl": {"lists": blocklists, "spamhaus_key": spamhaus_key}},
         secrets=[spamhaus_key] if spamhaus_key else [],
@@ -142,6 +142,11 @@ def check(
         report = dataclasses.replace(report, baseline=compare(old_findings, report.findings))
     emit(report, output_format, output, verbose)
     raise typer.Exit(exit_status(report, fail_on, strict))
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """--select a,b --select c -> [a, b, c]: repeated or comma-separated, as flake8 takes them."""
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
 
 
 def _check_many(
