@@ -147,6 +147,7 @@ class DnsClient:
         task = self._tasks.get(key)
         if task is None:
             task = asyncio.ensure_future(self._lookup_traced(*key))
+            task.add_done_callback(_retrieved)
             self._tasks[key] = task
             if self.max_cached is not None and len(self._tasks) > self.max_cached:
                 self._forget_oldest(len(self._tasks) - self.max_cached)
@@ -176,11 +177,7 @@ class DnsClient:
 
     async def _lookup_traced(self, name: str, rdtype: str) -> Answer:
         started = time.perf_counter()
-        try:
-            source = "zone" if self._in_zone(name) else "dns"
-        except (dns.exception.DNSException, ValueError):  # IDNA, empty or long labels
-            self._record(name, rdtype, "not a valid domain name", started, "input")
-            raise LookupFailed(self.redact(name), rdtype, "not a valid domain name") from None
+        source = "zone" if self._in_zone(name) else "dns"
         try:
             answer = await self._lookup(name, rdtype)
         except LookupFailed as exc:
@@ -258,6 +255,14 @@ class DnsClient:
         if self._resolver is None:
             self._resolver = build_resolver(self._nameservers, self.timeout, name, rdtype)
         return self._resolver
+
+
+def _retrieved(task: asyncio.Task[Answer]) -> None:
+    """Mark a lookup's failure as seen: its askers may all have gone (a check that
+    finished or timed out), and asyncio would then print 'Task exception was never
+    retrieved' with a traceback. Askers still awaiting it get the failure as usual."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _absolute(name: str) -> dns.name.Name:
