@@ -47,3 +47,38 @@ def test_strict_mode_remediation_names_the_relaxed_record(check) -> None:
     assert finding["remediation"] == [
         'Change the record to _dmarc.strict.alignment.test. TXT "v=DMARC1; p=reject; '
         'adkim=s; rua=mailto:d@alignment.test" (relaxed alignment would pass).']
+
+
+def test_a_timed_out_alignment_leaves_no_orphaned_walk(world) -> None:
+    # Cancelled while it waits for dkim, the check must not leave its DMARC walk behind:
+    # at exit asyncio would print "_GatheringFuture exception was never retrieved".
+    import asyncio
+    import gc
+    import types
+
+    from deliverability.checks import alignment
+    from deliverability.context import Session
+    from deliverability.dns import DnsClient
+    from deliverability.engine import EngineOptions, run_checks
+    from deliverability.finding import Target
+    from deliverability.registry import validate_check
+
+    async def slow_dkim(ctx):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(5)
+        return []
+
+    dkim = types.ModuleType("dkim")
+    dkim.NAME, dkim.CODES, dkim.run = "dkim", {"dkim.ok": "fine"}, slow_dkim
+    specs = [validate_check("dkim", dkim), validate_check("alignment", alignment)]
+    world.fault("drop", name="_dmarc.alignment.test")
+    problems: list[dict] = []
+
+    async def go() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: problems.append(ctx))
+        dns_client = DnsClient(nameservers=[world.address], timeout=2.0)
+        session = Session(target=Target(domain="alignment.test"), dns=dns_client)
+        await run_checks(specs, session, EngineOptions(check_timeout=0.2))
+
+    asyncio.run(go())
+    gc.collect()
+    assert problems == []

@@ -37,7 +37,12 @@ async def run(ctx: Context) -> list[Finding]:
     # Walk From and MAIL FROM and read the PSL while the dkim check is still probing.
     early = asyncio.gather(_walks(ctx, [from_domain, spf_domain]),
                            asyncio.to_thread(public_suffix_list))
-    dkim = await ctx.result_of("dkim")
+    try:
+        dkim = await ctx.result_of("dkim")
+    except BaseException:  # cancelled (the check's time limit): the walks go with it
+        early.cancel()
+        early.add_done_callback(lambda f: f.cancelled() or f.exception())
+        raise
     dkim_domains = list(dkim.data.get("domains", [])) if dkim is not None else None
     walks, psl = await early
     names = list(dict.fromkeys([from_domain, spf_domain, *(dkim_domains or [])]))
