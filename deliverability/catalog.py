@@ -41,6 +41,8 @@ def documented_codes(text: str) -> dict[str, str]:
 
 def explain_code(code: str, specs: list[CheckSpec]) -> str | None:
     """What `deliverability explain CODE` prints, or None for an unknown code."""
+    if not any(code in s.all_codes for s in specs):
+        code = code.strip().lower()  # codes are lower-case slugs; forgive `MX.NULL`
     owner = next((s for s in specs if code in s.all_codes), None)
     if owner is None:
         return None
