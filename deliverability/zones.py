@@ -106,7 +106,7 @@ def load_zone_file(path: str | Path, origin: str | None = None) -> LoadedZone:
     if b"\0" in raw:
         raise ZoneFileError(f"{path}: binary file, not a zone file")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # an editor's byte-order mark is not a record
     except UnicodeDecodeError:
         raise ZoneFileError(f"{path}: not UTF-8 text, not a zone file") from None
     return parse_zone_text(text, str(path), origin)

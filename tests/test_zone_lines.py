@@ -98,3 +98,18 @@ def test_spf_and_dmarc_findings_point_at_their_txt_records(tmp_path: Path) -> No
 def test_findings_from_live_dns_have_no_location(check) -> None:  # type: ignore[no-untyped-def]
     findings = _findings(check("null.mx.test", "--select", "mx"))
     assert "location" not in findings["mx.null"]
+
+
+ENCODINGS = {
+    "utf-8": TRICKY.encode(),
+    "byte-order mark": b"\xef\xbb\xbf" + TRICKY.encode(),  # as some editors write
+    "crlf": TRICKY.replace("\n", "\r\n").encode(),  # Windows line ends
+}
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_zone_file_encodings_are_read_alike(check, tmp_path: Path, encoding: str) -> None:
+    zone = tmp_path / "lines.test.zone"
+    zone.write_bytes(ENCODINGS[encoding])
+    findings = _findings(check("lines.test", "--zone-file", zone, "--select", "mx"))
+    assert findings["mx.null"]["location"] == {"file": str(zone), "line": 7}
