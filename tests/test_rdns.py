@@ -12,6 +12,7 @@ SCENARIOS = [
     (["--ip", "192.0.2.16"], {("rdns.not-confirmed", "error")}),
     (["--ip", "192.0.2.13"], {("rdns.ok", "ok"), ("rdns.multiple-ptr", "warning")}),
     (["--ip", "192.0.2.14"], {("rdns.ok", "ok"), ("rdns.generic", "warning")}),
+    (["--ip", "::ffff:192.0.2.15"], {("rdns.ok", "ok")}),  # IPv4-mapped: the IPv4 sender
     (["--ip", "192.0.2.15", "--helo", "mail.ok.rdns.test"],
      {("rdns.ok", "ok"), ("rdns.helo-match", "ok")}),
     (["--ip", "192.0.2.15", "--helo", "mx.elsewhere.test"],

@@ -88,7 +88,7 @@ async def _look_up(ctx: Context, ip: str) -> IpRecord:
     record = IpRecord(
         ip=ip, ptr=[normalize_name(v) for v in answer.values()], location=answer.location
     )
-    rdtype = "A" if ipaddress.ip_address(ip).version == 4 else "AAAA"
+    rdtype = "A" if _address(ip).version == 4 else "AAAA"
 
     async def forward(name: str) -> list[str] | str:
         try:
@@ -102,9 +102,17 @@ async def _look_up(ctx: Context, ip: str) -> IpRecord:
             record.failed[name] = found
             continue
         record.forward[name] = found
-        if any(ipaddress.ip_address(a) == ipaddress.ip_address(ip) for a in found):
+        if any(ipaddress.ip_address(a) == _address(ip) for a in found):
             record.confirmed.append(name)
     return record
+
+
+def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address its PTR name confirms to: an IPv4-mapped IPv6 address (::ffff:a.b.c.d)
+    is the IPv4 sender, and its PTR lives in in-addr.arpa."""
+    address = ipaddress.ip_address(ip)
+    mapped = address.ipv4_mapped if address.version == 6 else None
+    return mapped or address
 
 
 def looks_generic(name: str, ip: str) -> bool:
@@ -167,7 +175,7 @@ def _missing(ip: str) -> Finding:
 
 def _not_confirmed(ip: str, record: IpRecord, evidence: tuple[str, ...]) -> Finding:
     name = record.ptr[0]
-    rdtype = "A" if ipaddress.ip_address(ip).version == 4 else "AAAA"
+    rdtype = "A" if _address(ip).version == 4 else "AAAA"
     return Finding(
         code="rdns.not-confirmed", severity=Severity.ERROR, subject=ip, evidence=evidence,
         summary=f"{ip} has PTR {name}, but no PTR name resolves back to {ip}",
