@@ -177,7 +177,11 @@ class DnsClient:
 
     async def _lookup_traced(self, name: str, rdtype: str) -> Answer:
         started = time.perf_counter()
-        source = "zone" if self._in_zone(name) else "dns"
+        try:
+            source = "zone" if self._in_zone(name) else "dns"
+        except (dns.exception.DNSException, ValueError):  # IDNA, empty or long labels
+            self._record(name, rdtype, "not a valid domain name", started, "input")
+            raise LookupFailed(self.redact(name), rdtype, "not a valid domain name") from None
         try:
             answer = await self._lookup(name, rdtype)
         except LookupFailed as exc:

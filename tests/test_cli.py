@@ -114,6 +114,12 @@ def test_exit_status_follows_findings(domain: str, flags: list[str], status: int
     assert result.code == status, result.stdout
 
 
+def test_select_takes_comma_separated_names() -> None:
+    result = run_cli("check", "ok.mx.test", "--offline", "--zone-file", ZONE,
+                     "--select", "mx,rdns", "--format", "json")
+    assert set(result.json()["checks"]) == {"mx", "rdns"}
+
+
 def test_report_goes_to_output_file(tmp_path: Path) -> None:
     target = tmp_path / "report.md"
     result = run_cli("check", "ok.mx.test", "--offline", "--zone-file", ZONE,

@@ -136,6 +136,21 @@ def test_txt_strings_are_joined_without_spaces(world) -> None:
     assert answer.texts() == ["v=spf1 -all"]
 
 
+# Names from hostile input (a DKIM d= or s= in a message) that are not domain names: a
+# LookupFailed saying so, never an exception that crashes the check; nothing is sent.
+INVALID_NAMES = ["sel._domainkey.ex\u202eample.com", "sel._domainkey.ex\ufffdample.com",
+                 "a" * 64 + ".example.com", "a..example.com", ("a" * 60 + ".") * 5 + "com"]
+
+
+@pytest.mark.parametrize("name", INVALID_NAMES, ids=["bidi", "replacement", "long label",
+                                                     "empty label", "long name"])
+def test_a_name_that_is_not_a_domain_name_fails_the_lookup(world, name: str) -> None:
+    c = client(world)
+    [failure] = ask(c, (name, "TXT"))
+    assert isinstance(failure, LookupFailed) and failure.reason == "not a valid domain name"
+    assert world.count() == 0 and c.trace[0].outcome == "not a valid domain name"
+
+
 def test_a_failed_lookup_nobody_awaits_any_more_is_not_logged(world) -> None:
     # A check that stops waiting (it finished, or timed out) leaves the shielded
     # lookup running; its failure must not end up on stderr as a traceback.
