@@ -93,3 +93,18 @@ def validate_timeout(value: float) -> float:
     if not 0 < value < float("inf"):  # inf would let a dropped query hang the run
         raise BadInput(f"--timeout must be a positive number of seconds, not {value:g}")
     return value
+
+
+def validate_selector(text: str, what: str = "--selector") -> str:
+    """A DKIM selector (one or more DNS labels), lower case; BadInput says what is wrong.
+
+    A full key name (`s1._domainkey.example.com`) is refused with the selector to give.
+    """
+    selector = text.strip().rstrip(".").lower()
+    if "._domainkey" in selector or selector.startswith("_domainkey"):
+        hint = selector.split("._domainkey", 1)[0] or "the part before ._domainkey"
+        raise BadInput(f"{what} {text!r} is a key name; give the selector only ({hint})")
+    labels = selector.split(".")
+    if not selector or any(not label or len(label) > 63 or " " in label for label in labels):
+        raise BadInput(f"{what} {text!r} is not a valid DKIM selector")
+    return selector

@@ -78,7 +78,10 @@ async def _findings_of(spec: CheckSpec, ctx: Context, options: EngineOptions) ->
     try:
         findings = await asyncio.wait_for(spec.run(ctx), options.check_timeout)
     except LookupFailed as exc:
-        return [_unknown(spec, "lookup-failed", subject, f"A DNS lookup failed: {exc}")]
+        summary = f"A DNS lookup failed: {exc}"
+        if ctx.dns.offline:
+            return [_unknown(spec, "lookup-failed", subject, summary, _OFFLINE_FIX)]
+        return [_unknown(spec, "lookup-failed", subject, summary)]
     except TimeoutError:
         limit = f"{options.check_timeout:g}s"
         return [_unknown(spec, "timed-out", subject, f"The check did not finish within {limit}")]
@@ -94,13 +97,13 @@ async def _findings_of(spec: CheckSpec, ctx: Context, options: EngineOptions) ->
     return list(findings)
 
 
-def _unknown(spec: CheckSpec, suffix: str, subject: str, summary: str) -> Finding:
+_RETRY_FIX = "Run the check again; if it persists, check the resolver (--resolver) and --timeout."
+_OFFLINE_FIX = "Add the --zone-file that holds the name, or run without --offline."
+
+
+def _unknown(spec: CheckSpec, suffix: str, subject: str, summary: str,
+             fix: str = _RETRY_FIX) -> Finding:
     return Finding(
-        code=f"{spec.name}.{suffix}",
-        severity=Severity.UNKNOWN,
-        subject=subject,
-        summary=summary,
-        remediation=(
-            "Run the check again; if it persists, check the resolver (--resolver) and --timeout.",
-        ),
+        code=f"{spec.name}.{suffix}", severity=Severity.UNKNOWN, subject=subject,
+        summary=summary, remediation=(fix,),
     )

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deliverability.config import BadInput, validate_domain
+from deliverability.config import BadInput, validate_domain, validate_selector
 
 DEFAULT_PROFILE = "deliverability.toml"
 
@@ -155,11 +155,7 @@ def _domains(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
 
 
 def _selector(text: str, where: str) -> str:
-    selector = text.strip().rstrip(".").lower()
-    labels = selector.split(".")
-    if not selector or any(not label or len(label) > 63 or " " in label for label in labels):
-        raise BadInput(f"{where}: sender.dkim_selectors entry {text!r} is not a valid DKIM selector")
-    return selector
+    return validate_selector(text, f"{where}: sender.dkim_selectors entry")
 
 
 def _networks(table: dict[str, Any], where: str) -> tuple[Network, ...]:

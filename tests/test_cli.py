@@ -59,6 +59,9 @@ BAD_ARGUMENTS = [
     ["check", "192.0.2.1"],  # an IP address where the domain belongs
     ["check", "example.com", "--recipient", "198.51.100.7"],
     ["check", "example.com", "--selector", "bad selector"],
+    ["check", "example.com", "--selector", "s1._domainkey.example.com"],
+    ["check", "example.com"],  # --offline and no --zone-file holds it: nothing to check
+    ["diff", "old.json", "new.json", "--format", "sarif"],
     ["check"],
     ["check", "example.com", "--no-such-flag"],
     ["nosuchcommand"],
@@ -105,13 +108,19 @@ def test_unwritable_output_gives_one_line(tmp_path: Path) -> None:
         ("implicit.mx.test", [], 0),  # a warning, below the default --fail-on error
         ("implicit.mx.test", ["--fail-on", "warning"], 1),
         ("null.mx.test", ["--fail-on", "never"], 0),
-        ("outside.example.net", [], 0),  # unknown: not failing by default
-        ("outside.example.net", ["--strict"], 1),
+        ("ok.mx.test", ["--mail-from", "a@outside.example.net"], 0),  # unknown: not failing
+        ("ok.mx.test", ["--mail-from", "a@outside.example.net", "--strict"], 1),
     ],
 )
 def test_exit_status_follows_findings(domain: str, flags: list[str], status: int) -> None:
     result = run_cli("check", domain, "--offline", "--zone-file", ZONE, "--select", "mx", *flags)
     assert result.code == status, result.stdout
+
+
+def test_a_domain_starting_with_a_dash_is_judged_as_a_domain() -> None:
+    result = run_cli("check", "-foo.com")
+    assert_one_line_error(result)
+    assert "invalid label '-foo'" in result.stderr
 
 
 def test_select_takes_comma_separated_names() -> None:

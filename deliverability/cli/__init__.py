@@ -78,12 +78,25 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `deliverability`: its message is the help
             sys.stdout.write(exc.format_message() + "\n")
             return EXIT_OK
-        _error(exc.format_message())
+        _error(_domain_taken_for_option(argv) or exc.format_message())
         return EXIT_BAD_INPUT
     except UsageFailure as exc:
         _error(str(exc))
         return EXIT_BAD_INPUT
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _domain_taken_for_option(argv: list[str] | None) -> str | None:
+    """`check -foo.com` reads as `-f oo.com`: say what is wrong with the domain instead."""
+    from deliverability.config import BadInput, validate_domain
+
+    for token in sys.argv[1:] if argv is None else argv:
+        if token.startswith("-") and not token.startswith("--") and "." in token:
+            try:
+                validate_domain(token)
+            except BadInput as exc:
+                return str(exc)
+    return None
 
 
 def console() -> None:

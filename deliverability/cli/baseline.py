@@ -8,8 +8,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from deliverability.cli.options import FailOn, FailOnOpt, FormatOpt, OutputFormat, StrictOpt, UsageFailure
+from enum import StrEnum
+
+from deliverability.cli.options import FailOn, FailOnOpt, StrictOpt, UsageFailure
 from deliverability.cli.running import findings_status, write
+
+
+class DiffFormat(StrEnum):
+    """The formats a comparison is written in."""
+
+    terminal = "terminal"
+    markdown = "markdown"
+    json = "json"
+
 
 if TYPE_CHECKING:
     from deliverability.baseline import Comparison
@@ -19,7 +30,9 @@ if TYPE_CHECKING:
 def diff(
     old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The earlier JSON report (the baseline).", dir_okay=False)],
     new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The later JSON report.", dir_okay=False)],
-    output_format: FormatOpt = OutputFormat.terminal,
+    output_format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DiffFormat.terminal,
     fail_on: FailOnOpt = FailOn.error,
     strict: StrictOpt = False,
 ) -> None:
@@ -41,16 +54,14 @@ def saved_findings(path: Path) -> list[Finding]:
         raise UsageFailure(str(exc)) from None
 
 
-def _print_comparison(comparison: Comparison, output_format: OutputFormat) -> None:
+def _print_comparison(comparison: Comparison, output_format: DiffFormat) -> None:
     import json
 
     from deliverability.render import comparison as render
 
-    if output_format is OutputFormat.terminal:
+    if output_format is DiffFormat.terminal:
         write(render.terminal(comparison), sys.stdout)
-    elif output_format is OutputFormat.markdown:
+    elif output_format is DiffFormat.markdown:
         sys.stdout.write("\n".join(render.markdown(comparison)[1:]) + "\n")
-    elif output_format is OutputFormat.json:
-        sys.stdout.write(json.dumps(render.to_dict(comparison), indent=2, ensure_ascii=False) + "\n")
     else:
-        raise UsageFailure(f"diff writes terminal, markdown or json, not {output_format.value}")
+        sys.stdout.write(json.dumps(render.to_dict(comparison), indent=2, ensure_ascii=False) + "\n")

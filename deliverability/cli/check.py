@@ -94,7 +94,7 @@ def check(
     ] = None,
     from_file: Annotated[
         Path | None,
-        typer.Option("--from-file", metavar="FILE", help="Check every domain in FILE (one a line, or CSV).",
+        typer.Option("--from-file", metavar="FILE", help="Check every domain in FILE (one a line, or CSV); --format terminal, json or csv.",
                      dir_okay=False),
     ] = None,
     concurrency: Annotated[
@@ -130,6 +130,8 @@ def check(
         check_options={"dnsbl": {"lists": blocklists, "spamhaus_key": spamhaus_key}},
         secrets=[spamhaus_key] if spamhaus_key else [],
     )
+    if offline and domain_name:
+        _require_zone_for(domain_name, plan)
     if from_file is not None:
         raise typer.Exit(_check_many(
             plan, from_file, target, concurrency=concurrency, quiet=quiet,
@@ -142,6 +144,19 @@ def check(
         report = dataclasses.replace(report, baseline=compare(old_findings, report.findings))
     emit(report, output_format, output, verbose)
     raise typer.Exit(exit_status(report, fail_on, strict))
+
+
+def _require_zone_for(domain: str, plan: RunPlan) -> None:
+    """With --offline, a zone file must hold DOMAIN, or nothing about it can be checked
+    (a CI job naming the wrong file would otherwise pass on a report of unknowns)."""
+    import dns.name
+
+    if not plan.zones.covers(dns.name.from_text(domain)):
+        held = ", ".join(z.origin.to_text() for z in plan.zones.zones) or "none"
+        raise UsageFailure(
+            f"--offline: no --zone-file holds {domain} (zones given: {held}); add its zone "
+            f"file, with $ORIGIN {domain}. or named {domain}.zone"
+        )
 
 
 def _split(values: list[str] | None) -> list[str]:

@@ -43,12 +43,11 @@ def ip(text: str) -> str:
 
 
 def selector(text: str) -> str:
-    """A DKIM selector: one or more DNS labels."""
-    value = text.strip().rstrip(".").lower()
-    labels = value.split(".")
-    if not value or any(not label or len(label) > 63 or " " in label for label in labels):
-        raise UsageFailure(f"--selector {text!r} is not a valid DKIM selector")
-    return value
+    """A DKIM selector: one or more DNS labels, not the full key name."""
+    from deliverability.config import validate_selector
+
+    with bad_input_is_usage_failure():
+        return validate_selector(text)
 
 
 def profile(path: Path | None) -> Any:
