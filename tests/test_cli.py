@@ -60,7 +60,6 @@ BAD_ARGUMENTS = [
     ["check", "example.com", "--recipient", "198.51.100.7"],
     ["check", "example.com", "--selector", "bad selector"],
     ["check", "example.com", "--selector", "s1._domainkey.example.com"],
-    ["check", "example.com"],  # --offline and no --zone-file holds it: nothing to check
     ["diff", "old.json", "new.json", "--format", "sarif"],
     ["check"],
     ["check", "example.com", "--no-such-flag"],
@@ -121,6 +120,12 @@ def test_a_domain_starting_with_a_dash_is_judged_as_a_domain() -> None:
     result = run_cli("check", "-foo.com")
     assert_one_line_error(result)
     assert "invalid label '-foo'" in result.stderr
+
+
+def test_offline_without_a_zone_for_the_domain_warns_and_reports_unknown() -> None:
+    result = run_cli("check", "example.com", "--offline", "--select", "mx", "--format", "json")
+    assert result.code == 0 and result.codes() == {("mx.lookup-failed", "unknown")}
+    assert result.stderr.startswith("deliverability: warning: --offline and no --zone-file")
 
 
 def test_select_takes_comma_separated_names() -> None:
