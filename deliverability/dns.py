@@ -39,7 +39,9 @@ from deliverability.zones import Rcode, ZoneSet
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 5.0
-DEFAULT_MAX_IN_FLIGHT = 64
+# A full check's first wave is ~110 independent questions (DKIM selectors, blocklists):
+# a cap below that queues the SPF include chain, the critical path, behind them.
+DEFAULT_MAX_IN_FLIGHT = 128
 
 
 class LookupFailed(Exception):

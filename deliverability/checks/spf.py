@@ -101,15 +101,20 @@ async def run(ctx: Context) -> list[Finding]:
 
 async def _record(ctx: Context, domain: str) -> list[Finding]:
     spf_type = asyncio.ensure_future(_spf_type_records(ctx, domain))
+    # Needed only after the walk (~all with p=none): ask now, not after the chain.
+    dmarc = asyncio.ensure_future(_dmarc_policy(ctx))
     try:
         found = await fetch_spf(ctx.dns, domain)
     except LookupFailed as exc:  # finer than the engine's: the IP verdicts still report
         spf_type.cancel()
+        dmarc.cancel()
         return [_lookup_failed(domain, exc)]
     findings = _lookalikes(domain, found)
     if not found.records:
+        dmarc.cancel()
         return findings + await spf_type + [_missing(domain, ctx.target.ips)]
     if len(found.records) > 1:
+        dmarc.cancel()
         return findings + await spf_type + [_multiple(domain, found)]
     record = parse_record(found.records[0])
     # The include chain is the critical path: walk it before the type-99 answer is in.
@@ -117,7 +122,7 @@ async def _record(ctx: Context, domain: str) -> list[Finding]:
     add_networks(result, record, ())
     _fill_data(ctx, record, result)
     findings += record_findings(domain, record, result, found.answer.location)
-    findings += await _dmarc_note(ctx, domain, record)
+    findings += _dmarc_note(ctx, domain, record, await dmarc)
     findings += await spf_type
     if not any(f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN) for f in findings):
         findings.append(_ok(domain, record, result, found.answer.location))
@@ -269,16 +274,20 @@ def _lookup_failed(domain: str, exc: LookupFailed) -> Finding:
     )
 
 
-async def _dmarc_note(ctx: Context, domain: str, record: SpfRecord) -> list[Finding]:
+async def _dmarc_policy(ctx: Context) -> str | None:
+    """The From domain's DMARC record (shared with the dmarc check through the cache)."""
+    try:
+        texts = await ctx.dns.txt(f"_dmarc.{ctx.target.domain}")
+    except LookupFailed:
+        return None
+    return next((t for t in texts if t.lower().startswith("v=dmarc1")), None)
+
+
+def _dmarc_note(ctx: Context, domain: str, record: SpfRecord, dmarc: str | None) -> list[Finding]:
     final = record.all_term
     if final is None or final.qualifier != "~":
         return []
     name = f"_dmarc.{ctx.target.domain}"
-    try:
-        texts = await ctx.dns.txt(name)
-    except LookupFailed:
-        return []
-    dmarc = next((t for t in texts if t.lower().startswith("v=dmarc1")), None)
     if dmarc is None or not re.search(r"(^|;)\s*p\s*=\s*none\s*(;|$)", dmarc, re.IGNORECASE):
         return []
     return [Finding(
