@@ -82,3 +82,11 @@ def test_a_timed_out_alignment_leaves_no_orphaned_walk(world) -> None:
     asyncio.run(go())
     gc.collect()
     assert problems == []
+
+
+def test_failed_dkim_lookups_are_unknown_not_no_key(check, world) -> None:
+    world.fault("drop", name="_domainkey.example.com")
+    codes = check("example.com", "--select", "dkim,alignment,requirements").codes()
+    assert ("alignment.dkim-unknown", "unknown") in codes
+    assert not any(code == "dkim.no-selector-found" for code, _ in codes)
+    assert ("dkim.probe-failed", "unknown") in codes

@@ -15,7 +15,7 @@ from typing import Any
 
 from deliverability.context import Context
 from deliverability.dmarc_findings import rewritten
-from deliverability.finding import Finding, Severity
+from deliverability.finding import CheckResult, Finding, Severity
 from deliverability.orgdomain import Walk, psl_organizational_domain, public_suffix_list, tree_walk
 
 NAME = "alignment"
@@ -62,7 +62,7 @@ async def run(ctx: Context) -> list[Finding]:
     findings = [_spf_finding(spf, modes["spf"], walks[from_domain])]
     findings += [_dkim_finding(d, modes["dkim"], from_domain) for d in dkims]
     if not dkims:
-        findings.append(_dkim_unknown(from_domain, ran=dkim is not None))
+        findings.append(_dkim_unknown(from_domain, dkim))
     elif not spf["aligned"] and not any(d["aligned"] for d in dkims):
         findings.append(_none(from_domain, spf_domain))
     verdicts_differ = any(c["relaxed"] != c["relaxed_psl"] for c in [spf, *dkims])
@@ -134,10 +134,16 @@ def _dkim_finding(entry: dict[str, Any], mode: str, from_domain: str) -> Finding
     )
 
 
-def _dkim_unknown(domain: str, *, ran: bool) -> Finding:
-    why = "no DKIM key was found at the selectors tried" if ran else "the dkim check was not run"
+def _dkim_unknown(domain: str, dkim: CheckResult | None) -> Finding:
+    failed = dkim is not None and any(f.code == "dkim.probe-failed" for f in dkim.findings)
+    if dkim is None:
+        why, severity = "the dkim check was not run", Severity.INFO
+    elif failed:  # a lookup failure is not "no key": say we could not tell
+        why, severity = "DKIM key lookups failed (see dkim.probe-failed)", Severity.UNKNOWN
+    else:
+        why, severity = "no DKIM key was found at the selectors tried", Severity.INFO
     return Finding(
-        code="alignment.dkim-unknown", severity=Severity.INFO, subject=f"dkim {domain}",
+        code="alignment.dkim-unknown", severity=severity, subject=f"dkim {domain}",
         summary=f"DKIM alignment of {domain} cannot be judged: {why}",
         remediation=("Run again with --selector SELECTOR (the s= of your DKIM-Signature header).",),
     )

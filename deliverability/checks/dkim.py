@@ -261,12 +261,16 @@ def _domain_summary(ctx: Context, domain: str, probes: list[Probe]) -> list[Find
         v for v in ctx.data["selectors"].values() if v["domain"] == domain and v["valid"]
     ]
     named = any(p.named for p in probes)  # a named selector's own finding says it all
+    answered = [p for p in probes if p.failure is None]
+    if not answered:  # every lookup failed: dkim.probe-failed says so, nothing was "not found"
+        return []
     if not any(p.found for p in probes) and domain == ctx.target.domain and not named:
-        tried = len(probes)
+        failed = len(probes) - len(answered)
+        also = f" ({failed} more lookups failed)" if failed else ""
         return [Finding(
             code="dkim.no-selector-found", severity=Severity.UNKNOWN, subject=domain,
-            summary=f"No DKIM key found at the {tried} selectors tried for {domain}. Selectors "
-            "cannot be listed from DNS, so this does not mean DKIM is missing",
+            summary=f"No DKIM key found at the {len(answered)} selectors tried for {domain}{also}. "
+            "Selectors cannot be listed from DNS, so this does not mean DKIM is missing",
             remediation=(
                 "Find the selector in a message you sent: the s= value of its DKIM-Signature "
                 "header, then run again with --selector SELECTOR.",

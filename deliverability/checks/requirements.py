@@ -98,7 +98,9 @@ def _dkim(ctx: Context, result: CheckResult | None) -> Fact:
                'p=<base64 public key>" and sign with it.',)
     if result.data.get("selectors"):
         return Fact(status=Status.NOT_MET, detail="DKIM keys found are revoked or unusable", fix=publish)
-    if _failed(result) and not any(f.code == "dkim.no-selector-found" for f in result.findings):
+    if any(f.code == "dkim.probe-failed" for f in result.findings) or (
+        _failed(result) and not any(f.code == "dkim.no-selector-found" for f in result.findings)
+    ):
         return Fact(status=Status.UNKNOWN, detail="DKIM selector lookups failed")
     return Fact(status=Status.NOT_VISIBLE, topic="dkim-selector",
                 detail="no DKIM key at the selectors tried; selectors cannot be listed from DNS",
