@@ -90,3 +90,4 @@ def test_failed_dkim_lookups_are_unknown_not_no_key(check, world) -> None:
     assert ("alignment.dkim-unknown", "unknown") in codes
     assert not any(code == "dkim.no-selector-found" for code, _ in codes)
     assert ("dkim.probe-failed", "unknown") in codes
+    assert ("requirements.unknown", "unknown") in codes

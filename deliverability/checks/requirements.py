@@ -61,6 +61,11 @@ def _failed(result: CheckResult) -> bool:
     return any(f.severity == Severity.UNKNOWN for f in result.findings)
 
 
+def _probes_failed(dkim: CheckResult) -> bool:
+    """Some DKIM key lookups failed: "no key found" would then be a guess."""
+    return any(f.code == "dkim.probe-failed" for f in dkim.findings)
+
+
 def _spf(ctx: Context, result: CheckResult | None) -> Fact:
     if result is None:
         return _not_checked("spf")
@@ -98,7 +103,7 @@ def _dkim(ctx: Context, result: CheckResult | None) -> Fact:
                'p=<base64 public key>" and sign with it.',)
     if result.data.get("selectors"):
         return Fact(status=Status.NOT_MET, detail="DKIM keys found are revoked or unusable", fix=publish)
-    if any(f.code == "dkim.probe-failed" for f in result.findings) or (
+    if _probes_failed(result) or (
         _failed(result) and not any(f.code == "dkim.no-selector-found" for f in result.findings)
     ):
         return Fact(status=Status.UNKNOWN, detail="DKIM selector lookups failed")
@@ -120,6 +125,8 @@ def _key_size(result: CheckResult | None) -> Fact:
                          '"v=DKIM1; k=rsa; p=<base64 public key>", sign with it, revoke the old.',))
     if keys:
         return Fact(status=Status.MET, detail=f"keys found: {', '.join(keys)}")
+    if _probes_failed(result):
+        return Fact(status=Status.UNKNOWN, detail="DKIM selector lookups failed")
     return Fact(status=Status.NOT_VISIBLE, topic="dkim-selector", detail="no DKIM key found",
                 fix=("Run again with --selector S (the s= of your DKIM-Signature header).",))
 
@@ -151,6 +158,8 @@ def _alignment(ctx: Context, result: CheckResult | None, spf: Fact, dkim: Fact) 
     fix = (f'Sign with d={ctx.target.domain}: <selector>._domainkey.{ctx.target.domain}. TXT '
            '"v=DKIM1; k=rsa; p=<base64 public key>", or send with an envelope sender under it '
            "whose SPF record authorizes you.",)
+    if dkim.status == Status.UNKNOWN:
+        return Fact(status=Status.UNKNOWN, detail="no aligned, passing SPF; DKIM lookups failed")
     if aligned.get("dkim") is None or dkim.status == Status.NOT_VISIBLE:
         return Fact(status=Status.NOT_VISIBLE, topic="dkim-selector", fix=fix,
                     detail="no aligned, passing SPF; DKIM alignment unknown (no key found)")
