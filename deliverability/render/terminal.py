@@ -23,7 +23,7 @@ def render(report: Report, *, verbose: bool = False) -> RenderableType:
         title.append(f"{ICONS[check.status]} {check.name}", style=COLOURS[check.status])
         title.append(f"  {check.status}  ({check.duration_ms} ms)", style="dim")
         parts.append(title)
-        parts += [_finding(f) for f in check.findings]
+        parts += [_finding(f) for f in check.findings] or [Text("  nothing to report", style="dim")]
     if verbose:
         parts.append(_trace(report))
     if report.baseline is not None:
