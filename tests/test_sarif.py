@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import run_cli
+from deliverability.catalog import catalog_text, documented_codes
 from deliverability.finding import CheckResult, Finding, Location, Report, Severity, Target
 from deliverability.render import renderer
 
@@ -24,7 +25,8 @@ def report(*findings: Finding) -> Report:
 
 
 def sarif(*findings: Finding) -> dict:
-    return json.loads(renderer("sarif")(report(*findings)))
+    rule_docs = documented_codes(catalog_text())  # what the CLI reads and hands over
+    return json.loads(renderer("sarif")(report(*findings), rule_docs=rule_docs))
 
 
 NULL = Finding(code="mx.null", severity=Severity.ERROR, subject="sarif.test", summary="null MX",

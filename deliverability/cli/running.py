@@ -79,12 +79,23 @@ def emit(report: Report, output_format: OutputFormat, output: Path | None, verbo
     """Render the report and write it to stdout or --output."""
     from deliverability.render import renderer
 
-    rendered = renderer(output_format.value)(report, verbose=verbose)
+    render = renderer(output_format.value)
+    rendered = render(report, verbose=verbose, **_render_inputs(output_format))
     if output is None:
         write(rendered, sys.stdout)
         return
     with open_output(output) as handle:
         write(rendered, handle)
+
+
+def _render_inputs(output_format: OutputFormat) -> dict[str, Any]:
+    """What a renderer needs from files, read here since renderers do no I/O: SARIF's
+    rule texts come from docs/checks.md."""
+    if output_format is not OutputFormat.sarif:
+        return {}
+    from deliverability.catalog import catalog_text, documented_codes
+
+    return {"rule_docs": documented_codes(catalog_text())}
 
 
 def open_output(output: Path) -> Any:

@@ -1,6 +1,7 @@
 """SARIF 2.1.0: findings as static-analysis results, for GitHub code scanning and the like.
 
-One rule per code that appears, its text taken from docs/checks.md (the catalog).
+One rule per code that appears, its text taken from `rule_docs` (docs/checks.md,
+which the command line reads: renderers do no I/O).
 A finding on a record from a `--zone-file` points at the file and line; others
 carry the subject as a logical location. `partialFingerprints` hold a hash of the
 finding's identity (code, subject), so code scanning tracks a finding across runs
@@ -16,7 +17,6 @@ from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 from typing import Any
 
-from deliverability.catalog import catalog_text, documented_codes
 from deliverability.finding import Finding, Location, Report, Severity
 from deliverability.text import clean, clean_line
 
@@ -34,11 +34,12 @@ LEVELS = {
 _SEVERITY_PREFIX = re.compile(r"^\*\*Severity:\*\*\s*[a-z]+\.\s*")
 
 
-def render(report: Report, *, verbose: bool = False) -> str:
-    """The report as a SARIF 2.1.0 log with one run."""
+def render(report: Report, *, verbose: bool = False,
+           rule_docs: dict[str, str] | None = None) -> str:
+    """The report as a SARIF 2.1.0 log with one run; `rule_docs` maps code -> catalog text."""
     findings = report.findings
     codes = list(dict.fromkeys(f.code for f in findings))
-    sections = documented_codes(catalog_text())
+    sections = rule_docs or {}
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "deliverability",
