@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deliverability.files import UnreadableFile, read_user_text
 from deliverability.finding import Finding, Location, Severity
 
 
@@ -53,11 +54,9 @@ def _problems(findings: Sequence[Finding]) -> list[Finding]:
 def load_findings(path: Path) -> list[Finding]:
     """Every finding of a JSON report saved by `check --format json`; BaselineError if not one."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        data = json.loads(read_user_text(path, "JSON report"))
+    except UnreadableFile as exc:
+        raise BaselineError(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     try:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from deliverability.config import BadInput, validate_domain, validate_selector
+from deliverability.files import UnreadableFile, read_user_text
 
 DEFAULT_PROFILE = "deliverability.toml"
 
@@ -85,13 +86,9 @@ def load_profile(path: Path | None) -> SenderProfile | None:
         if not path.is_file():
             return None
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput(f"profile {path}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"profile {path}: is a directory, not a file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"profile {path}: cannot read: {exc}") from None
+        raw = tomllib.loads(read_user_text(path, "profile"))
+    except UnreadableFile as exc:
+        raise BadInput(f"profile {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"profile {path}: invalid TOML: {exc}") from None
     return parse_profile(raw, str(path))

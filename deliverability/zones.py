@@ -22,6 +22,7 @@ import dns.tokenizer
 import dns.zone
 import dns.zonefile
 
+from deliverability.files import UnreadableFile, read_user_text
 from deliverability.finding import Location
 
 MAX_CNAME_CHAIN = 16
@@ -96,19 +97,9 @@ def load_zone_file(path: str | Path, origin: str | None = None) -> LoadedZone:
     """Parse a BIND zone file, refusing `$INCLUDE`; raise ZoneFileError with one line."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ZoneFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ZoneFileError(f"{path}: is a directory, not a zone file") from None
-    except OSError as exc:
-        raise ZoneFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if b"\0" in raw:
-        raise ZoneFileError(f"{path}: binary file, not a zone file")
-    try:
-        text = raw.decode("utf-8-sig")  # an editor's byte-order mark is not a record
-    except UnicodeDecodeError:
-        raise ZoneFileError(f"{path}: not UTF-8 text, not a zone file") from None
+        text = read_user_text(path, "zone file")
+    except UnreadableFile as exc:
+        raise ZoneFileError(str(exc)) from None
     return parse_zone_text(text, str(path), origin)
 
 
