@@ -70,11 +70,6 @@ class Answer:
         """The name exists but has no records of this type."""
         return not self.records and not self.nxdomain
 
-    @property
-    def is_alias(self) -> bool:
-        """The name asked for is a CNAME."""
-        return bool(self.cnames)
-
     def texts(self) -> list[str]:
         """TXT/SPF records, each one's strings joined with nothing between (RFC 7208 3.3)."""
         return [b"".join(r.strings).decode("utf-8", "replace") for r in self.records]
