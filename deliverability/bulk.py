@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from deliverability.config import BadInput, validate_domain, validate_ip
-from deliverability.dns import DnsClient
+from deliverability.net.dns import DnsClient
 from deliverability.finding import Report, Severity, Target
 from deliverability.plan import RunPlan
 

@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from deliverability.dns import DnsClient
 from deliverability.finding import CheckResult, Target
+from deliverability.net.dns import DnsClient
+from deliverability.net.https import HttpsFetcher, HttpSettings
 
-if TYPE_CHECKING:
-    import ssl
-
-    import httpx
-
-
-@dataclass(kw_only=True)
-class HttpSettings:
-    """How HTTPS fetches (MTA-STS, BIMI) are made; tests point them at loopback."""
-
-    timeout: float = 10.0
-    verify: bool | str | ssl.SSLContext = True  # a CA bundle path or context in tests
-    port: int = 443  # tests serve HTTPS on a free loopback port
-    max_bytes: int = 1 << 20
+__all__ = ["Context", "HttpSettings", "Session"]
 
 
 @dataclass(kw_only=True)
@@ -41,25 +29,19 @@ class Session:
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     message: Any = None  # deliverability.message.parse.ParsedMessage for `message`
     results: dict[str, asyncio.Future[CheckResult]] = field(default_factory=dict)
-    _http: httpx.AsyncClient | None = None
+    _https: HttpsFetcher | None = None
 
     @property
-    def http(self) -> httpx.AsyncClient:
-        """One HTTP client for the run, made on first use (httpx is slow to import)."""
-        if self._http is None:
-            import httpx
-
-            s = self.http_settings
-            self._http = httpx.AsyncClient(
-                timeout=s.timeout, verify=s.verify, follow_redirects=False, trust_env=False
-            )
-        return self._http
+    def https(self) -> HttpsFetcher:
+        """The run's HTTPS fetcher, made on first use."""
+        if self._https is None:
+            self._https = HttpsFetcher(self.dns, self.http_settings)
+        return self._https
 
     async def close(self) -> None:
         """Release the HTTP client, if one was made."""
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        if self._https is not None:
+            await self._https.close()
 
 
 @dataclass(kw_only=True)
@@ -83,9 +65,9 @@ class Context:
         return self.session.dns
 
     @property
-    def http(self) -> httpx.AsyncClient:
-        """The shared HTTP client (no redirects, timeouts set)."""
-        return self.session.http
+    def https(self) -> HttpsFetcher:
+        """The shared HTTPS fetch (public addresses, no redirects, capped, timed)."""
+        return self.session.https
 
     @property
     def profile(self) -> Any:

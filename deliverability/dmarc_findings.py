@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from deliverability.dmarc_parse import DmarcRecord, Problem, ProblemKind, is_dmarc, looks_like_dmarc
-from deliverability.dns import Answer, DnsClient, LookupFailed
+from deliverability.net.dns import Answer, DnsClient, LookupFailed
 from deliverability.finding import Finding, Severity
 from deliverability.orgdomain import Step, Walk, tree_walk
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from deliverability import __version__
 from deliverability.context import Context, Session
-from deliverability.dns import LookupFailed
+from deliverability.net.dns import LookupFailed
 from deliverability.finding import CheckResult, Finding, Report, Severity, sort_findings
 from deliverability.registry import CheckSpec, Selection
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from deliverability.dns import DnsClient
+from deliverability.net.dns import DnsClient
 from deliverability.guide_spf import Flattened, Network, flatten
 from deliverability.platforms import Catalog, IpList, Platform
 from deliverability.profile import SenderProfile, sending_range_problem

@@ -13,7 +13,7 @@ import asyncio
 import ipaddress
 from dataclasses import dataclass, field
 
-from deliverability.dns import DnsClient, LookupFailed
+from deliverability.net.dns import DnsClient, LookupFailed
 from deliverability.spf_parse import is_spf_record, parse_record
 from deliverability.spf_walk import add_networks, fetch_spf, walk
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deliverability.context import Session
-from deliverability.dns import DnsClient
+from deliverability.net.dns import DnsClient
 from deliverability.engine import EngineOptions, run_checks
 from deliverability.finding import Report, Target
 from deliverability.registry import CheckSpec
-from deliverability.zones import ZoneSet
+from deliverability.net.zones import ZoneSet
 
 
 @dataclass(frozen=True, kw_only=True)

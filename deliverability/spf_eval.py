@@ -24,7 +24,7 @@ from typing import Any
 from dns import exception as dns_exception
 import spf
 
-from deliverability.dns import Answer, DnsClient, LookupFailed
+from deliverability.net.dns import Answer, DnsClient, LookupFailed
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import asyncio
 import ipaddress
 from dataclasses import dataclass, field
 
-from deliverability.dns import Answer, DnsClient, LookupFailed, normalize_name
+from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
 from deliverability.spf_parse import Problem, SpfRecord, Term, is_spf_record, parse_record
 from deliverability.spf_eval import cname_loops, is_checkable_domain
 

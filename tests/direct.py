@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from deliverability.context import HttpSettings, Session
-from deliverability.dns import DnsClient
+from deliverability.net.dns import DnsClient
 from deliverability.engine import EngineOptions, run_checks
 from deliverability.finding import Target
 from deliverability.registry import load_checks

@@ -27,7 +27,7 @@ import dns.name
 import dns.rcode
 import dns.rdatatype
 
-from deliverability.zones import Rcode, ZoneSet
+from deliverability.net.zones import Rcode, ZoneSet
 
 FAULT_KINDS = ("delay", "drop", "servfail", "refused", "truncate")
 

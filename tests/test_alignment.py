@@ -58,7 +58,7 @@ def test_a_timed_out_alignment_leaves_no_orphaned_walk(world) -> None:
 
     from deliverability.checks import alignment
     from deliverability.context import Session
-    from deliverability.dns import DnsClient
+    from deliverability.net.dns import DnsClient
     from deliverability.engine import EngineOptions, run_checks
     from deliverability.finding import Target
     from deliverability.registry import validate_check

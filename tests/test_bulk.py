@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from deliverability.dns import DnsClient
+from deliverability.net.dns import DnsClient
 
 DOMAINS = """\
 # customers

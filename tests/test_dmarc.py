@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from deliverability.dmarc_parse import Policy, parse_dmarc
-from deliverability.dns import DnsClient
+from deliverability.net.dns import DnsClient
 from deliverability.orgdomain import tree_walk, walk_targets
 
 OK = ("dmarc.ok", "ok")

@@ -7,8 +7,8 @@ import gc
 
 import pytest
 
-from deliverability.dns import DnsClient, LookupFailed
-from deliverability.zones import ZoneSet, parse_zone_text
+from deliverability.net.dns import DnsClient, LookupFailed
+from deliverability.net.zones import ZoneSet, parse_zone_text
 
 
 def client(world, **kwargs) -> DnsClient:  # type: ignore[no-untyped-def]

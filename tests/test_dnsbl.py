@@ -20,7 +20,7 @@ from deliverability.blocklists import (
 from deliverability.checks.dnsbl import Health, Reading, Status, judge_health, result_status
 from deliverability.config import BadInput
 from deliverability.finding import Target
-from deliverability.zones import ZoneSet, load_zone_file
+from deliverability.net.zones import ZoneSet, load_zone_file
 from conftest import run_cli
 from direct import codes_of, run_direct
 from dnsserver import DnsServer

@@ -6,7 +6,7 @@ import asyncio
 import types
 
 from deliverability.context import Session
-from deliverability.dns import DnsClient
+from deliverability.net.dns import DnsClient
 from deliverability.engine import EngineOptions, run_checks
 from deliverability.finding import Finding, Severity, Target
 from deliverability.registry import validate_check

@@ -36,7 +36,7 @@ import pytest
 import yaml
 
 from conftest import run_cli
-from deliverability.zones import ZoneSet, parse_zone_text
+from deliverability.net.zones import ZoneSet, parse_zone_text
 from dnsserver import DnsServer, Fault
 
 SUITE = Path(__file__).parent / "data" / "rfc7208-tests.yml"

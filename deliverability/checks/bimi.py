@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from deliverability.bimi_svg import svg_problems
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
-from deliverability.https_fetch import FetchFailed, FetchProblem, fetch_https
+from deliverability.net.https import FetchFailed, FetchProblem
 
 NAME = "bimi"
 MAX_LOGO_BYTES = 32 * 1024  # the BIMI group's recommended maximum for the SVG
@@ -134,7 +134,7 @@ async def _logo_findings(ctx: Context, domain: str, logo: str,
                          f"The BIMI logo URL {logo} is not an https: URL", evidence,
                          "Serve the SVG over HTTPS and publish that URL in l=.")]
     try:
-        fetched = await fetch_https(ctx, logo, max_bytes=MAX_LOGO_BYTES,
+        fetched = await ctx.https.fetch(logo, max_bytes=MAX_LOGO_BYTES,
                                     content_types=("image/svg+xml",))
     except FetchFailed as exc:
         severity = Severity.UNKNOWN if exc.problem is FetchProblem.UNREACHABLE else Severity.WARNING

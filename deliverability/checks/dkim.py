@@ -18,7 +18,7 @@ from typing import Any
 from deliverability.context import Context
 from deliverability.dkim_key import DkimKey, parse_key
 from deliverability.dkim_selectors import BUILT_IN_SELECTORS, provider_of
-from deliverability.dns import Answer, LookupFailed
+from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
 
 NAME = "dkim"

@@ -20,7 +20,7 @@ from deliverability.dmarc_findings import (
 )
 from deliverability.context import Context
 from deliverability.dmarc_parse import DmarcRecord, Policy
-from deliverability.dns import Answer, LookupFailed
+from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
 from deliverability.orgdomain import Step, Walk, tree_walk
 

@@ -20,7 +20,7 @@ from deliverability.blocklists import (
     LOOPBACK_NET, BlocklistSpec, ListKind, Weight, catalog_date, select_lists,
 )
 from deliverability.context import Context
-from deliverability.dns import Answer, LookupFailed
+from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
 
 NAME = "dnsbl"

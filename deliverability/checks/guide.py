@@ -16,7 +16,7 @@ import ipaddress
 from dataclasses import replace
 
 from deliverability.context import Context
-from deliverability.dns import Answer, LookupFailed
+from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
 from deliverability.guidance import Conversion, SenderValues, collect_sender, steps_for, values_for
 from deliverability.guide_spf import includes_of

@@ -15,7 +15,7 @@ import concurrent.futures
 from typing import Any
 
 from deliverability.context import Context
-from deliverability.dns import LookupFailed
+from deliverability.net.dns import LookupFailed
 from deliverability.finding import Finding, Severity
 from deliverability.message import findings as build
 from deliverability.message import hygiene

@@ -16,7 +16,7 @@ from typing import Any
 
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
-from deliverability.https_fetch import FetchFailed, FetchProblem, fetch_https
+from deliverability.net.https import FetchFailed, FetchProblem
 
 NAME = "mta-sts"
 MAX_POLICY_BYTES = 64 * 1024
@@ -77,7 +77,7 @@ async def run(ctx: Context) -> list[Finding]:
     url = f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
     ctx.data["policy_url"] = url
     try:
-        fetched = await fetch_https(ctx, url, max_bytes=MAX_POLICY_BYTES,
+        fetched = await ctx.https.fetch(url, max_bytes=MAX_POLICY_BYTES,
                                     content_types=("text/plain",))
     except FetchFailed as exc:
         return [_fetch_failed(domain, url, exc)]

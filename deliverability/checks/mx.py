@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deliverability.context import Context
-from deliverability.dns import Answer, LookupFailed
+from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
 
 NAME = "mx"

@@ -14,7 +14,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from deliverability.context import Context
-from deliverability.dns import LookupFailed, normalize_name, reverse_name
+from deliverability.net.dns import LookupFailed, normalize_name, reverse_name
 from deliverability.finding import Finding, Location, Severity
 
 NAME = "rdns"

@@ -19,7 +19,7 @@ import asyncio
 import re
 
 from deliverability.context import Context
-from deliverability.dns import LookupFailed, normalize_name
+from deliverability.net.dns import LookupFailed, normalize_name
 from deliverability.finding import Finding, Location, Severity, Target
 from deliverability.spf_advice import edited, ip_term, publish
 from deliverability.spf_eval import Verdict, evaluate, is_checkable_domain

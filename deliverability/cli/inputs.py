@@ -18,7 +18,7 @@ def bad_input_is_usage_failure() -> Iterator[None]:
     """Re-raise the library's one-line input errors as UsageFailure (exit 2)."""
     from deliverability.config import BadInput
     from deliverability.registry import PluginError
-    from deliverability.zones import ZoneFileError
+    from deliverability.net.zones import ZoneFileError
 
     try:
         yield

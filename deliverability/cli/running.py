@@ -46,7 +46,7 @@ def prepare_run(
     from deliverability.engine import EngineOptions
     from deliverability.plan import RunPlan
     from deliverability.registry import Selection
-    from deliverability.zones import ZoneSet, load_zone_file
+    from deliverability.net.zones import ZoneSet, load_zone_file
 
     with inputs.bad_input_is_usage_failure():
         nameservers = [validate_resolver(r) for r in resolver]

@@ -1,6 +1,6 @@
 """The one HTTPS fetch for MTA-STS policies and BIMI assets: strict, capped, honest.
 
-    fetch_https(ctx, url, max_bytes=, content_types=)
+    HttpsFetcher(dns, settings).fetch(url, max_bytes=, content_types=)
       |-- host resolved through our DNS layer (zone overlay, test world, trace)
       |-- connect to that IP, TLS with SNI and Host of the real name, certificate verified
       |-- 3xx: FetchFailed(REDIRECT)    never followed (RFC 8461 3.3)
@@ -20,12 +20,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from deliverability.dns import LookupFailed
+from deliverability.net.dns import DnsClient, LookupFailed
 
 if TYPE_CHECKING:
     import httpx
 
-    from deliverability.context import Context
+
+@dataclass(kw_only=True)
+class HttpSettings:
+    """How HTTPS fetches (MTA-STS, BIMI) are made; tests point them at loopback."""
+
+    timeout: float = 10.0
+    verify: bool | str | ssl.SSLContext = True  # a CA bundle path or context in tests
+    port: int = 443  # tests serve HTTPS on a free loopback port
+    max_bytes: int = 1 << 20
 
 
 class FetchProblem(StrEnum):
@@ -58,35 +66,58 @@ class Fetched:
     body: bytes
 
 
-async def fetch_https(ctx: Context, url: str, *, max_bytes: int,
-                      content_types: tuple[str, ...]) -> Fetched:
-    """GET `url` over verified HTTPS; raise FetchFailed for anything but a clean 200."""
-    import httpx
+class HttpsFetcher:
+    """The run's HTTPS fetches: names resolved through `dns`, one client made on first use."""
 
-    parsed = httpx.URL(url)
-    host = parsed.host
-    if ctx.dns.offline:  # --offline promises no network at all, not only no DNS
-        raise FetchFailed(FetchProblem.UNREACHABLE, f"offline: {url} was not fetched")
-    ip = await _address(ctx, host)
-    port = parsed.port or ctx.session.http_settings.port
-    request_url = parsed.copy_with(scheme="https", host=ip, port=port)
-    headers = {"Host": host if port == 443 else f"{host}:{port}",
-               "Accept": ", ".join(content_types)}
+    def __init__(self, dns: DnsClient, settings: HttpSettings) -> None:
+        self.dns = dns
+        self.settings = settings
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx  # slow to import; most runs never fetch
+
+            s = self.settings
+            self._client = httpx.AsyncClient(
+                timeout=s.timeout, verify=s.verify, follow_redirects=False, trust_env=False
+            )
+        return self._client
+
+    async def close(self) -> None:
+        """Release the HTTP client, if one was made."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(self, url: str, *, max_bytes: int, content_types: tuple[str, ...]) -> Fetched:
+        """GET `url` over verified HTTPS; raise FetchFailed for anything but a clean 200."""
+        import httpx
+
+        parsed = httpx.URL(url)
+        host = parsed.host
+        if self.dns.offline:  # --offline promises no network at all, not only no DNS
+            raise FetchFailed(FetchProblem.UNREACHABLE, f"offline: {url} was not fetched")
+        ip = await _address(self.dns, host)
+        port = parsed.port or self.settings.port
+        request_url = parsed.copy_with(scheme="https", host=ip, port=port)
+        headers = {"Host": host if port == 443 else f"{host}:{port}",
+                   "Accept": ", ".join(content_types)}
+        try:
+            async with self._http().stream("GET", request_url, headers=headers,
+                                           extensions={"sni_hostname": host}) as response:
+                media_type = _check_response(response, content_types)
+                body = await _read_capped(response, max_bytes)
+        except httpx.TimeoutException:
+            raise FetchFailed(FetchProblem.UNREACHABLE, f"{host} timed out") from None
+        except httpx.HTTPError as exc:
+            raise _classify(exc, host) from None
+        return Fetched(url=url, content_type=media_type, body=body)
+
+
+async def _address(dns: DnsClient, host: str) -> str:
     try:
-        async with ctx.http.stream("GET", request_url, headers=headers,
-                                   extensions={"sni_hostname": host}) as response:
-            media_type = _check_response(response, content_types)
-            body = await _read_capped(response, max_bytes)
-    except httpx.TimeoutException:
-        raise FetchFailed(FetchProblem.UNREACHABLE, f"{host} timed out") from None
-    except httpx.HTTPError as exc:
-        raise _classify(exc, host) from None
-    return Fetched(url=url, content_type=media_type, body=body)
-
-
-async def _address(ctx: Context, host: str) -> str:
-    try:
-        addresses = await ctx.dns.addresses(host)
+        addresses = await dns.addresses(host)
     except LookupFailed as exc:
         reason = f"could not resolve {host}: {exc.reason}"
         raise FetchFailed(FetchProblem.UNREACHABLE, reason) from None

@@ -34,7 +34,7 @@ import dns.resolver
 import dns.reversename
 
 from deliverability.finding import Location, TraceEntry
-from deliverability.zones import Rcode, ZoneSet
+from deliverability.net.zones import Rcode, ZoneSet
 
 log = logging.getLogger(__name__)
 
