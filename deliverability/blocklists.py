@@ -18,7 +18,7 @@ from typing import Any
 
 import dns.reversename
 
-from deliverability.config import BadInput, validate_domain
+from deliverability.validation import BadInput, validate_domain
 
 PROFILE_KEYS = frozenset({"name", "zone", "kind", "ipv6", "test_entry", "codes", "errors"})
 CATALOG_KEYS = PROFILE_KEYS | {

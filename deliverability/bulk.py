@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from deliverability.config import BadInput, validate_domain, validate_ip
+from deliverability.validation import BadInput, validate_domain, validate_ip
 from deliverability.net.dns import DnsClient
 from deliverability.finding import Report, Severity, Target
 from deliverability.plan import RunPlan

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deliverability.config import BadInput, validate_domain, validate_selector
+from deliverability.validation import BadInput, validate_domain, validate_selector
 from deliverability.files import UnreadableFile, read_user_text
 
 DEFAULT_PROFILE = "deliverability.toml"

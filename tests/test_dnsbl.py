@@ -18,7 +18,7 @@ from deliverability.blocklists import (
     BlocklistSpec, ListKind, catalog_date, load_catalog, parse_profile_lists,
 )
 from deliverability.checks.dnsbl import Health, Reading, Status, judge_health, result_status
-from deliverability.config import BadInput
+from deliverability.validation import BadInput
 from deliverability.finding import Target
 from deliverability.net.zones import ZoneSet, load_zone_file
 from conftest import run_cli

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from deliverability.config import BadInput
+from deliverability.validation import BadInput
 from deliverability.profile import load_profile
 
 GOOD = """

@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _domain_taken_for_option(argv: list[str] | None) -> str | None:
     """`check -foo.com` reads as `-f oo.com`: say what is wrong with the domain instead."""
-    from deliverability.config import BadInput, validate_domain
+    from deliverability.validation import BadInput, validate_domain
 
     for token in sys.argv[1:] if argv is None else argv:
         if token.startswith("-") and not token.startswith("--") and "." in token:

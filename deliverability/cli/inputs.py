@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 @contextmanager
 def bad_input_is_usage_failure() -> Iterator[None]:
     """Re-raise the library's one-line input errors as UsageFailure (exit 2)."""
-    from deliverability.config import BadInput
+    from deliverability.validation import BadInput
     from deliverability.registry import PluginError
     from deliverability.net.zones import ZoneFileError
 
@@ -28,7 +28,7 @@ def bad_input_is_usage_failure() -> Iterator[None]:
 
 def domain(text: str, what: str = "domain") -> str:
     """A validated A-label domain (see config.validate_domain)."""
-    from deliverability.config import validate_domain
+    from deliverability.validation import validate_domain
 
     with bad_input_is_usage_failure():
         return validate_domain(text, what)
@@ -36,7 +36,7 @@ def domain(text: str, what: str = "domain") -> str:
 
 def ip(text: str) -> str:
     """A validated IP address in canonical form."""
-    from deliverability.config import validate_ip
+    from deliverability.validation import validate_ip
 
     with bad_input_is_usage_failure():
         return validate_ip(text)
@@ -44,7 +44,7 @@ def ip(text: str) -> str:
 
 def selector(text: str) -> str:
     """A DKIM selector: one or more DNS labels, not the full key name."""
-    from deliverability.config import validate_selector
+    from deliverability.validation import validate_selector
 
     with bad_input_is_usage_failure():
         return validate_selector(text)

@@ -42,7 +42,7 @@ def prepare_run(
     `only` limits the installed checks to those names; `extra_specs` adds checks that
     are not entry points (the `message` check).
     """
-    from deliverability.config import validate_resolver, validate_timeout
+    from deliverability.validation import validate_resolver, validate_timeout
     from deliverability.engine import EngineOptions
     from deliverability.plan import RunPlan
     from deliverability.registry import Selection

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from deliverability.config import BadInput, validate_domain
+from deliverability.validation import BadInput, validate_domain
 from deliverability.finding import Target
 from deliverability.message.authres import ReceiverResults, parse_authres, receiver_results, stated_ip
 from deliverability.message.parse import MAX_TRACE_FIELDS, ParsedMessage
