@@ -14,8 +14,8 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from deliverability.net.dns import DnsClient, LookupFailed
-from deliverability.spf_parse import is_spf_record, parse_record
-from deliverability.spf_walk import add_networks, fetch_spf, walk
+from deliverability.checks.spf.parse import is_spf_record, parse_record
+from deliverability.checks.spf.walk import add_networks, fetch_spf, walk
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

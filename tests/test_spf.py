@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from deliverability.spf_parse import parse_record
+from deliverability.checks.spf.parse import parse_record
 
 OWN = "192.0.2.10"  # authorized by most scenario records
 STRANGER = "192.0.2.50"

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
-from deliverability.spf_parse import parse_record
+from deliverability.checks.spf.parse import parse_record
 
 SEEDS = [
     "v=spf1 ip4:192.0.2.10 include:_spf.vendor.fuzz.test -all",

@@ -16,8 +16,8 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
-from deliverability.spf_parse import Problem, SpfRecord, Term, is_spf_record, parse_record
-from deliverability.spf_eval import cname_loops, is_checkable_domain
+from deliverability.checks.spf.parse import Problem, SpfRecord, Term, is_spf_record, parse_record
+from deliverability.checks.spf.evaluate import cname_loops, is_checkable_domain
 
 MAX_MX_HOSTS = 10  # RFC 7208 4.6.4
 MAX_DEPTH = 12  # past ten lookups a receiver has long given up; stop runaway chains

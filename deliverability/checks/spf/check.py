@@ -21,11 +21,11 @@ import re
 from deliverability.context import Context
 from deliverability.net.dns import LookupFailed, normalize_name
 from deliverability.finding import Finding, Location, Severity, Target
-from deliverability.spf_advice import edited, ip_term, publish
-from deliverability.spf_eval import Verdict, evaluate, is_checkable_domain
-from deliverability.spf_findings import record_findings
-from deliverability.spf_parse import SpfRecord, lookalike_reason, parse_record
-from deliverability.spf_walk import Found, Walk, add_networks, fetch_spf, walk
+from deliverability.checks.spf.advice import edited, ip_term, publish
+from deliverability.checks.spf.evaluate import Verdict, evaluate, is_checkable_domain
+from deliverability.checks.spf.findings import record_findings
+from deliverability.checks.spf.parse import SpfRecord, lookalike_reason, parse_record
+from deliverability.checks.spf.walk import Found, Walk, add_networks, fetch_spf, walk
 
 NAME = "spf"
 CODES = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from deliverability.spf_parse import Kind, SpfRecord
+from deliverability.checks.spf.parse import Kind, SpfRecord
 
 
 def publish(domain: str, record: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ipaddress
 
 from deliverability.finding import Finding, Location, Severity
-from deliverability.spf_advice import all_terms, edited, modifiers, publish
-from deliverability.spf_parse import MAX_RECORD_BYTES, Problem, SpfRecord
-from deliverability.spf_walk import Hit, Walk
+from deliverability.checks.spf.advice import all_terms, edited, modifiers, publish
+from deliverability.checks.spf.parse import MAX_RECORD_BYTES, Problem, SpfRecord
+from deliverability.checks.spf.walk import Hit, Walk
 
 MAX_LOOKUPS = 10  # RFC 7208 4.6.4
 MAX_VOID_LOOKUPS = 2  # RFC 7208 4.6.4
