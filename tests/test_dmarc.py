@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from deliverability.dmarc_parse import Policy, parse_dmarc
+from deliverability.checks.dmarc.parse import Policy, parse_dmarc
 from deliverability.net.dns import DnsClient
-from deliverability.orgdomain import tree_walk, walk_targets
+from deliverability.checks.dmarc.tree import tree_walk, walk_targets
 
 OK = ("dmarc.ok", "ok")
 SCENARIOS = [

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
-from deliverability.dmarc_findings import rewritten
-from deliverability.dmarc_parse import parse_dmarc
+from deliverability.checks.dmarc.findings import rewritten
+from deliverability.checks.dmarc.parse import parse_dmarc
 
 VALID = [
     "v=DMARC1; p=reject; rua=mailto:dmarc@fuzz.test",

@@ -14,9 +14,9 @@ import asyncio
 from typing import Any
 
 from deliverability.context import Context
-from deliverability.dmarc_findings import rewritten
+from deliverability.checks.dmarc.findings import rewritten
 from deliverability.finding import CheckResult, Finding, Severity
-from deliverability.orgdomain import Walk, psl_organizational_domain, public_suffix_list, tree_walk
+from deliverability.checks.dmarc.tree import Walk, psl_organizational_domain, public_suffix_list, tree_walk
 
 NAME = "alignment"
 NEEDS = ("dkim",)

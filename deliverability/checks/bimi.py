@@ -159,7 +159,7 @@ async def _records(ctx: Context, name: str, prefix: str) -> list[str]:
 
 
 def _organizational(domain: str) -> str:
-    from deliverability.orgdomain import public_suffix_list  # parsed once, shared
+    from deliverability.checks.dmarc.tree import public_suffix_list  # parsed once, shared
 
     return public_suffix_list().privatesuffix(domain) or domain
 

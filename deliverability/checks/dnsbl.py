@@ -157,7 +157,7 @@ async def run(ctx: Context) -> list[Finding]:
 
 def _domains(ctx: Context) -> list[str]:
     """DOMAIN, the envelope-sender domain, the profile's DKIM d= domains; each also registrable."""
-    from deliverability.orgdomain import public_suffix_list  # parsed once, shared
+    from deliverability.checks.dmarc.tree import public_suffix_list  # parsed once, shared
 
     psl = public_suffix_list()
     given = [ctx.target.domain, ctx.target.mail_from_domain,

@@ -27,7 +27,7 @@ from deliverability.message.signatures import (
     verify_dkim,
 )
 from deliverability.message.verdicts import Verdict, decode, load_catalog
-from deliverability.orgdomain import public_suffix_list, tree_walk
+from deliverability.checks.dmarc.tree import public_suffix_list, tree_walk
 
 NAME = "message"
 DEFAULTS = {"slow_hop_s": 600}

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from publicsuffixlist import PublicSuffixList
 
-from deliverability.dmarc_parse import DmarcRecord
+from deliverability.checks.dmarc.parse import DmarcRecord
 from deliverability.message.signatures import Signature
-from deliverability.orgdomain import psl_organizational_domain
+from deliverability.checks.dmarc.tree import psl_organizational_domain
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from publicsuffixlist import PublicSuffixList
 
-from deliverability.dmarc_parse import DmarcRecord, is_dmarc, parse_dmarc
+from deliverability.checks.dmarc.parse import DmarcRecord, is_dmarc, parse_dmarc
 from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
 
 MAX_LABELS = 7  # RFC 9989 4.10 step 4: names of 8+ labels jump to 7 after the first query

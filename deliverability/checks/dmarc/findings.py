@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 
-from deliverability.dmarc_parse import DmarcRecord, Problem, ProblemKind, is_dmarc, looks_like_dmarc
+from deliverability.checks.dmarc.parse import DmarcRecord, Problem, ProblemKind, is_dmarc, looks_like_dmarc
 from deliverability.net.dns import Answer, DnsClient, LookupFailed
 from deliverability.finding import Finding, Severity
-from deliverability.orgdomain import Step, Walk, tree_walk
+from deliverability.checks.dmarc.tree import Step, Walk, tree_walk
 
 MAX_URIS = 2  # RFC 9990: receivers need not send to more than two addresses per tag
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from deliverability.dmarc_findings import (
+from deliverability.checks.dmarc.findings import (
     record_findings,
     reporting_findings,
     step_findings,
 )
 from deliverability.context import Context
-from deliverability.dmarc_parse import DmarcRecord, Policy
+from deliverability.checks.dmarc.parse import DmarcRecord, Policy
 from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
-from deliverability.orgdomain import Step, Walk, tree_walk
+from deliverability.checks.dmarc.tree import Step, Walk, tree_walk
 
 NAME = "dmarc"
 CODES = {
