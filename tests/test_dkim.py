@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from deliverability.dkim_key import parse_key
-from deliverability.dkim_selectors import BUILT_IN_SELECTORS, provider_of
+from deliverability.checks.dkim.key import parse_key
+from deliverability.checks.dkim.selectors import BUILT_IN_SELECTORS, provider_of
 
 SCENARIOS = [
     ("ok.dkim.test", (), {("dkim.ok", "ok")}),

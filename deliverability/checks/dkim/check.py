@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from deliverability.context import Context
-from deliverability.dkim_key import DkimKey, parse_key
-from deliverability.dkim_selectors import BUILT_IN_SELECTORS, provider_of
+from deliverability.checks.dkim.key import DkimKey, parse_key
+from deliverability.checks.dkim.selectors import BUILT_IN_SELECTORS, provider_of
 from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
 
