@@ -18,7 +18,7 @@
 
 Every problem is one line naming the file, the key and the bad value (`BadInput`).
 The `[[blocklists]]` tables belong to the reputation check: they are handed to
-`deliverability.blocklists.parse_profile_lists` when that module is installed.
+`deliverability.checks.dnsbl.lists.parse_profile_lists` when that module is installed.
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def _blocklists(tables: Any, source: str) -> tuple[Any, ...]:
     if not tables:
         return ()
     try:
-        from deliverability.blocklists import parse_profile_lists
+        from deliverability.checks.dnsbl.lists import parse_profile_lists
     except ImportError:  # the reputation check is not installed: keep the raw tables
         return tuple(tables)
     return tuple(parse_profile_lists(tables, source))

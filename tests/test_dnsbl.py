@@ -14,10 +14,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from deliverability.blocklists import (
+from deliverability.checks.dnsbl.lists import (
     BlocklistSpec, ListKind, catalog_date, load_catalog, parse_profile_lists,
 )
-from deliverability.checks.dnsbl import Health, Reading, Status, judge_health, result_status
+from deliverability.checks.dnsbl.check import Health, Reading, Status, judge_health, result_status
 from deliverability.validation import BadInput
 from deliverability.finding import Target
 from deliverability.net.zones import ZoneSet, load_zone_file

@@ -60,7 +60,7 @@ def profile(path: Path | None) -> Any:
 
 def blocklist_choice(text: str, spamhaus_key: str | None, sender_profile: Any) -> None:
     """Check --blocklists names (and the DQS key's shape) before anything runs."""
-    from deliverability.blocklists import validate_options
+    from deliverability.checks.dnsbl.lists import validate_options
 
     with bad_input_is_usage_failure():
         validate_options(text, spamhaus_key, sender_profile)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from deliverability.blocklists import (
+from deliverability.checks.dnsbl.lists import (
     LOOPBACK_NET, BlocklistSpec, ListKind, Weight, catalog_date, select_lists,
 )
 from deliverability.context import Context

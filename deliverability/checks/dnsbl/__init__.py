@@ -1,0 +1,1 @@
+"""The DNS blocklist check (RFC 5782) and its catalog of lists."""
