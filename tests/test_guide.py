@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CliResult, run_cli
-from deliverability.platforms import load_catalog
+from deliverability.checks.guide.platforms import load_catalog
 
 PROFILE = """
 [sender]
@@ -249,7 +249,7 @@ def test_hostile_text_in_the_letter_is_inert() -> None:
     ("198.0.0.0/15", 0, True),  # 512 /24s: called out, not listed
 ])
 def test_microsoft_ip_allow_list_conversion(network: str, entries: int, refused: bool) -> None:
-    from deliverability.guidance import fit_to_list
+    from deliverability.checks.guide.values import fit_to_list
 
     ip_list = load_catalog().platforms["microsoft-365"].ip_lists[0]
     listed, conversions = fit_to_list((ipaddress.ip_network(network),), ip_list, "microsoft-365")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deliverability.platforms import NONE, UNKNOWN, Role, detect_platform, load_catalog, suffix_matches
+from deliverability.checks.guide.platforms import NONE, UNKNOWN, Role, detect_platform, load_catalog, suffix_matches
 
 CATALOG = load_catalog()
 

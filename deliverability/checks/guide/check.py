@@ -18,9 +18,9 @@ from dataclasses import replace
 from deliverability.context import Context
 from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
-from deliverability.guidance import Conversion, SenderValues, collect_sender, steps_for, values_for
-from deliverability.guide_spf import includes_of
-from deliverability.platforms import (
+from deliverability.checks.guide.values import Conversion, SenderValues, collect_sender, steps_for, values_for
+from deliverability.checks.guide.spf_ranges import includes_of
+from deliverability.checks.guide.platforms import (
     NONE, UNKNOWN, Catalog, Detection, Platform, detect_platform, load_catalog,
 )
 from deliverability.profile import PlaybookItem, SenderProfile

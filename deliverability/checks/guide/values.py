@@ -14,8 +14,8 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from deliverability.net.dns import DnsClient
-from deliverability.guide_spf import Flattened, Network, flatten
-from deliverability.platforms import Catalog, IpList, Platform
+from deliverability.checks.guide.spf_ranges import Flattened, Network, flatten
+from deliverability.checks.guide.platforms import Catalog, IpList, Platform
 from deliverability.profile import SenderProfile, sending_range_problem
 
 MAX_SPLIT = 256  # more entries than this from one range is not a list anyone should paste
