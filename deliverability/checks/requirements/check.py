@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from deliverability.context import Context
 from deliverability.finding import CheckResult, Finding, Severity
-from deliverability.sender_rules import OUT_OF_DNS, PROVIDERS, RULES, Fact, Need, Rule, Status
+from deliverability.checks.requirements.rules import OUT_OF_DNS, PROVIDERS, RULES, Fact, Need, Rule, Status
 
 NAME = "requirements"
 NEEDS = ("spf", "dkim", "dmarc", "alignment", "rdns")
