@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from deliverability.bimi_svg import svg_problems
+from deliverability.checks.bimi.svg import svg_problems
 from deliverability.context import HttpSettings
 from deliverability.finding import Target
 from direct import codes_of, run_direct

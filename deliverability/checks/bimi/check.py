@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
-from deliverability.bimi_svg import svg_problems
+from deliverability.checks.bimi.svg import svg_problems
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
 from deliverability.net.https import FetchFailed, FetchProblem

@@ -1,0 +1,1 @@
+"""The BIMI check and its SVG Tiny PS rules."""
