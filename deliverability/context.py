@@ -27,7 +27,7 @@ class Session:
     profile: Any = None  # deliverability.profile.SenderProfile when one was loaded
     http_settings: HttpSettings = field(default_factory=HttpSettings)
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    message: Any = None  # deliverability.message.parse.ParsedMessage for `message`
+    message: Any = None  # deliverability.checks.message.parse.ParsedMessage for `message`
     results: dict[str, asyncio.Future[CheckResult]] = field(default_factory=dict)
     _https: HttpsFetcher | None = None
 

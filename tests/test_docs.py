@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from deliverability.catalog import documented_codes
-from deliverability.checks import message
+from deliverability.checks.message import check as message
 from deliverability.registry import ENGINE_CODES, load_checks, validate_check
 
 DOCS = Path(__file__).parent.parent / "docs" / "checks.md"

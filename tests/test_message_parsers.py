@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from deliverability.message.authres import parse_authres, receiver_results, stated_ip
-from deliverability.message.parse import Header
-from deliverability.message.received import parse_received
+from deliverability.checks.message.authres import parse_authres, receiver_results, stated_ip
+from deliverability.checks.message.parse import Header
+from deliverability.checks.message.received import parse_received
 
 RECEIVED = [
     # Postfix, TLS stated in the comment
@@ -85,9 +85,9 @@ def test_only_the_topmost_field_above_the_sender_is_trusted() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from deliverability.message.facts import read_facts  # noqa: E402
-from deliverability.message.parse import MessageError, read_message  # noqa: E402
-from deliverability.message.verdicts import decode, load_catalog  # noqa: E402
+from deliverability.checks.message.facts import read_facts  # noqa: E402
+from deliverability.checks.message.parse import MessageError, read_message  # noqa: E402
+from deliverability.checks.message.verdicts import decode, load_catalog  # noqa: E402
 
 FIELD_NAMES = st.sampled_from([
     "Received", "Authentication-Results", "From", "Return-Path", "DKIM-Signature", "ARC-Seal",

@@ -76,7 +76,7 @@ def installed_checks() -> list[CheckSpec]:
 
 def message_check() -> CheckSpec:
     """The `message` check: not an entry point, so `check DOMAIN` never runs it."""
-    from deliverability.checks import message as message_module
+    from deliverability.checks.message import check as message_module
     from deliverability.registry import validate_check
 
     return validate_check("message", message_module, "deliverability")

@@ -43,8 +43,8 @@ def message(
     verbose: VerboseOpt = False,
 ) -> None:
     """Read a delivered message: its path, the receiver's verdicts, DKIM, DMARC, spam headers."""
-    from deliverability.message.facts import NO_DOMAIN, message_target, read_facts
-    from deliverability.message.parse import MessageError, read_message
+    from deliverability.checks.message.facts import NO_DOMAIN, message_target, read_facts
+    from deliverability.checks.message.parse import MessageError, read_message
 
     try:
         parsed = read_message(_read_input(file))
@@ -64,7 +64,7 @@ def message(
 
 def _read_input(file: str) -> bytes:
     """The message bytes from FILE or stdin, read up to one byte past the size limit."""
-    from deliverability.message.parse import MAX_BYTES
+    from deliverability.checks.message.parse import MAX_BYTES
 
     if file == "-":
         return sys.stdin.buffer.read(MAX_BYTES + 1)

@@ -7,12 +7,12 @@ name); variable text goes in the summary and evidence.
 from __future__ import annotations
 
 from deliverability.finding import Finding, Severity
-from deliverability.message.alignment import Alignment
-from deliverability.message.authres import AuthResults, MethodResult
-from deliverability.message.facts import Facts
-from deliverability.message.received import Hop
-from deliverability.message.signatures import MIN_STRONG_BITS, ArcChain, Signature
-from deliverability.message.verdicts import Verdict
+from deliverability.checks.message.alignment import Alignment
+from deliverability.checks.message.authres import AuthResults, MethodResult
+from deliverability.checks.message.facts import Facts
+from deliverability.checks.message.received import Hop
+from deliverability.checks.message.signatures import MIN_STRONG_BITS, ArcChain, Signature
+from deliverability.checks.message.verdicts import Verdict
 
 METHODS = ("spf", "dkim", "dmarc", "arc", "compauth")
 _FAIL = {"fail": Severity.ERROR, "softfail": Severity.WARNING, "neutral": Severity.WARNING,

@@ -15,7 +15,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from deliverability.message.parse import Header
+from deliverability.checks.message.parse import Header
 
 _PAIR = re.compile(r'([A-Za-z0-9_.\-/]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s;]+)')
 _COMMENT_IP = re.compile(

@@ -13,8 +13,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from deliverability.finding import Finding, Severity
-from deliverability.message.parse import ParsedMessage
-from deliverability.message.signatures import Signature
+from deliverability.checks.message.parse import ParsedMessage
+from deliverability.checks.message.signatures import Signature
 
 _MSGID = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
 _BULK_HEADERS = ("list-id", "list-unsubscribe", "feedback-id", "list-unsubscribe-post")

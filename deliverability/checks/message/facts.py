@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from deliverability.validation import BadInput, validate_domain
 from deliverability.finding import Target
-from deliverability.message.authres import ReceiverResults, parse_authres, receiver_results, stated_ip
-from deliverability.message.parse import MAX_TRACE_FIELDS, ParsedMessage
-from deliverability.message.received import Hop, handoff, hops_oldest_first
-from deliverability.message.signatures import signing_keys
+from deliverability.checks.message.authres import ReceiverResults, parse_authres, receiver_results, stated_ip
+from deliverability.checks.message.parse import MAX_TRACE_FIELDS, ParsedMessage
+from deliverability.checks.message.received import Hop, handoff, hops_oldest_first
+from deliverability.checks.message.signatures import signing_keys
 
 _CLIENT_IP = re.compile(r"(?i)client-ip=([0-9A-Fa-f:.]+)")
 _CIP = re.compile(r"(?i)(?:^|;)\s*CIP:([0-9A-Fa-f:.]+)")

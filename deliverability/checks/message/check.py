@@ -17,16 +17,16 @@ from typing import Any
 from deliverability.context import Context
 from deliverability.net.dns import LookupFailed
 from deliverability.finding import Finding, Severity
-from deliverability.message import findings as build
-from deliverability.message import hygiene
-from deliverability.message.alignment import DmarcOutcome, align, evaluate
-from deliverability.message.facts import Facts, read_facts
-from deliverability.message.parse import ParsedMessage
-from deliverability.message.signatures import (
+from deliverability.checks.message import findings as build
+from deliverability.checks.message import hygiene
+from deliverability.checks.message.alignment import DmarcOutcome, align, evaluate
+from deliverability.checks.message.facts import Facts, read_facts
+from deliverability.checks.message.parse import ParsedMessage
+from deliverability.checks.message.signatures import (
     MAX_SIGNATURES, ArcChain, KeyLookupFailed, Signature, key_names, verify_arc,
     verify_dkim,
 )
-from deliverability.message.verdicts import Verdict, decode, load_catalog
+from deliverability.checks.message.verdicts import Verdict, decode, load_catalog
 from deliverability.checks.dmarc.tree import public_suffix_list, tree_walk
 
 NAME = "message"

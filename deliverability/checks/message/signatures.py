@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import dkim
 from dkim.util import InvalidTagValueList, parse_tag_value
 
-from deliverability.message.parse import ParsedMessage
+from deliverability.checks.message.parse import ParsedMessage
 
 
 MIN_STRONG_BITS = 2048  # RFC 8301 3.2: signers SHOULD use 2048 bits; 1024 is the floor

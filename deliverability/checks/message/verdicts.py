@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from deliverability.message.parse import Header
+from deliverability.checks.message.parse import Header
 
 _PAIR = re.compile(r"([A-Za-z_][\w.\-]*)=(\S*)")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from publicsuffixlist import PublicSuffixList
 
 from deliverability.checks.dmarc.parse import DmarcRecord
-from deliverability.message.signatures import Signature
+from deliverability.checks.message.signatures import Signature
 from deliverability.checks.dmarc.tree import psl_organizational_domain
 
 
