@@ -46,7 +46,9 @@ def compare(old: Sequence[Finding], new: Sequence[Finding]) -> Comparison:
 
 def _problems(findings: Sequence[Finding]) -> list[Finding]:
     """Findings worse than ok, worst first, one per identity."""
-    problems = sorted((f for f in findings if f.severity != Severity.OK), key=lambda f: f.severity.rank)
+    problems = sorted(
+        (f for f in findings if f.severity != Severity.OK), key=lambda f: f.severity.rank
+    )
     unique = {f.identity: f for f in problems}  # the worst one wins
     return sorted(unique.values(), key=lambda f: -f.severity.rank)
 

@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from deliverability.validation import BadInput, validate_domain, validate_ip
-from deliverability.net.dns import DnsClient
 from deliverability.finding import Report, Severity, Target
+from deliverability.net.dns import DnsClient
 from deliverability.plan import RunPlan
+from deliverability.validation import BadInput, validate_domain, validate_ip
 
 DEFAULT_CONCURRENCY = 16
 # Answers the shared cache keeps (about 1.5 KB each): popular names (a provider's SPF
@@ -108,8 +108,10 @@ def read_targets(path: Path, defaults: Target) -> Iterator[Row]:
         if "domain" in header:
             unknown = [c for c in header if c not in COLUMNS]
             if unknown:
-                raise BadInput(f"{path}: line {number}: unknown column {unknown[0]!r} "
-                               f"(expected {', '.join(COLUMNS)})")
+                raise BadInput(
+                    f"{path}: line {number}: unknown column {unknown[0]!r} "
+                    f"(expected {', '.join(COLUMNS)})"
+                )
             yield from _csv_targets(header, lines, defaults)
         else:
             yield from _plain_targets([(number, text)], defaults)
@@ -132,8 +134,9 @@ def _plain_targets(lines: Iterable[tuple[int, str]], defaults: Target) -> Iterat
         yield _row(number, {"domain": text.split("#", 1)[0]}, defaults)
 
 
-def _csv_targets(header: list[str], lines: Iterator[tuple[int, str]],
-                 defaults: Target) -> Iterator[Row]:
+def _csv_targets(
+    header: list[str], lines: Iterator[tuple[int, str]], defaults: Target
+) -> Iterator[Row]:
     for number, text in lines:
         cells = dict(zip(header, next(csv.reader([text]), []), strict=False))
         yield _row(number, cells, defaults)

@@ -33,7 +33,7 @@ def documented_codes(text: str) -> dict[str, str]:
     matches = list(_HEADING.finditer(text))
     for match, following in zip(matches, matches[1:] + [None], strict=True):
         end = following.start() if following else len(text)
-        body = text[match.end():end]
+        body = text[match.end() : end]
         body = re.split(r"^#{1,2} ", body, maxsplit=1, flags=re.MULTILINE)[0]
         sections[match.group(1)] = body.strip()
     return sections

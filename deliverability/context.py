@@ -13,7 +13,7 @@ from typing import Any
 
 from deliverability.finding import CheckResult, Target
 from deliverability.net.dns import DnsClient
-from deliverability.net.https import HttpsFetcher, HttpSettings
+from deliverability.net.https import HttpSettings, HttpsFetcher
 
 __all__ = ["Context", "HttpSettings", "Session"]
 

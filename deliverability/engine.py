@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from deliverability import __version__
 from deliverability.context import Context, Session
-from deliverability.net.dns import LookupFailed
 from deliverability.finding import CheckResult, Finding, Report, Severity, sort_findings
+from deliverability.net.dns import LookupFailed
 from deliverability.registry import CheckSpec, Selection
 
 log = logging.getLogger(__name__)
@@ -101,9 +101,13 @@ _RETRY_FIX = "Run the check again; if it persists, check the resolver (--resolve
 _OFFLINE_FIX = "Add the --zone-file that holds the name, or run without --offline."
 
 
-def _unknown(spec: CheckSpec, suffix: str, subject: str, summary: str,
-             fix: str = _RETRY_FIX) -> Finding:
+def _unknown(
+    spec: CheckSpec, suffix: str, subject: str, summary: str, fix: str = _RETRY_FIX
+) -> Finding:
     return Finding(
-        code=f"{spec.name}.{suffix}", severity=Severity.UNKNOWN, subject=subject,
-        summary=summary, remediation=(fix,),
+        code=f"{spec.name}.{suffix}",
+        severity=Severity.UNKNOWN,
+        subject=subject,
+        summary=summary,
+        remediation=(fix,),
     )

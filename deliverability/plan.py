@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deliverability.context import Session
-from deliverability.net.dns import DnsClient
 from deliverability.engine import EngineOptions, run_checks
 from deliverability.finding import Report, Target
-from deliverability.registry import CheckSpec
+from deliverability.net.dns import DnsClient
 from deliverability.net.zones import ZoneSet
+from deliverability.registry import CheckSpec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,8 +40,12 @@ class RunPlan:
     def new_dns(self, max_cached: int | None = None) -> DnsClient:
         """A DNS client with this plan's resolver, timeout, zones and secrets."""
         return DnsClient(
-            nameservers=self.nameservers, timeout=self.timeout, zones=self.zones,
-            offline=self.offline, secrets=self.secrets, max_cached=max_cached,
+            nameservers=self.nameservers,
+            timeout=self.timeout,
+            zones=self.zones,
+            offline=self.offline,
+            secrets=self.secrets,
+            max_cached=max_cached,
         )
 
     async def run(
@@ -50,7 +54,10 @@ class RunPlan:
         """Check `target`, over `dns` when given (a view of a shared client) or a new client;
         `message` is the parsed message the `message` check reads."""
         session = Session(
-            target=target, dns=dns or self.new_dns(), profile=self.profile,
-            check_options=self.check_options, message=message,
+            target=target,
+            dns=dns or self.new_dns(),
+            profile=self.profile,
+            check_options=self.check_options,
+            message=message,
         )
         return await run_checks(self.specs, session, self.options)

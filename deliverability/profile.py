@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deliverability.validation import BadInput, validate_domain, validate_selector
 from deliverability.files import UnreadableFile, read_user_text
+from deliverability.validation import BadInput, validate_domain, validate_selector
 
 DEFAULT_PROFILE = "deliverability.toml"
 
@@ -38,15 +38,35 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # No mail reaches the Internet from these (RFC 6890): "this network", loopback, link-local,
 # multicast and reserved; a range wider than this prefix is no sender's own.
-_NOT_SENDERS = tuple(ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3",
-    "::/128", "::1/128", "fe80::/10", "ff00::/8",
-))
+_NOT_SENDERS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "224.0.0.0/3",
+        "::/128",
+        "::1/128",
+        "fe80::/10",
+        "ff00::/8",
+    )
+)
 _WIDEST_PREFIX = {4: 8, 6: 16}
 _TOP_KEYS = ("sender", "playbook", "blocklists")
-_DOMAIN_LISTS = ("from_domains", "return_path_domains", "dkim_domains", "smtp_hosts", "link_domains")
+_DOMAIN_LISTS = (
+    "from_domains",
+    "return_path_domains",
+    "dkim_domains",
+    "smtp_hosts",
+    "link_domains",
+)
 _SENDER_KEYS = (
-    "name", *_DOMAIN_LISTS[:3], "dkim_selectors", "ips", "ips_from_spf", *_DOMAIN_LISTS[3:],
+    "name",
+    *_DOMAIN_LISTS[:3],
+    "dkim_selectors",
+    "ips",
+    "ips_from_spf",
+    *_DOMAIN_LISTS[3:],
     "support_contact",
 )
 
@@ -106,7 +126,9 @@ def parse_profile(raw: dict[str, Any], source: str) -> SenderProfile:
     return SenderProfile(
         path=source,
         name=_text(sender, "name", where),
-        dkim_selectors=tuple(_selector(s, where) for s in _strings(sender, "dkim_selectors", where)),
+        dkim_selectors=tuple(
+            _selector(s, where) for s in _strings(sender, "dkim_selectors", where)
+        ),
         ips=_networks(sender, where),
         ips_from_spf=_flag(sender, "ips_from_spf", where),
         support_contact=_text(sender, "support_contact", where),
@@ -117,12 +139,12 @@ def parse_profile(raw: dict[str, Any], source: str) -> SenderProfile:
     )
 
 
-def _no_unknown_keys(table: dict[str, Any], known: tuple[str, ...], where: str, prefix: str) -> None:
+def _no_unknown_keys(
+    table: dict[str, Any], known: tuple[str, ...], where: str, prefix: str
+) -> None:
     for key in table:
         if key not in known:
-            raise BadInput(
-                f"{where}: unknown key {prefix}{key!r} (known: {', '.join(known)})"
-            )
+            raise BadInput(f"{where}: unknown key {prefix}{key!r} (known: {', '.join(known)})")
 
 
 def _strings(table: dict[str, Any], key: str, where: str) -> list[str]:
@@ -147,7 +169,10 @@ def _flag(table: dict[str, Any], key: str, where: str) -> bool:
 
 
 def _domains(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-    names = (validate_domain(text, f"{where}: sender.{key} entry") for text in _strings(table, key, where))
+    names = (
+        validate_domain(text, f"{where}: sender.{key} entry")
+        for text in _strings(table, key, where)
+    )
     return tuple(dict.fromkeys(names))
 
 
@@ -163,8 +188,7 @@ def _networks(table: dict[str, Any], where: str) -> tuple[Network, ...]:
         except ValueError as exc:
             hint = _host_bits_hint(text)
             raise BadInput(
-                f"{where}: sender.ips entry {text!r} is not an IP address or range"
-                f" ({hint or exc})"
+                f"{where}: sender.ips entry {text!r} is not an IP address or range ({hint or exc})"
             ) from None
         if problem := sending_range_problem(network):
             raise BadInput(f"{where}: sender.ips entry {text!r} {problem}")
@@ -183,10 +207,13 @@ def _unmapped(network: Network) -> Network:
 def sending_range_problem(network: Network) -> str:
     """Why the guide must never tell anyone to allow this range ('' when it may)."""
     if network.prefixlen < _WIDEST_PREFIX[network.version]:
-        return (f"is wider than /{_WIDEST_PREFIX[network.version]}: allowing it would allow"
-                " a large part of the Internet")
-    special = next((n for n in _NOT_SENDERS if n.version == network.version
-                    and network.overlaps(n)), None)  # type: ignore[arg-type]
+        return (
+            f"is wider than /{_WIDEST_PREFIX[network.version]}: allowing it would allow"
+            " a large part of the Internet"
+        )
+    special = next(
+        (n for n in _NOT_SENDERS if n.version == network.version and network.overlaps(n)), None
+    )  # type: ignore[arg-type]
     return f"is not a public sending address (it overlaps {special})" if special else ""
 
 

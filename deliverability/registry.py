@@ -94,8 +94,12 @@ def validate_check(entry_name: str, module: Any, distribution: str = "") -> Chec
     defaults = getattr(module, "DEFAULTS", {})
     needs = tuple(getattr(module, "NEEDS", ()))
     return CheckSpec(
-        name=name, module=module, codes=dict(codes), defaults=dict(defaults),
-        needs=needs, distribution=distribution,
+        name=name,
+        module=module,
+        codes=dict(codes),
+        defaults=dict(defaults),
+        needs=needs,
+        distribution=distribution,
     )
 
 

@@ -11,9 +11,7 @@ import re
 
 # C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi
 # controls (Trojan Source, CVE-2021-42574) plus zero-width joiners used to hide text.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def clean(text: object) -> str:

@@ -36,7 +36,9 @@ def validate_domain(text: str, what: str = "domain") -> str:
         try:
             name = idna.encode(name, uts46=True).decode("ascii")
         except idna.IDNAError as exc:
-            raise BadInput(f"{what} {text!r} is not a valid internationalized name: {exc}") from None
+            raise BadInput(
+                f"{what} {text!r} is not a valid internationalized name: {exc}"
+            ) from None
     name = name.lower()
     if len(name) > 253:
         raise BadInput(f"{what} {text!r} is {len(name)} characters long; the limit is 253")
@@ -45,8 +47,10 @@ def validate_domain(text: str, what: str = "domain") -> str:
     if "." not in name:
         raise BadInput(f"{what} {text!r} is a single label; give a full domain name")
     if name.rpartition(".")[2].isdigit():  # no top-level domain is all-numeric (RFC 3696 2)
-        raise BadInput(f"{what} {text!r} is an IP address, not a domain; give the domain"
-                       " (a sending IP goes in --ip)")
+        raise BadInput(
+            f"{what} {text!r} is an IP address, not a domain; give the domain"
+            " (a sending IP goes in --ip)"
+        )
     return name
 
 

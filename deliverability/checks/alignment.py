@@ -13,10 +13,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from deliverability.context import Context
 from deliverability.checks.dmarc.findings import rewritten
+from deliverability.checks.dmarc.tree import (
+    Walk,
+    psl_organizational_domain,
+    public_suffix_list,
+    tree_walk,
+)
+from deliverability.context import Context
 from deliverability.finding import CheckResult, Finding, Severity
-from deliverability.checks.dmarc.tree import Walk, psl_organizational_domain, public_suffix_list, tree_walk
 
 NAME = "alignment"
 NEEDS = ("dkim",)
@@ -35,8 +40,9 @@ async def run(ctx: Context) -> list[Finding]:
     """Compare From with the SPF domain and each DKIM domain, strict and relaxed."""
     from_domain, spf_domain = ctx.target.domain, ctx.target.mail_from_domain
     # Walk From and MAIL FROM and read the PSL while the dkim check is still probing.
-    early = asyncio.gather(_walks(ctx, [from_domain, spf_domain]),
-                           asyncio.to_thread(public_suffix_list))
+    early = asyncio.gather(
+        _walks(ctx, [from_domain, spf_domain]), asyncio.to_thread(public_suffix_list)
+    )
     try:
         dkim = await ctx.result_of("dkim")
     except BaseException:  # cancelled (the check's time limit): the walks go with it
@@ -51,14 +57,19 @@ async def run(ctx: Context) -> list[Finding]:
     modes = _modes(walks[from_domain])
     spf = _compare(from_domain, spf_domain, orgs, modes["spf"])
     dkims = [_compare(from_domain, d, orgs, modes["dkim"]) for d in dkim_domains or []]
-    ctx.data.update({
-        "from_domain": from_domain,
-        "modes": modes,
-        "organizational_domains": {n: {"tree_walk": t, "psl": p} for n, (t, p) in orgs.items()},
-        "spf": spf,
-        "dkim": dkims if dkim_domains is not None else None,
-        "aligned": {"spf": spf["aligned"], "dkim": any(d["aligned"] for d in dkims) if dkims else None},
-    })
+    ctx.data.update(
+        {
+            "from_domain": from_domain,
+            "modes": modes,
+            "organizational_domains": {n: {"tree_walk": t, "psl": p} for n, (t, p) in orgs.items()},
+            "spf": spf,
+            "dkim": dkims if dkim_domains is not None else None,
+            "aligned": {
+                "spf": spf["aligned"],
+                "dkim": any(d["aligned"] for d in dkims) if dkims else None,
+            },
+        }
+    )
     findings = [_spf_finding(spf, modes["spf"], walks[from_domain])]
     findings += [_dkim_finding(d, modes["dkim"], from_domain) for d in dkims]
     if not dkims:
@@ -72,7 +83,9 @@ async def run(ctx: Context) -> list[Finding]:
 
 async def _walks(ctx: Context, names: list[str]) -> dict[str, Walk]:
     names = list(dict.fromkeys(names))
-    return dict(zip(names, await asyncio.gather(*(tree_walk(ctx.dns, n) for n in names)), strict=True))
+    return dict(
+        zip(names, await asyncio.gather(*(tree_walk(ctx.dns, n) for n in names)), strict=True)
+    )
 
 
 def _modes(walk: Walk) -> dict[str, str]:
@@ -83,12 +96,18 @@ def _modes(walk: Walk) -> dict[str, str]:
     return {"spf": record.alignment_mode("aspf"), "dkim": record.alignment_mode("adkim")}
 
 
-def _compare(from_domain: str, other: str, orgs: dict[str, tuple[str, str]], mode: str) -> dict[str, Any]:
+def _compare(
+    from_domain: str, other: str, orgs: dict[str, tuple[str, str]], mode: str
+) -> dict[str, Any]:
     strict = other == from_domain
     relaxed = orgs[other][0] == orgs[from_domain][0]
-    return {"domain": other, "strict": strict, "relaxed": relaxed,
-            "relaxed_psl": orgs[other][1] == orgs[from_domain][1],
-            "aligned": strict if mode == "s" else relaxed}
+    return {
+        "domain": other,
+        "strict": strict,
+        "relaxed": relaxed,
+        "relaxed_psl": orgs[other][1] == orgs[from_domain][1],
+        "aligned": strict if mode == "s" else relaxed,
+    }
 
 
 def _mode_name(mode: str) -> str:
@@ -100,21 +119,36 @@ def _spf_finding(spf: dict[str, Any], mode: str, walk: Walk) -> Finding:
     subject = f"spf {domain}"
     evidence = (f"envelope sender domain {domain}", f"alignment mode: {_mode_name(mode)} (aspf)")
     if spf["aligned"]:
-        return Finding(code="alignment.spf-aligned", severity=Severity.OK, subject=subject,
-                       summary=f"SPF domain {domain} is aligned with From ({_mode_name(mode)})",
-                       evidence=evidence)
+        return Finding(
+            code="alignment.spf-aligned",
+            severity=Severity.OK,
+            subject=subject,
+            summary=f"SPF domain {domain} is aligned with From ({_mode_name(mode)})",
+            evidence=evidence,
+        )
     step = walk.policy_step
     record = step.record if step is not None else None
-    fix = (f'Change the record to {step.name}. TXT "{rewritten(record, "aspf", None)}" '
-           "(relaxed alignment would pass).",) if spf["relaxed"] and step and record else (
-        "Send with an envelope sender (Return-Path) under the From domain, e.g. "
-        f"bounce@bounces.{walk.domain}, and publish its SPF record: "
-        f'bounces.{walk.domain}. TXT "v=spf1 include:<your provider> -all" '
-        "(your provider calls this a custom return path or custom MAIL FROM domain)",)
+    fix = (
+        (
+            f'Change the record to {step.name}. TXT "{rewritten(record, "aspf", None)}" '
+            "(relaxed alignment would pass).",
+        )
+        if spf["relaxed"] and step and record
+        else (
+            "Send with an envelope sender (Return-Path) under the From domain, e.g. "
+            f"bounce@bounces.{walk.domain}, and publish its SPF record: "
+            f'bounces.{walk.domain}. TXT "v=spf1 include:<your provider> -all" '
+            "(your provider calls this a custom return path or custom MAIL FROM domain)",
+        )
+    )
     return Finding(
-        code="alignment.spf-not-aligned", severity=Severity.WARNING, subject=subject,
+        code="alignment.spf-not-aligned",
+        severity=Severity.WARNING,
+        subject=subject,
         summary=f"SPF domain {domain} is not aligned with From ({_mode_name(mode)}): "
-        "an SPF pass does not count for DMARC", evidence=evidence, remediation=fix,
+        "an SPF pass does not count for DMARC",
+        evidence=evidence,
+        remediation=fix,
     )
 
 
@@ -122,15 +156,23 @@ def _dkim_finding(entry: dict[str, Any], mode: str, from_domain: str) -> Finding
     domain = entry["domain"]
     evidence = (f"DKIM key found for d={domain}", f"alignment mode: {_mode_name(mode)} (adkim)")
     if entry["aligned"]:
-        return Finding(code="alignment.dkim-aligned", severity=Severity.OK, subject=f"dkim {domain}",
-                       summary=f"DKIM domain {domain} is aligned with From ({_mode_name(mode)})",
-                       evidence=evidence)
+        return Finding(
+            code="alignment.dkim-aligned",
+            severity=Severity.OK,
+            subject=f"dkim {domain}",
+            summary=f"DKIM domain {domain} is aligned with From ({_mode_name(mode)})",
+            evidence=evidence,
+        )
     return Finding(
-        code="alignment.dkim-not-aligned", severity=Severity.WARNING, subject=f"dkim {domain}",
+        code="alignment.dkim-not-aligned",
+        severity=Severity.WARNING,
+        subject=f"dkim {domain}",
         summary=f"DKIM domain {domain} is not aligned with From ({_mode_name(mode)})",
         evidence=evidence,
-        remediation=(f"Sign with d={from_domain}: publish <selector>._domainkey.{from_domain}. TXT "
-                     '"v=DKIM1; k=rsa; p=<base64 public key>" and sign with that selector.',),
+        remediation=(
+            f"Sign with d={from_domain}: publish <selector>._domainkey.{from_domain}. TXT "
+            '"v=DKIM1; k=rsa; p=<base64 public key>" and sign with that selector.',
+        ),
     )
 
 
@@ -143,7 +185,9 @@ def _dkim_unknown(domain: str, dkim: CheckResult | None) -> Finding:
     else:
         why, severity = "no DKIM key was found at the selectors tried", Severity.INFO
     return Finding(
-        code="alignment.dkim-unknown", severity=severity, subject=f"dkim {domain}",
+        code="alignment.dkim-unknown",
+        severity=severity,
+        subject=f"dkim {domain}",
         summary=f"DKIM alignment of {domain} cannot be judged: {why}",
         remediation=("Run again with --selector SELECTOR (the s= of your DKIM-Signature header).",),
     )
@@ -151,11 +195,13 @@ def _dkim_unknown(domain: str, dkim: CheckResult | None) -> Finding:
 
 def _none(from_domain: str, spf_domain: str) -> Finding:
     return Finding(
-        code="alignment.none", severity=Severity.ERROR, subject=from_domain,
+        code="alignment.none",
+        severity=Severity.ERROR,
+        subject=from_domain,
         summary=f"Neither the SPF domain {spf_domain} nor any DKIM domain found is aligned with "
         f"{from_domain}: DMARC fails for this mail",
         remediation=(
-            f'Sign with d={from_domain}: publish <selector>._domainkey.{from_domain}. TXT '
+            f"Sign with d={from_domain}: publish <selector>._domainkey.{from_domain}. TXT "
             '"v=DKIM1; k=rsa; p=<base64 public key>"',
             f"Or send with an envelope sender under {from_domain} whose SPF record authorizes you.",
         ),
@@ -165,7 +211,8 @@ def _none(from_domain: str, spf_domain: str) -> Finding:
 def _differs(name: str, tree: str, psl: str, verdicts_differ: bool) -> Finding:
     return Finding(
         code="alignment.orgdomain-differs",
-        severity=Severity.WARNING if verdicts_differ else Severity.INFO, subject=name,
+        severity=Severity.WARNING if verdicts_differ else Severity.INFO,
+        subject=name,
         summary=f"Organizational domain of {name}: {tree} by the RFC 9989 Tree Walk, {psl} by "
         "the Public Suffix List (RFC 7489 receivers); alignment can differ between receivers",
         evidence=(f"tree walk: {tree}", f"public suffix list: {psl}"),

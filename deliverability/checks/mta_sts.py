@@ -56,29 +56,43 @@ class Policy:
 async def run(ctx: Context) -> list[Finding]:
     """Read the record, fetch the policy, and match it against the MX hosts."""
     domain = ctx.target.domain
-    records, mx_answer = await asyncio.gather(ctx.dns.txt(f"_mta-sts.{domain}"),
-                                              ctx.dns.query(domain, "MX"))
+    records, mx_answer = await asyncio.gather(
+        ctx.dns.txt(f"_mta-sts.{domain}"), ctx.dns.query(domain, "MX")
+    )
     sts = [r for r in records if r.startswith("v=STSv1")]
     ctx.data.update({"record": sts[0] if len(sts) == 1 else None, "policy": None})
     if not sts:
-        return [_finding("mta-sts.missing", Severity.INFO, domain,
-                         f"{domain} publishes no MTA-STS policy; senders may deliver without TLS",
-                         (f"_mta-sts.{domain} TXT: no v=STSv1 record",),
-                         "Publish a policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt and "
-                         f'_mta-sts.{domain}. TXT "v=STSv1; id=20260101T000000"')]
+        return [
+            _finding(
+                "mta-sts.missing",
+                Severity.INFO,
+                domain,
+                f"{domain} publishes no MTA-STS policy; senders may deliver without TLS",
+                (f"_mta-sts.{domain} TXT: no v=STSv1 record",),
+                "Publish a policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt and "
+                f'_mta-sts.{domain}. TXT "v=STSv1; id=20260101T000000"',
+            )
+        ]
     problem = _record_problem(sts)
     if problem:
-        return [_finding("mta-sts.record-invalid", Severity.WARNING, domain,
-                         f"_mta-sts.{domain}: {problem}; senders ignore the policy",
-                         tuple(f"_mta-sts.{domain} TXT {r}" for r in sts),
-                         f"Publish exactly one record: _mta-sts.{domain}. TXT "
-                         '"v=STSv1; id=<1-32 letters or digits>"')]
+        return [
+            _finding(
+                "mta-sts.record-invalid",
+                Severity.WARNING,
+                domain,
+                f"_mta-sts.{domain}: {problem}; senders ignore the policy",
+                tuple(f"_mta-sts.{domain} TXT {r}" for r in sts),
+                f"Publish exactly one record: _mta-sts.{domain}. TXT "
+                '"v=STSv1; id=<1-32 letters or digits>"',
+            )
+        ]
     ctx.data["id"] = _fields(sts[0]).get("id")
     url = f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
     ctx.data["policy_url"] = url
     try:
-        fetched = await ctx.https.fetch(url, max_bytes=MAX_POLICY_BYTES,
-                                    content_types=("text/plain",))
+        fetched = await ctx.https.fetch(
+            url, max_bytes=MAX_POLICY_BYTES, content_types=("text/plain",)
+        )
     except FetchFailed as exc:
         return [_fetch_failed(domain, url, exc)]
     mx_hosts = [h for h in mx_answer.values() if h not in ("", ".")]
@@ -140,45 +154,85 @@ def _judge_policy(ctx: Context, domain: str, body: bytes, mx_hosts: list[str]) -
     try:
         policy = parse_policy(text)
     except ValueError as exc:
-        return [_finding("mta-sts.policy-invalid", Severity.WARNING, domain,
-                         f"The MTA-STS policy of {domain} is invalid: {exc}; senders ignore it",
-                         evidence, "Serve a policy with version: STSv1, mode, max_age and mx lines.")]
+        return [
+            _finding(
+                "mta-sts.policy-invalid",
+                Severity.WARNING,
+                domain,
+                f"The MTA-STS policy of {domain} is invalid: {exc}; senders ignore it",
+                evidence,
+                "Serve a policy with version: STSv1, mode, max_age and mx lines.",
+            )
+        ]
     unmatched = [h for h in mx_hosts if not any(mx_matches(h, p) for p in policy.mx)]
     ctx.data["policy"] = _data(policy)
     ctx.data.update({"mx_hosts": mx_hosts, "unmatched": unmatched})
     return _policy_findings(domain, policy, unmatched, evidence)
 
 
-def _policy_findings(domain: str, policy: Policy, unmatched: list[str],
-                     evidence: tuple[str, ...]) -> list[Finding]:
+def _policy_findings(
+    domain: str, policy: Policy, unmatched: list[str], evidence: tuple[str, ...]
+) -> list[Finding]:
     findings: list[Finding] = []
     if policy.mode == "none":
-        findings.append(_finding("mta-sts.mode-none", Severity.INFO, domain,
-                                 f"The MTA-STS policy of {domain} is mode none: switched off",
-                                 evidence, "Use mode: testing, then mode: enforce once "
-                                 "TLS-RPT reports are clean."))
+        findings.append(
+            _finding(
+                "mta-sts.mode-none",
+                Severity.INFO,
+                domain,
+                f"The MTA-STS policy of {domain} is mode none: switched off",
+                evidence,
+                "Use mode: testing, then mode: enforce once TLS-RPT reports are clean.",
+            )
+        )
         return findings
     for host in unmatched:
         severity = Severity.ERROR if policy.mode == "enforce" else Severity.WARNING
-        findings.append(_finding("mta-sts.mx-mismatch", severity, f"{domain} MX {host}",
-                                 f"MX host {host} matches no mx pattern of the policy "
-                                 f"({policy.mode}); compliant senders will not deliver to it",
-                                 evidence, f"Add 'mx: {host}' to the policy and change the id of "
-                                 f"_mta-sts.{domain}."))
+        findings.append(
+            _finding(
+                "mta-sts.mx-mismatch",
+                severity,
+                f"{domain} MX {host}",
+                f"MX host {host} matches no mx pattern of the policy "
+                f"({policy.mode}); compliant senders will not deliver to it",
+                evidence,
+                f"Add 'mx: {host}' to the policy and change the id of _mta-sts.{domain}.",
+            )
+        )
     if policy.mode == "testing":
-        findings.append(_finding("mta-sts.testing", Severity.INFO, domain,
-                                 f"The MTA-STS policy of {domain} is in testing mode",
-                                 evidence, "Switch to mode: enforce once TLS-RPT reports "
-                                 "show no failures."))
+        findings.append(
+            _finding(
+                "mta-sts.testing",
+                Severity.INFO,
+                domain,
+                f"The MTA-STS policy of {domain} is in testing mode",
+                evidence,
+                "Switch to mode: enforce once TLS-RPT reports show no failures.",
+            )
+        )
     if policy.max_age < SHORT_MAX_AGE:
-        findings.append(_finding("mta-sts.max-age-short", Severity.WARNING, domain,
-                                 f"max_age is {policy.max_age} s; senders drop the policy within a day",
-                                 evidence, "Use max_age: 604800 (a week) or more once the "
-                                 "policy is stable."))
+        findings.append(
+            _finding(
+                "mta-sts.max-age-short",
+                Severity.WARNING,
+                domain,
+                f"max_age is {policy.max_age} s; senders drop the policy within a day",
+                evidence,
+                "Use max_age: 604800 (a week) or more once the policy is stable.",
+            )
+        )
     if not unmatched:
-        findings.insert(0, _finding("mta-sts.ok", Severity.OK, domain,
-                                    f"{domain} has a valid MTA-STS policy ({policy.mode}) covering "
-                                    "every MX host", evidence, ""))
+        findings.insert(
+            0,
+            _finding(
+                "mta-sts.ok",
+                Severity.OK,
+                domain,
+                f"{domain} has a valid MTA-STS policy ({policy.mode}) covering every MX host",
+                evidence,
+                "",
+            ),
+        )
     return findings
 
 
@@ -191,17 +245,33 @@ def _fetch_failed(domain: str, url: str, exc: FetchFailed) -> Finding:
         FetchProblem.CONTENT_TYPE: "Serve the policy with Content-Type: text/plain.",
         FetchProblem.TOO_LARGE: "Keep the policy under 64 KiB: version, mode, max_age, mx lines.",
     }.get(exc.problem, f"Serve the policy at {url} with HTTP 200.")
-    return _finding(_FETCH_CODES[exc.problem], severity, domain,
-                    f"The MTA-STS policy of {domain} could not be used: {exc.reason}",
-                    (f"GET {url}: {exc.reason}",), fix)
+    return _finding(
+        _FETCH_CODES[exc.problem],
+        severity,
+        domain,
+        f"The MTA-STS policy of {domain} could not be used: {exc.reason}",
+        (f"GET {url}: {exc.reason}",),
+        fix,
+    )
 
 
-def _finding(code: str, severity: Severity, subject: str, summary: str,
-             evidence: tuple[str, ...], fix: str) -> Finding:
-    return Finding(code=code, severity=severity, subject=subject, summary=summary,
-                   evidence=evidence, remediation=(fix,) if fix else ())
+def _finding(
+    code: str, severity: Severity, subject: str, summary: str, evidence: tuple[str, ...], fix: str
+) -> Finding:
+    return Finding(
+        code=code,
+        severity=severity,
+        subject=subject,
+        summary=summary,
+        evidence=evidence,
+        remediation=(fix,) if fix else (),
+    )
 
 
 def _data(policy: Policy) -> dict[str, Any]:
-    return {"version": policy.version, "mode": policy.mode, "max_age": policy.max_age,
-            "mx": list(policy.mx)}
+    return {
+        "version": policy.version,
+        "mode": policy.mode,
+        "max_age": policy.max_age,
+        "mx": list(policy.mx),
+    }

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from deliverability.context import Context
-from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
+from deliverability.net.dns import Answer, LookupFailed
 
 NAME = "mx"
 CODES = {
@@ -61,7 +61,9 @@ async def run(ctx: Context) -> list[Finding]:
     return findings
 
 
-async def _check_domain(ctx: Context, domain: str, role: str) -> tuple[list[Finding], dict[str, Any]]:
+async def _check_domain(
+    ctx: Context, domain: str, role: str
+) -> tuple[list[Finding], dict[str, Any]]:
     answer = await ctx.dns.query(domain, "MX")
     data: dict[str, Any] = {"hosts": [], "null_mx": False, "implicit": False}
     if answer.nxdomain:
@@ -113,55 +115,85 @@ def _host_findings(domain: str, role: str, hosts: list[MxHost], answer: Answer) 
         findings += _problems_of(domain, h, evidence, answer)
     deliverable = [h for h in hosts if h.addresses and not _is_ip_literal(h.host)]
     if not findings or deliverable and all(f.severity != Severity.ERROR for f in findings):
-        summary = f"{role} domain {domain} receives mail at {', '.join(h.host for h in deliverable)}"
-        findings.insert(0, Finding(
-            code="mx.ok", severity=Severity.OK, subject=domain, summary=summary,
-            evidence=evidence + tuple(f"{h.host} -> {', '.join(h.addresses)}" for h in deliverable),
-            location=answer.location,
-        ))
+        summary = (
+            f"{role} domain {domain} receives mail at {', '.join(h.host for h in deliverable)}"
+        )
+        findings.insert(
+            0,
+            Finding(
+                code="mx.ok",
+                severity=Severity.OK,
+                subject=domain,
+                summary=summary,
+                evidence=evidence
+                + tuple(f"{h.host} -> {', '.join(h.addresses)}" for h in deliverable),
+                location=answer.location,
+            ),
+        )
     if not deliverable:
         findings = [_escalate(f) for f in findings]
     return findings
 
 
-def _problems_of(domain: str, h: MxHost, evidence: tuple[str, ...], answer: Answer) -> list[Finding]:
+def _problems_of(
+    domain: str, h: MxHost, evidence: tuple[str, ...], answer: Answer
+) -> list[Finding]:
     subject = f"{domain} MX {h.host}"
     if _is_ip_literal(h.host):
-        return [Finding(
-            code="mx.ip-literal", severity=Severity.ERROR, subject=subject,
-            summary=f"MX target {h.host} is an IP address; MX must name a host",
-            evidence=evidence, location=answer.location,
-            remediation=(
-                f"Publish an A record for a host name, e.g. mx1.{domain}. A {h.host}",
-                f"Point the MX at it: {domain}. MX {h.preference} mx1.{domain}.",
-            ),
-        )]
+        return [
+            Finding(
+                code="mx.ip-literal",
+                severity=Severity.ERROR,
+                subject=subject,
+                summary=f"MX target {h.host} is an IP address; MX must name a host",
+                evidence=evidence,
+                location=answer.location,
+                remediation=(
+                    f"Publish an A record for a host name, e.g. mx1.{domain}. A {h.host}",
+                    f"Point the MX at it: {domain}. MX {h.preference} mx1.{domain}.",
+                ),
+            )
+        ]
     if h.failure is not None:
-        return [Finding(
-            code="mx.host-unresolved", severity=Severity.UNKNOWN, subject=subject,
-            summary=f"Could not look up the addresses of MX host {h.host}: {h.failure}",
-            evidence=evidence,
-            remediation=("Retry; if it persists, check the DNS servers of " + h.host + ".",),
-        )]
+        return [
+            Finding(
+                code="mx.host-unresolved",
+                severity=Severity.UNKNOWN,
+                subject=subject,
+                summary=f"Could not look up the addresses of MX host {h.host}: {h.failure}",
+                evidence=evidence,
+                remediation=("Retry; if it persists, check the DNS servers of " + h.host + ".",),
+            )
+        ]
     found: list[Finding] = []
     if h.alias_of:
-        found.append(Finding(
-            code="mx.cname", severity=Severity.WARNING, subject=subject,
-            summary=f"MX target {h.host} is an alias of {h.alias_of}; some senders refuse this",
-            evidence=evidence + (f"{h.host} CNAME ... {h.alias_of}",), location=answer.location,
-            remediation=(
-                f"Point the MX at the canonical name: {domain}. MX {h.preference} {h.alias_of}.",
-            ),
-        ))
+        found.append(
+            Finding(
+                code="mx.cname",
+                severity=Severity.WARNING,
+                subject=subject,
+                summary=f"MX target {h.host} is an alias of {h.alias_of}; some senders refuse this",
+                evidence=evidence + (f"{h.host} CNAME ... {h.alias_of}",),
+                location=answer.location,
+                remediation=(
+                    f"Point the MX at the canonical name: {domain}. MX {h.preference} {h.alias_of}.",
+                ),
+            )
+        )
     if not h.addresses:
-        found.append(Finding(
-            code="mx.host-no-address", severity=Severity.WARNING, subject=subject,
-            summary=f"MX host {h.host} has no A or AAAA record; senders skip it",
-            evidence=evidence + (f"{h.host}: no A, no AAAA",), location=answer.location,
-            remediation=(
-                f"Publish an address for it ({h.host}. A <ip>) or remove the MX record.",
-            ),
-        ))
+        found.append(
+            Finding(
+                code="mx.host-no-address",
+                severity=Severity.WARNING,
+                subject=subject,
+                summary=f"MX host {h.host} has no A or AAAA record; senders skip it",
+                evidence=evidence + (f"{h.host}: no A, no AAAA",),
+                location=answer.location,
+                remediation=(
+                    f"Publish an address for it ({h.host}. A <ip>) or remove the MX record.",
+                ),
+            )
+        )
     return found
 
 
@@ -171,14 +203,21 @@ def _escalate(finding: Finding) -> Finding:
         return finding
     summary = finding.summary + " (no MX host of the domain can receive mail)"
     return Finding(
-        code=finding.code, severity=Severity.ERROR, subject=finding.subject, summary=summary,
-        evidence=finding.evidence, remediation=finding.remediation, location=finding.location,
+        code=finding.code,
+        severity=Severity.ERROR,
+        subject=finding.subject,
+        summary=summary,
+        evidence=finding.evidence,
+        remediation=finding.remediation,
+        location=finding.location,
     )
 
 
 def _domain_missing(domain: str, role: str) -> Finding:
     return Finding(
-        code="mx.domain-missing", severity=Severity.ERROR, subject=domain,
+        code="mx.domain-missing",
+        severity=Severity.ERROR,
+        subject=domain,
         summary=f"{role} domain {domain} does not exist (NXDOMAIN); receivers reject its mail",
         evidence=(f"{domain} MX: NXDOMAIN",),
         remediation=(
@@ -191,43 +230,57 @@ def _domain_missing(domain: str, role: str) -> Finding:
 async def _implicit_mx(ctx: Context, domain: str, role: str) -> list[Finding]:
     addresses = await ctx.dns.addresses(domain)
     if not addresses:
-        return [Finding(
-            code="mx.none", severity=Severity.ERROR, subject=domain,
-            summary=f"{role} domain {domain} has no MX and no A/AAAA: it cannot receive mail",
-            evidence=(f"{domain} MX: no records", f"{domain} A/AAAA: no records"),
+        return [
+            Finding(
+                code="mx.none",
+                severity=Severity.ERROR,
+                subject=domain,
+                summary=f"{role} domain {domain} has no MX and no A/AAAA: it cannot receive mail",
+                evidence=(f"{domain} MX: no records", f"{domain} A/AAAA: no records"),
+                remediation=(
+                    f"Publish an MX record: {domain}. MX 10 <your inbound mail host>.",
+                    "Receivers reject senders whose domains cannot receive replies or bounces.",
+                ),
+            )
+        ]
+    return [
+        Finding(
+            code="mx.implicit",
+            severity=Severity.WARNING,
+            subject=domain,
+            summary=f"{role} domain {domain} has no MX; mail goes to its A/AAAA ({', '.join(addresses)})",
+            evidence=(f"{domain} MX: no records", f"{domain} A/AAAA: {', '.join(addresses)}"),
             remediation=(
-                f"Publish an MX record: {domain}. MX 10 <your inbound mail host>.",
-                "Receivers reject senders whose domains cannot receive replies or bounces.",
+                f"Publish an explicit MX record: {domain}. MX 10 <your inbound mail host>.",
+                f"If {domain} should receive no mail, publish a null MX: {domain}. MX 0 .",
             ),
-        )]
-    return [Finding(
-        code="mx.implicit", severity=Severity.WARNING, subject=domain,
-        summary=f"{role} domain {domain} has no MX; mail goes to its A/AAAA ({', '.join(addresses)})",
-        evidence=(f"{domain} MX: no records", f"{domain} A/AAAA: {', '.join(addresses)}"),
-        remediation=(
-            f"Publish an explicit MX record: {domain}. MX 10 <your inbound mail host>.",
-            f"If {domain} should receive no mail, publish a null MX: {domain}. MX 0 .",
-        ),
-    )]
+        )
+    ]
 
 
 def _null_mx(domain: str, role: str, answer: Answer, *, mixed: bool) -> Finding:
     evidence = tuple(f"{domain} MX {r.preference} {r.exchange}" for r in answer.records)
     if mixed:
         return Finding(
-            code="mx.null-mixed", severity=Severity.ERROR, subject=domain,
+            code="mx.null-mixed",
+            severity=Severity.ERROR,
+            subject=domain,
             summary=f"{domain} publishes a null MX together with other MX records (RFC 7505 3)",
-            evidence=evidence, location=answer.location,
+            evidence=evidence,
+            location=answer.location,
             remediation=(
                 f"Remove '{domain}. MX 0 .' if {domain} receives mail,",
                 "or remove every other MX record if it does not.",
             ),
         )
     return Finding(
-        code="mx.null", severity=Severity.ERROR, subject=domain,
+        code="mx.null",
+        severity=Severity.ERROR,
+        subject=domain,
         summary=f"{role} domain {domain} has a null MX: it accepts no mail, so replies and "
         "bounces are lost and receivers may refuse its mail (RFC 7505 4.2)",
-        evidence=evidence, location=answer.location,
+        evidence=evidence,
+        location=answer.location,
         remediation=(
             f"Send from a domain that receives mail, or replace the null MX: "
             f"{domain}. MX 10 <your inbound mail host>.",

@@ -13,9 +13,10 @@ import asyncio
 import ipaddress
 import re
 from dataclasses import dataclass, field, replace
+
 from deliverability.context import Context
-from deliverability.net.dns import LookupFailed, normalize_name, reverse_name
 from deliverability.finding import Finding, Location, Severity
+from deliverability.net.dns import LookupFailed, normalize_name, reverse_name
 
 NAME = "rdns"
 CODES = {
@@ -51,11 +52,15 @@ class IpRecord:
 async def run(ctx: Context) -> list[Finding]:
     """Check every --ip side by side."""
     if not ctx.target.ips:
-        return [Finding(
-            code="rdns.no-ip", severity=Severity.INFO, subject=ctx.target.domain,
-            summary="No sending IP was given; reverse DNS was not checked",
-            remediation=("Run again with --ip for each address your mail leaves from.",),
-        )]
+        return [
+            Finding(
+                code="rdns.no-ip",
+                severity=Severity.INFO,
+                subject=ctx.target.domain,
+                summary="No sending IP was given; reverse DNS was not checked",
+                remediation=("Run again with --ip for each address your mail leaves from.",),
+            )
+        ]
     per_ip = await asyncio.gather(*(_check_ip(ctx, ip) for ip in ctx.target.ips))
     return [finding for findings in per_ip for finding in findings]
 
@@ -65,11 +70,15 @@ async def _check_ip(ctx: Context, ip: str) -> list[Finding]:
         record = await _look_up(ctx, ip)
     except LookupFailed as exc:  # one IP's failure says nothing about the others
         ctx.data[ip] = {"ptr": [], "fcrdns": None, "error": exc.reason}
-        return [Finding(
-            code="rdns.lookup-failed", severity=Severity.UNKNOWN, subject=ip,
-            summary=f"Could not look up the PTR record of {ip}: {exc.reason}",
-            remediation=("Run again; if it persists, check the resolver (--resolver).",),
-        )]
+        return [
+            Finding(
+                code="rdns.lookup-failed",
+                severity=Severity.UNKNOWN,
+                subject=ip,
+                summary=f"Could not look up the PTR record of {ip}: {exc.reason}",
+                remediation=("Run again; if it persists, check the resolver (--resolver).",),
+            )
+        ]
     helo = normalize_name(ctx.target.helo) if ctx.target.helo else None
     unsure = not record.confirmed and bool(record.failed)  # a failure is not a "no"
     ctx.data[ip] = {
@@ -140,20 +149,32 @@ def _judge(ip: str, record: IpRecord, helo: str | None) -> list[Finding]:
         return [_missing(ip)]
     findings = []
     if record.confirmed:
-        findings.append(Finding(
-            code="rdns.ok", severity=Severity.OK, subject=ip, evidence=evidence,
-            summary=f"{ip} has PTR {record.confirmed[0]}, which resolves back to it",
-        ))
+        findings.append(
+            Finding(
+                code="rdns.ok",
+                severity=Severity.OK,
+                subject=ip,
+                evidence=evidence,
+                summary=f"{ip} has PTR {record.confirmed[0]}, which resolves back to it",
+            )
+        )
     elif record.failed:
         findings.append(_unconfirmable(ip, record, evidence))
     else:
         findings.append(_not_confirmed(ip, record, evidence))
     if len(record.ptr) > 1:
-        findings.append(Finding(
-            code="rdns.multiple-ptr", severity=Severity.WARNING, subject=ip, evidence=evidence,
-            summary=f"{ip} has {len(record.ptr)} PTR records; receivers may pick any one",
-            remediation=(f"Keep a single PTR record for {ip}, the name your server uses in HELO.",),
-        ))
+        findings.append(
+            Finding(
+                code="rdns.multiple-ptr",
+                severity=Severity.WARNING,
+                subject=ip,
+                evidence=evidence,
+                summary=f"{ip} has {len(record.ptr)} PTR records; receivers may pick any one",
+                remediation=(
+                    f"Keep a single PTR record for {ip}, the name your server uses in HELO.",
+                ),
+            )
+        )
     findings += [_generic(ip, name, evidence) for name in record.ptr if looks_generic(name, ip)]
     if helo is not None and not (helo in record.failed and not record.confirmed):
         findings.append(_helo(ip, helo, record, evidence))
@@ -162,7 +183,9 @@ def _judge(ip: str, record: IpRecord, helo: str | None) -> list[Finding]:
 
 def _missing(ip: str) -> Finding:
     return Finding(
-        code="rdns.missing", severity=Severity.ERROR, subject=ip,
+        code="rdns.missing",
+        severity=Severity.ERROR,
+        subject=ip,
         summary=f"{ip} has no PTR record; Gmail, Yahoo and Microsoft refuse or junk its mail",
         evidence=(f"{reverse_name(ip)} PTR: no record",),
         remediation=(
@@ -177,7 +200,10 @@ def _not_confirmed(ip: str, record: IpRecord, evidence: tuple[str, ...]) -> Find
     name = record.ptr[0]
     rdtype = "A" if _address(ip).version == 4 else "AAAA"
     return Finding(
-        code="rdns.not-confirmed", severity=Severity.ERROR, subject=ip, evidence=evidence,
+        code="rdns.not-confirmed",
+        severity=Severity.ERROR,
+        subject=ip,
+        evidence=evidence,
         summary=f"{ip} has PTR {name}, but no PTR name resolves back to {ip}",
         remediation=(
             f"Publish {name}. {rdtype} {ip}",
@@ -189,16 +215,23 @@ def _not_confirmed(ip: str, record: IpRecord, evidence: tuple[str, ...]) -> Find
 def _unconfirmable(ip: str, record: IpRecord, evidence: tuple[str, ...]) -> Finding:
     name, reason = next(iter(record.failed.items()))
     return Finding(
-        code="rdns.lookup-failed", severity=Severity.UNKNOWN, subject=ip, evidence=evidence,
+        code="rdns.lookup-failed",
+        severity=Severity.UNKNOWN,
+        subject=ip,
+        evidence=evidence,
         summary=f"{ip} has PTR {name}, but whether it resolves back is unknown: {reason}",
-        remediation=("Run again; if it persists, check the resolver (--resolver) and the "
-                     f"name servers of {name}.",),
+        remediation=(
+            "Run again; if it persists, check the resolver (--resolver) and the "
+            f"name servers of {name}.",
+        ),
     )
 
 
 def _generic(ip: str, name: str, evidence: tuple[str, ...]) -> Finding:
     return Finding(
-        code="rdns.generic", severity=Severity.WARNING, subject=f"{ip} PTR {name}",
+        code="rdns.generic",
+        severity=Severity.WARNING,
+        subject=f"{ip} PTR {name}",
         evidence=evidence,
         summary=f"PTR name {name} looks generic or dynamic; filters score it like a home connection",
         remediation=(
@@ -211,15 +244,18 @@ def _generic(ip: str, name: str, evidence: tuple[str, ...]) -> Finding:
 def _helo(ip: str, helo: str, record: IpRecord, evidence: tuple[str, ...]) -> Finding:
     if helo in record.confirmed:
         return Finding(
-            code="rdns.helo-match", severity=Severity.OK, subject=f"{ip} HELO {helo}",
+            code="rdns.helo-match",
+            severity=Severity.OK,
+            subject=f"{ip} HELO {helo}",
             summary=f"HELO name {helo} is the forward-confirmed PTR name of {ip}",
             evidence=evidence,
         )
     target = record.confirmed[0] if record.confirmed else record.ptr[0]
     return Finding(
-        code="rdns.helo-mismatch", severity=Severity.WARNING, subject=f"{ip} HELO {helo}",
+        code="rdns.helo-mismatch",
+        severity=Severity.WARNING,
+        subject=f"{ip} HELO {helo}",
         summary=f"HELO name {helo} is not the PTR name of {ip} ({', '.join(record.ptr)})",
         evidence=evidence + (f"HELO {helo}",),
         remediation=(f"Configure the mail server on {ip} to say HELO/EHLO {target}.",),
     )
-

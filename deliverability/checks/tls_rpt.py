@@ -56,28 +56,71 @@ async def run(ctx: Context) -> list[Finding]:
     evidence = tuple(f"{name} TXT {r}" for r in records)
     ctx.data.update({"record": records[0] if len(records) == 1 else None, "rua": []})
     if not records:
-        return [_finding("tls-rpt.missing", Severity.INFO, domain, answer.location,
-                         f"{domain} publishes no TLS-RPT record; TLS delivery failures go unreported",
-                         (f"{name} TXT: no v=TLSRPTv1 record",),
-                         f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"')]
+        return [
+            _finding(
+                "tls-rpt.missing",
+                Severity.INFO,
+                domain,
+                answer.location,
+                f"{domain} publishes no TLS-RPT record; TLS delivery failures go unreported",
+                (f"{name} TXT: no v=TLSRPTv1 record",),
+                f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"',
+            )
+        ]
     if len(records) > 1:
-        return [_finding("tls-rpt.multiple", Severity.WARNING, domain, answer.location,
-                         f"{name} has {len(records)} TLS-RPT records; senders use none of them",
-                         evidence, "Merge them into one record; list several URIs in one rua=, "
-                         "comma-separated.")]
+        return [
+            _finding(
+                "tls-rpt.multiple",
+                Severity.WARNING,
+                domain,
+                answer.location,
+                f"{name} has {len(records)} TLS-RPT records; senders use none of them",
+                evidence,
+                "Merge them into one record; list several URIs in one rua=, comma-separated.",
+            )
+        ]
     uris, problems = rua_problems(records[0])
     ctx.data["rua"] = uris
     if problems:
-        return [_finding("tls-rpt.invalid", Severity.WARNING, domain, answer.location,
-                         f"The TLS-RPT record of {domain} is invalid: {'; '.join(problems)}",
-                         evidence,
-                         f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"')]
-    return [_finding("tls-rpt.ok", Severity.OK, domain, answer.location,
-                     f"TLS reports for {domain} go to {', '.join(uris)}", evidence, "")]
+        return [
+            _finding(
+                "tls-rpt.invalid",
+                Severity.WARNING,
+                domain,
+                answer.location,
+                f"The TLS-RPT record of {domain} is invalid: {'; '.join(problems)}",
+                evidence,
+                f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"',
+            )
+        ]
+    return [
+        _finding(
+            "tls-rpt.ok",
+            Severity.OK,
+            domain,
+            answer.location,
+            f"TLS reports for {domain} go to {', '.join(uris)}",
+            evidence,
+            "",
+        )
+    ]
 
 
-def _finding(code: str, severity: Severity, subject: str, location: Location | None, summary: str,
-             evidence: tuple[str, ...], fix: str) -> Finding:
-    return Finding(code=code, severity=severity, subject=subject, summary=summary,
-                   evidence=evidence, remediation=(fix,) if fix else (),
-                   location=location)
+def _finding(
+    code: str,
+    severity: Severity,
+    subject: str,
+    location: Location | None,
+    summary: str,
+    evidence: tuple[str, ...],
+    fix: str,
+) -> Finding:
+    return Finding(
+        code=code,
+        severity=severity,
+        subject=subject,
+        summary=summary,
+        evidence=evidence,
+        remediation=(fix,) if fix else (),
+        location=location,
+    )

@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         _error("interrupted")
         return EXIT_INTERRUPTED
     except typer.TyperException as exc:  # usage errors of the framework itself
-        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `deliverability`: its message is the help
+        if (
+            type(exc).__name__ == "NoArgsIsHelpError"
+        ):  # bare `deliverability`: its message is the help
             sys.stdout.write(exc.format_message() + "\n")
             return EXIT_OK
         _error(_domain_taken_for_option(argv) or exc.format_message())

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-
-from enum import StrEnum
 
 from deliverability.cli.options import FailOn, FailOnOpt, StrictOpt, UsageFailure
 from deliverability.cli.running import findings_status, write
@@ -28,8 +27,15 @@ if TYPE_CHECKING:
 
 
 def diff(
-    old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The earlier JSON report (the baseline).", dir_okay=False)],
-    new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The later JSON report.", dir_okay=False)],
+    old: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OLD.json", help="The earlier JSON report (the baseline).", dir_okay=False
+        ),
+    ],
+    new: Annotated[
+        Path, typer.Argument(metavar="NEW.json", help="The later JSON report.", dir_okay=False)
+    ],
     output_format: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="Output format.")
     ] = DiffFormat.terminal,
@@ -64,4 +70,6 @@ def _print_comparison(comparison: Comparison, output_format: DiffFormat) -> None
     elif output_format is DiffFormat.markdown:
         sys.stdout.write("\n".join(render.markdown(comparison)[1:]) + "\n")
     else:
-        sys.stdout.write(json.dumps(render.to_dict(comparison), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps(render.to_dict(comparison), indent=2, ensure_ascii=False) + "\n"
+        )

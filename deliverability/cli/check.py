@@ -41,30 +41,46 @@ if TYPE_CHECKING:
 
 def check(
     domain: Annotated[
-        str | None, typer.Argument(metavar="DOMAIN", help="The From-header domain to check (or --from-file).")
+        str | None,
+        typer.Argument(metavar="DOMAIN", help="The From-header domain to check (or --from-file)."),
     ] = None,
     ip: Annotated[
-        list[str] | None, typer.Option("--ip", metavar="IP", help="A sending IP address (repeatable).")
+        list[str] | None,
+        typer.Option("--ip", metavar="IP", help="A sending IP address (repeatable)."),
     ] = None,
     mail_from: Annotated[
         str | None,
-        typer.Option("--mail-from", metavar="ADDR", help="Envelope sender (Return-Path); default postmaster@DOMAIN."),
+        typer.Option(
+            "--mail-from",
+            metavar="ADDR",
+            help="Envelope sender (Return-Path); default postmaster@DOMAIN.",
+        ),
     ] = None,
     helo: Annotated[
-        str | None, typer.Option("--helo", metavar="NAME", help="The name the sending host gives in HELO/EHLO.")
+        str | None,
+        typer.Option(
+            "--helo", metavar="NAME", help="The name the sending host gives in HELO/EHLO."
+        ),
     ] = None,
     selector: Annotated[
-        list[str] | None, typer.Option("--selector", metavar="S", help="A DKIM selector (repeatable).")
+        list[str] | None,
+        typer.Option("--selector", metavar="S", help="A DKIM selector (repeatable)."),
     ] = None,
     output_format: FormatOpt = OutputFormat.terminal,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     strict: StrictOpt = False,
     select: Annotated[
-        list[str] | None, typer.Option("--select", metavar="X", help="Only these checks or code prefixes (a,b or repeated).")
+        list[str] | None,
+        typer.Option(
+            "--select", metavar="X", help="Only these checks or code prefixes (a,b or repeated)."
+        ),
     ] = None,
     ignore: Annotated[
-        list[str] | None, typer.Option("--ignore", metavar="X", help="Skip these checks or code prefixes (a,b or repeated).")
+        list[str] | None,
+        typer.Option(
+            "--ignore", metavar="X", help="Skip these checks or code prefixes (a,b or repeated)."
+        ),
     ] = None,
     resolver: ResolverOpt = None,
     timeout: TimeoutOpt = 5.0,
@@ -74,31 +90,53 @@ def check(
     profile: ProfileOpt = None,
     recipient: Annotated[
         str | None,
-        typer.Option("--recipient", metavar="DOMAIN", help="Also write allowlist guidance for this recipient domain."),
+        typer.Option(
+            "--recipient",
+            metavar="DOMAIN",
+            help="Also write allowlist guidance for this recipient domain.",
+        ),
     ] = None,
     blocklists: Annotated[
         str,
-        typer.Option("--blocklists", metavar="LISTS", help="Blocklists: default, all, none, or comma-separated names."),
+        typer.Option(
+            "--blocklists",
+            metavar="LISTS",
+            help="Blocklists: default, all, none, or comma-separated names.",
+        ),
     ] = "default",
     spamhaus_key: Annotated[
         str | None,
         typer.Option(
-            "--spamhaus-key", metavar="KEY", envvar="DELIVERABILITY_SPAMHAUS_KEY", show_envvar=True,
+            "--spamhaus-key",
+            metavar="KEY",
+            envvar="DELIVERABILITY_SPAMHAUS_KEY",
+            show_envvar=True,
             help="Spamhaus DQS key: query the DQS zones (never shown in any output).",
         ),
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option("--baseline", metavar="FILE", help="Fail only on findings new since this saved JSON report.",
-                     dir_okay=False),
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            help="Fail only on findings new since this saved JSON report.",
+            dir_okay=False,
+        ),
     ] = None,
     from_file: Annotated[
         Path | None,
-        typer.Option("--from-file", metavar="FILE", help="Check every domain in FILE (one a line, or CSV); --format terminal, json or csv.",
-                     dir_okay=False),
+        typer.Option(
+            "--from-file",
+            metavar="FILE",
+            help="Check every domain in FILE (one a line, or CSV); --format terminal, json or csv.",
+            dir_okay=False,
+        ),
     ] = None,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", metavar="N", min=1, max=1000, help="Targets checked at once.")
+        int,
+        typer.Option(
+            "--concurrency", metavar="N", min=1, max=1000, help="Targets checked at once."
+        ),
     ] = 16,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary (--from-file).")
@@ -125,18 +163,32 @@ def check(
     )
     old_findings = saved_findings(baseline) if baseline is not None else None
     plan = prepare_run(
-        select=_split(select), ignore=_split(ignore), resolver=resolver or [], timeout=timeout,
-        zone_files=zone_file or [], offline=offline, profile=sender_profile,
+        select=_split(select),
+        ignore=_split(ignore),
+        resolver=resolver or [],
+        timeout=timeout,
+        zone_files=zone_file or [],
+        offline=offline,
+        profile=sender_profile,
         check_options={"dnsbl": {"lists": blocklists, "spamhaus_key": spamhaus_key}},
         secrets=[spamhaus_key] if spamhaus_key else [],
     )
     if offline and domain_name:
         _warn_if_no_zone_for(domain_name, plan)
     if from_file is not None:
-        raise typer.Exit(_check_many(
-            plan, from_file, target, concurrency=concurrency, quiet=quiet,
-            output_format=output_format, output=output, fail_on=fail_on, strict=strict,
-        ))
+        raise typer.Exit(
+            _check_many(
+                plan,
+                from_file,
+                target,
+                concurrency=concurrency,
+                quiet=quiet,
+                output_format=output_format,
+                output=output,
+                fail_on=fail_on,
+                strict=strict,
+            )
+        )
     report = asyncio.run(plan.run(target))
     if old_findings is not None:
         from deliverability.baseline import compare
@@ -165,8 +217,16 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def _check_many(
-    plan: RunPlan, from_file: Path, defaults: Target, *, concurrency: int, quiet: bool,
-    output_format: OutputFormat, output: Path | None, fail_on: FailOn, strict: bool,
+    plan: RunPlan,
+    from_file: Path,
+    defaults: Target,
+    *,
+    concurrency: int,
+    quiet: bool,
+    output_format: OutputFormat,
+    output: Path | None,
+    fail_on: FailOn,
+    strict: bool,
 ) -> int:
     """`check --from-file`: stream one line per target to stdout, the summary to stderr."""
     from deliverability.bulk import BulkSummary, read_targets, run_bulk
@@ -191,8 +251,9 @@ def _check_many(
         if output_format is OutputFormat.csv:
             stream.write(render.csv_format.lines([render.csv_format.header(plan.check_names)]))
         with progress or contextlib.nullcontext():
-            asyncio.run(run_bulk(plan, read_targets(from_file, defaults), done,
-                                 concurrency=concurrency))
+            asyncio.run(
+                run_bulk(plan, read_targets(from_file, defaults), done, concurrency=concurrency)
+            )
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:

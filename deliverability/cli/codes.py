@@ -22,7 +22,9 @@ def list_checks() -> None:
             typer.echo(f"    {code:<34} {title}")
 
 
-def explain(code: Annotated[str, typer.Argument(metavar="CODE", help="A finding code, e.g. mx.null.")]) -> None:
+def explain(
+    code: Annotated[str, typer.Argument(metavar="CODE", help="A finding code, e.g. mx.null.")],
+) -> None:
     """Explain a finding code: what it means, why it matters, how to fix it."""
     from deliverability.catalog import explain_code
 

@@ -33,11 +33,18 @@ GUIDE_CHECKS = ["guide", "spf", "dkim", "dmarc"]
 
 def guide(
     recipient: Annotated[
-        str, typer.Argument(metavar="RECIPIENT", help="The recipient domain whose IT team gets the instructions.")
+        str,
+        typer.Argument(
+            metavar="RECIPIENT", help="The recipient domain whose IT team gets the instructions."
+        ),
     ],
     sender: Annotated[
         str | None,
-        typer.Option("--sender", metavar="DOMAIN", help="The sender's From domain (default: the profile's first)."),
+        typer.Option(
+            "--sender",
+            metavar="DOMAIN",
+            help="The sender's From domain (default: the profile's first).",
+        ),
     ] = None,
     output_format: FormatOpt = OutputFormat.terminal,
     output: OutputOpt = None,
@@ -68,8 +75,12 @@ def guide(
         recipient=recipient_domain,
     )
     plan = prepare_run(
-        resolver=resolver or [], timeout=timeout, zone_files=zone_file or [], offline=offline,
-        profile=sender_profile, only=GUIDE_CHECKS if sender_domain else ["guide"],
+        resolver=resolver or [],
+        timeout=timeout,
+        zone_files=zone_file or [],
+        offline=offline,
+        profile=sender_profile,
+        only=GUIDE_CHECKS if sender_domain else ["guide"],
         check_options={"guide": {"sender_known": bool(sender_domain)}},
     )
     report = asyncio.run(plan.run(target))
@@ -79,7 +90,8 @@ def guide(
 
 def init(
     path: Annotated[
-        Path, typer.Argument(metavar="PATH", help="Where to write the starter profile.", dir_okay=False)
+        Path,
+        typer.Argument(metavar="PATH", help="Where to write the starter profile.", dir_okay=False),
     ] = Path("deliverability.toml"),
 ) -> None:
     """Write a commented starter sender profile (never overwrites a file)."""
@@ -93,4 +105,6 @@ def init(
         raise UsageFailure(f"{path} already exists; not overwriting it") from None
     except OSError as exc:
         raise UsageFailure(f"cannot write {path}: {exc.strerror or exc}") from None
-    typer.echo(f"Wrote {path}: fill in the [sender] values, then run `deliverability guide DOMAIN`.")
+    typer.echo(
+        f"Wrote {path}: fill in the [sender] values, then run `deliverability guide DOMAIN`."
+    )

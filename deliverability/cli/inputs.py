@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 @contextmanager
 def bad_input_is_usage_failure() -> Iterator[None]:
     """Re-raise the library's one-line input errors as UsageFailure (exit 2)."""
-    from deliverability.validation import BadInput
-    from deliverability.registry import PluginError
     from deliverability.net.zones import ZoneFileError
+    from deliverability.registry import PluginError
+    from deliverability.validation import BadInput
 
     try:
         yield

@@ -27,10 +27,15 @@ from deliverability.cli.running import emit, exit_status, prepare_run
 
 
 def message(
-    file: Annotated[str, typer.Argument(metavar="FILE", help="A message (.eml) or its headers; '-' reads stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(metavar="FILE", help="A message (.eml) or its headers; '-' reads stdin."),
+    ],
     check_sender: Annotated[
         bool,
-        typer.Option("--check-sender", help="Also run the domain checks for what the message shows."),
+        typer.Option(
+            "--check-sender", help="Also run the domain checks for what the message shows."
+        ),
     ] = False,
     output_format: FormatOpt = OutputFormat.terminal,
     output: OutputOpt = None,
@@ -54,8 +59,12 @@ def message(
     if check_sender and target.domain == NO_DOMAIN:
         raise UsageFailure("--check-sender needs a message with one From address at a valid domain")
     plan = prepare_run(
-        resolver=resolver or [], timeout=timeout, zone_files=zone_file or [], offline=offline,
-        only=None if check_sender else [], extra_specs=[inputs.message_check()],
+        resolver=resolver or [],
+        timeout=timeout,
+        zone_files=zone_file or [],
+        offline=offline,
+        only=None if check_sender else [],
+        extra_specs=[inputs.message_check()],
     )
     report = asyncio.run(plan.run(target, message=parsed))
     emit(report, output_format, output, verbose)

@@ -37,18 +37,29 @@ class FailOn(StrEnum):
 
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE.", dir_okay=False)
+    Path | None,
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write the report to FILE.", dir_okay=False
+    ),
 ]
 FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 at or above this severity.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Also exit 1 when a result is unknown.")]
 ResolverOpt = Annotated[
     list[str] | None,
-    typer.Option("--resolver", metavar="ADDR", help="DNS resolver: IP, IP:PORT, [IPv6]:PORT or https:// URL."),
+    typer.Option(
+        "--resolver", metavar="ADDR", help="DNS resolver: IP, IP:PORT, [IPv6]:PORT or https:// URL."
+    ),
 ]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="Seconds allowed per DNS lookup.")]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", metavar="SECONDS", help="Seconds allowed per DNS lookup.")
+]
 ZoneFileOpt = Annotated[
     list[Path] | None,
-    typer.Option("--zone-file", metavar="FILE", help="Answer names in this BIND zone file from it (repeatable)."),
+    typer.Option(
+        "--zone-file",
+        metavar="FILE",
+        help="Answer names in this BIND zone file from it (repeatable).",
+    ),
 ]
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Never query the network: only --zone-file answers.")
@@ -56,5 +67,9 @@ OfflineOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every DNS query made.")]
 ProfileOpt = Annotated[
     Path | None,
-    typer.Option("--profile", metavar="FILE", help="Sender profile TOML (default: ./deliverability.toml if present)."),
+    typer.Option(
+        "--profile",
+        metavar="FILE",
+        help="Sender profile TOML (default: ./deliverability.toml if present).",
+    ),
 ]

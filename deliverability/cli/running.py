@@ -42,11 +42,11 @@ def prepare_run(
     `only` limits the installed checks to those names; `extra_specs` adds checks that
     are not entry points (the `message` check).
     """
-    from deliverability.validation import validate_resolver, validate_timeout
     from deliverability.engine import EngineOptions
+    from deliverability.net.zones import ZoneSet, load_zone_file
     from deliverability.plan import RunPlan
     from deliverability.registry import Selection
-    from deliverability.net.zones import ZoneSet, load_zone_file
+    from deliverability.validation import validate_resolver, validate_timeout
 
     with inputs.bad_input_is_usage_failure():
         nameservers = [validate_resolver(r) for r in resolver]
@@ -62,7 +62,9 @@ def prepare_run(
     selection = Selection(select=tuple(select or ()), ignore=tuple(ignore or ()))
     unknown = selection.unknown(specs)
     if unknown:
-        raise UsageFailure(f"unknown check or code {unknown[0]!r}; `deliverability checks` lists them")
+        raise UsageFailure(
+            f"unknown check or code {unknown[0]!r}; `deliverability checks` lists them"
+        )
     options = EngineOptions(
         selection=selection,
         check_timeout=max(60.0, timeout * 6),
@@ -70,8 +72,14 @@ def prepare_run(
     )
     return RunPlan(
         specs=[spec for spec in specs if selection.runs(spec)],  # decided once, not per target
-        options=options, nameservers=nameservers, timeout=timeout, zones=zones,
-        offline=offline, secrets=secrets or [], profile=profile, check_options=check_options or {},
+        options=options,
+        nameservers=nameservers,
+        timeout=timeout,
+        zones=zones,
+        offline=offline,
+        secrets=secrets or [],
+        profile=profile,
+        check_options=check_options or {},
     )
 
 

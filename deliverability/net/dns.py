@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import itertools
 import ipaddress
+import itertools
 import logging
 import time
 from collections.abc import Sequence

@@ -101,11 +101,14 @@ class HttpsFetcher:
         ip = await _address(self.dns, host)
         port = parsed.port or self.settings.port
         request_url = parsed.copy_with(scheme="https", host=ip, port=port)
-        headers = {"Host": host if port == 443 else f"{host}:{port}",
-                   "Accept": ", ".join(content_types)}
+        headers = {
+            "Host": host if port == 443 else f"{host}:{port}",
+            "Accept": ", ".join(content_types),
+        }
         try:
-            async with self._http().stream("GET", request_url, headers=headers,
-                                           extensions={"sni_hostname": host}) as response:
+            async with self._http().stream(
+                "GET", request_url, headers=headers, extensions={"sni_hostname": host}
+            ) as response:
                 media_type = _check_response(response, content_types)
                 body = await _read_capped(response, max_bytes)
         except httpx.TimeoutException:
@@ -130,29 +133,34 @@ async def _address(dns: DnsClient, host: str) -> str:
 def _check_response(response: httpx.Response, content_types: tuple[str, ...]) -> str:
     if response.is_redirect:
         where = response.headers.get("location", "?")
-        raise FetchFailed(FetchProblem.REDIRECT,
-                          f"HTTP {response.status_code} redirect to {where}; redirects are not followed")
+        raise FetchFailed(
+            FetchProblem.REDIRECT,
+            f"HTTP {response.status_code} redirect to {where}; redirects are not followed",
+        )
     if response.status_code != 200:
         raise FetchFailed(FetchProblem.HTTP_STATUS, f"HTTP {response.status_code}, not 200")
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in content_types:
-        raise FetchFailed(FetchProblem.CONTENT_TYPE,
-                          f"Content-Type is {media_type or 'missing'}, "
-                          f"not {' or '.join(content_types)}")
+        raise FetchFailed(
+            FetchProblem.CONTENT_TYPE,
+            f"Content-Type is {media_type or 'missing'}, not {' or '.join(content_types)}",
+        )
     return media_type
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchFailed(FetchProblem.TOO_LARGE,
-                          f"body is {declared} bytes; the limit is {max_bytes}")
+        raise FetchFailed(
+            FetchProblem.TOO_LARGE, f"body is {declared} bytes; the limit is {max_bytes}"
+        )
     body = bytearray()
     async for chunk in response.aiter_bytes():  # decoded, so a compressed bomb is capped too
         body += chunk
         if len(body) > max_bytes:
-            raise FetchFailed(FetchProblem.TOO_LARGE,
-                              f"body exceeds {max_bytes} bytes; stopped reading")
+            raise FetchFailed(
+                FetchProblem.TOO_LARGE, f"body exceeds {max_bytes} bytes; stopped reading"
+            )
     return bytes(body)
 
 

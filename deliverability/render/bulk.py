@@ -25,8 +25,11 @@ from deliverability.text import clean, clean_line
 def json_line(outcome: Outcome) -> str:
     """The outcome as one line of JSON."""
     if outcome.report is None:
-        data = {"line": outcome.row.line, "domain": clean(outcome.row.domain),
-                "failure": clean(outcome.failure or "")}
+        data = {
+            "line": outcome.row.line,
+            "domain": clean(outcome.row.domain),
+            "failure": clean(outcome.failure or ""),
+        }
     else:
         data = report_to_dict(outcome.report)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

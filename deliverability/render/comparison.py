@@ -20,11 +20,13 @@ def to_dict(comparison: Comparison) -> dict[str, Any]:
     """`{"new": [finding...], "fixed": [finding...], "unchanged": N}` (JSON key `baseline`)."""
     from deliverability.render.json import _cleaned, finding_to_dict
 
-    return _cleaned({
-        "new": [finding_to_dict(f) for f in comparison.new],
-        "fixed": [finding_to_dict(f) for f in comparison.fixed],
-        "unchanged": len(comparison.unchanged),
-    })
+    return _cleaned(
+        {
+            "new": [finding_to_dict(f) for f in comparison.new],
+            "fixed": [finding_to_dict(f) for f in comparison.fixed],
+            "unchanged": len(comparison.unchanged),
+        }
+    )
 
 
 def headline(comparison: Comparison) -> str:
@@ -40,8 +42,10 @@ def terminal(comparison: Comparison) -> Text:
     for label, findings in (("new", comparison.new), ("fixed", comparison.fixed)):
         for finding in findings:
             text.append(f"\n  {label:<5} ", style="bold" if label == "new" else "green")
-            text.append(f"{ICONS[finding.severity]} {finding.severity.value:<7} ",
-                        style=COLOURS[finding.severity])
+            text.append(
+                f"{ICONS[finding.severity]} {finding.severity.value:<7} ",
+                style=COLOURS[finding.severity],
+            )
             text.append(f"{finding.code} · {clean(finding.subject)}", style="dim")
             text.append(f"  {clean(finding.summary)}")
     return text
@@ -61,5 +65,7 @@ def markdown(comparison: Comparison) -> list[str]:
 
 def _row(change: str, finding: Finding, escape: Any) -> str:
     severity = f"{ICONS[finding.severity]} {finding.severity.value}"
-    return (f"| {change} | {severity} | `{finding.code}` | {escape(finding.subject)} "
-            f"| {escape(finding.summary)} |")
+    return (
+        f"| {change} | {severity} | `{finding.code}` | {escape(finding.subject)} "
+        f"| {escape(finding.summary)} |"
+    )

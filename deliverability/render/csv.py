@@ -15,8 +15,18 @@ from collections.abc import Iterable, Sequence
 from deliverability.finding import Report, Severity, Target
 from deliverability.text import clean_line
 
-FIXED = ["domain", "ips", "mail_from", "status", "error", "warning", "unknown", "info", "ok",
-         "dns_queries"]
+FIXED = [
+    "domain",
+    "ips",
+    "mail_from",
+    "status",
+    "error",
+    "warning",
+    "unknown",
+    "info",
+    "ok",
+    "dns_queries",
+]
 TAIL = ["problem_codes", "failure"]
 
 

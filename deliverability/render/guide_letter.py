@@ -25,11 +25,21 @@ LABELS = {
     "smtp_hosts": "Sending server host names",
     "link_domains": "Link, tracking and image domains",
 }
-_OPENING = ("guide.platform", "guide.platform-unknown", "guide.no-mail", "guide.mx-failed",
-            "guide.sender-auth")
+_OPENING = (
+    "guide.platform",
+    "guide.platform-unknown",
+    "guide.no-mail",
+    "guide.mx-failed",
+    "guide.sender-auth",
+)
 LETTER_ONLY = frozenset({"guide", "spf", "dkim", "dmarc"})  # what `deliverability guide` runs
-_NOTES = ("guide.not-accepted", "guide.converted", "guide.spf-unknown", "guide.spf-unflattened",
-          "guide.no-values")
+_NOTES = (
+    "guide.not-accepted",
+    "guide.converted",
+    "guide.spf-unknown",
+    "guide.spf-unflattened",
+    "guide.no-values",
+)
 
 
 def is_letter(report: Report) -> bool:
@@ -47,17 +57,30 @@ def letter_lines(report: Report) -> list[str]:
         return []
     recipient = escape(report.target.recipient)
     sender = escape(report.target.domain) or "our service"
-    lines = [f"# Email from {sender} to {recipient}: what your IT team can do", "",
-             f"To the IT team of {recipient},", "", "## What is happening", ""]
+    lines = [
+        f"# Email from {sender} to {recipient}: what your IT team can do",
+        "",
+        f"To the IT team of {recipient},",
+        "",
+        "## What is happening",
+        "",
+    ]
     lines += [f"Messages from {sender} to addresses at {recipient} are not reaching the inbox."]
     for finding in _found(guide, *_OPENING):
         lines += ["", escape(finding.summary) + "."] + _bullets(finding.evidence)
     lines += _values(guide)
     for finding in _found(guide, "guide.steps"):
         lines += ["", f"## {escape(finding.summary)}", ""] + _numbered(finding.remediation)
-        lines += ["", "_" + "; ".join(escape(e) for e in finding.evidence) + "_"] if finding.evidence else []
-    lines += _section("Caveats", [e for f in _found(guide, "guide.caveats") for e in f.evidence]
-                      + [f.summary for f in _found(guide, *_NOTES)])
+        lines += (
+            ["", "_" + "; ".join(escape(e) for e in finding.evidence) + "_"]
+            if finding.evidence
+            else []
+        )
+    lines += _section(
+        "Caveats",
+        [e for f in _found(guide, "guide.caveats") for e in f.evidence]
+        + [f.summary for f in _found(guide, *_NOTES)],
+    )
     for finding in _found(guide, "guide.confirm"):
         lines += ["", "## How to confirm it worked", ""] + _numbered(finding.remediation)
     playbook = _found(guide, "guide.playbook")

@@ -23,28 +23,30 @@ def render(report: Report, *, verbose: bool = False) -> str:
 def report_to_dict(report: Report) -> dict[str, Any]:
     """The report as plain data in schema order."""
     target = report.target
-    return _cleaned({
-        "schema": SCHEMA_VERSION,
-        "tool": {"name": "deliverability", "version": report.tool_version},
-        "target": {
-            "domain": target.domain,
-            "ips": list(target.ips),
-            "mail_from": target.mail_from,
-            "helo": target.helo,
-            "selectors": list(target.selectors),
-            **({"recipient": target.recipient} if target.recipient else {}),
-        },
-        "checks": {check.name: _check(check) for check in report.checks},
-        "summary": report.summary(),
-        "dns": {
-            "queries": report.queries,
-            "trace": [
-                {"name": t.name, "type": t.type, "outcome": t.outcome, "ms": t.ms}
-                for t in report.trace
-            ],
-        },
-        **({"baseline": _baseline(report)} if report.baseline is not None else {}),
-    })
+    return _cleaned(
+        {
+            "schema": SCHEMA_VERSION,
+            "tool": {"name": "deliverability", "version": report.tool_version},
+            "target": {
+                "domain": target.domain,
+                "ips": list(target.ips),
+                "mail_from": target.mail_from,
+                "helo": target.helo,
+                "selectors": list(target.selectors),
+                **({"recipient": target.recipient} if target.recipient else {}),
+            },
+            "checks": {check.name: _check(check) for check in report.checks},
+            "summary": report.summary(),
+            "dns": {
+                "queries": report.queries,
+                "trace": [
+                    {"name": t.name, "type": t.type, "outcome": t.outcome, "ms": t.ms}
+                    for t in report.trace
+                ],
+            },
+            **({"baseline": _baseline(report)} if report.baseline is not None else {}),
+        }
+    )
 
 
 def _baseline(report: Report) -> dict[str, Any]:

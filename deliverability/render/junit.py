@@ -41,9 +41,7 @@ def _suite(check: CheckResult) -> ET.Element:
 
 
 def _case(check: str, subject: str, findings: list[Finding]) -> ET.Element:
-    case = ET.Element(
-        "testcase", classname=f"deliverability.{check}", name=_text(subject)
-    )
+    case = ET.Element("testcase", classname=f"deliverability.{check}", name=_text(subject))
     worst = max(findings, key=lambda f: f.severity.rank)
     body = "\n\n".join(_describe(f) for f in sorted(findings, key=lambda f: -f.severity.rank))
     outcome = _OUTCOME.get(worst.severity)

@@ -45,8 +45,12 @@ def render(report: Report, *, verbose: bool = False) -> str:
 
         lines += markdown(report.baseline)
     counts = ", ".join(f"{n} {sev}" for sev, n in report.summary().items() if n)
-    lines += ["", f"_Summary: {counts or 'no findings'}; {report.queries} DNS queries; "
-              f"deliverability {escape(report.tool_version)}._", ""]
+    lines += [
+        "",
+        f"_Summary: {counts or 'no findings'}; {report.queries} DNS queries; "
+        f"deliverability {escape(report.tool_version)}._",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -62,7 +66,9 @@ def _target_lines(report: Report) -> list[str]:
 
 def _finding_lines(finding: Finding) -> list[str]:
     icon = ICONS[finding.severity]
-    where = f" ({escape(finding.location.file)}:{finding.location.line})" if finding.location else ""
+    where = (
+        f" ({escape(finding.location.file)}:{finding.location.line})" if finding.location else ""
+    )
     lines = [
         f"### {icon} {finding.severity}: {escape(finding.summary)}",
         "",
@@ -81,4 +87,3 @@ def _trace_lines(report: Report) -> list[str]:
     for t in report.trace:
         lines.append(f"| {escape(t.name)} | {t.type} | {escape(t.outcome)} | {t.ms} |")
     return lines
-

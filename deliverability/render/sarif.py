@@ -14,8 +14,8 @@ import hashlib
 import json
 import re
 from pathlib import PurePosixPath, PureWindowsPath
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from deliverability.finding import Finding, Location, Report, Severity
 from deliverability.text import clean, clean_line
@@ -34,19 +34,22 @@ LEVELS = {
 _SEVERITY_PREFIX = re.compile(r"^\*\*Severity:\*\*\s*[a-z]+\.\s*")
 
 
-def render(report: Report, *, verbose: bool = False,
-           rule_docs: dict[str, str] | None = None) -> str:
+def render(
+    report: Report, *, verbose: bool = False, rule_docs: dict[str, str] | None = None
+) -> str:
     """The report as a SARIF 2.1.0 log with one run; `rule_docs` maps code -> catalog text."""
     findings = report.findings
     codes = list(dict.fromkeys(f.code for f in findings))
     sections = rule_docs or {}
     run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": "deliverability",
-            "version": clean(report.tool_version),
-            "informationUri": INFORMATION_URI,
-            "rules": [_rule(code, sections) for code in codes],
-        }},
+        "tool": {
+            "driver": {
+                "name": "deliverability",
+                "version": clean(report.tool_version),
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(code, sections) for code in codes],
+            }
+        },
         "automationDetails": {"id": f"deliverability/{clean_line(report.target.domain)}/"},
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, codes.index(f.code), report) for f in findings],
@@ -99,9 +102,14 @@ def _result(finding: Finding, rule_index: int, report: Report) -> dict[str, Any]
 
 
 def _location(finding: Finding) -> dict[str, Any]:
-    location: dict[str, Any] = {"logicalLocations": [{
-        "fullyQualifiedName": clean_line(finding.subject), "kind": "resource",
-    }]}
+    location: dict[str, Any] = {
+        "logicalLocations": [
+            {
+                "fullyQualifiedName": clean_line(finding.subject),
+                "kind": "resource",
+            }
+        ]
+    }
     if finding.location is not None:
         location["physicalLocation"] = _physical(finding.location)
     return location

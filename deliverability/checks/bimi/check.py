@@ -55,8 +55,10 @@ def dmarc_enforcing(record: str | None, subdomain: bool) -> bool:
     """p (sp for a subdomain under its organization's record) is quarantine or reject, pct 100."""
     if record is None:
         return False
-    tags = {k.strip().lower(): v.strip().lower()
-            for k, _, v in (p.partition("=") for p in record.split(";") if p.strip())}
+    tags = {
+        k.strip().lower(): v.strip().lower()
+        for k, _, v in (p.partition("=") for p in record.split(";") if p.strip())
+    }
     policy = tags.get("sp", tags.get("p")) if subdomain else tags.get("p")
     return policy in ("quarantine", "reject") and tags.get("pct", "100") == "100"
 
@@ -66,51 +68,116 @@ async def run(ctx: Context) -> list[Finding]:
     domain = ctx.target.domain
     org = await asyncio.to_thread(_organizational, domain)  # the PSL parse stays off the loop
     names = [f"default._bimi.{domain}", f"_dmarc.{domain}", f"default._bimi.{org}", f"_dmarc.{org}"]
-    found = await asyncio.gather(*(_records(ctx, n, p) for n, p in zip(
-        names, ("v=BIMI1", "v=DMARC1", "v=BIMI1", "v=DMARC1"), strict=True)))
+    found = await asyncio.gather(
+        *(
+            _records(ctx, n, p)
+            for n, p in zip(names, ("v=BIMI1", "v=DMARC1", "v=BIMI1", "v=DMARC1"), strict=True)
+        )
+    )
     own, own_dmarc, org_bimi, org_dmarc = (r[0] if len(r) == 1 else None for r in found)
     record, record_name = (own, names[0]) if found[0] or org == domain else (org_bimi, names[2])
     record = record if len(found[0]) < 2 else " | ".join(found[0])
     dmarc = own_dmarc or (org_dmarc if org != domain else None)
-    ctx.data.update({"record": record, "record_name": record_name, "logo_url": None,
-                     "vmc_url": None, "dmarc_enforcing": False, "svg_problems": []})
+    ctx.data.update(
+        {
+            "record": record,
+            "record_name": record_name,
+            "logo_url": None,
+            "vmc_url": None,
+            "dmarc_enforcing": False,
+            "svg_problems": [],
+        }
+    )
     if record is None and len(found[0]) < 2:
-        return [_finding("bimi.missing", Severity.INFO, domain, f"{domain} publishes no BIMI record",
-                         (f"{names[0]} TXT: no v=BIMI1 record",),
-                         f'Publish {names[0]}. TXT "v=BIMI1; l=https://<host>/logo.svg; a=<VMC URL>"')]
+        return [
+            _finding(
+                "bimi.missing",
+                Severity.INFO,
+                domain,
+                f"{domain} publishes no BIMI record",
+                (f"{names[0]} TXT: no v=BIMI1 record",),
+                f'Publish {names[0]}. TXT "v=BIMI1; l=https://<host>/logo.svg; a=<VMC URL>"',
+            )
+        ]
     try:
         if len(found[0]) > 1:
             raise ValueError(f"{len(found[0])} v=BIMI1 records; providers use none")
         tags = parse_record(record)
     except ValueError as exc:
-        return [_finding("bimi.record-invalid", Severity.WARNING, domain,
-                         f"The BIMI record of {domain} is invalid: {exc}",
-                         (f"{record_name} TXT {record}",),
-                         f'Publish {names[0]}. TXT "v=BIMI1; l=https://<host>/logo.svg"')]
-    return await _judge(ctx, domain, tags, (f"{record_name} TXT {record}",),
-                        dmarc, subdomain=not own_dmarc and org != domain)
+        return [
+            _finding(
+                "bimi.record-invalid",
+                Severity.WARNING,
+                domain,
+                f"The BIMI record of {domain} is invalid: {exc}",
+                (f"{record_name} TXT {record}",),
+                f'Publish {names[0]}. TXT "v=BIMI1; l=https://<host>/logo.svg"',
+            )
+        ]
+    return await _judge(
+        ctx,
+        domain,
+        tags,
+        (f"{record_name} TXT {record}",),
+        dmarc,
+        subdomain=not own_dmarc and org != domain,
+    )
 
 
-async def _judge(ctx: Context, domain: str, tags: dict[str, str], evidence: tuple[str, ...],
-                 dmarc: str | None, *, subdomain: bool) -> list[Finding]:
+async def _judge(
+    ctx: Context,
+    domain: str,
+    tags: dict[str, str],
+    evidence: tuple[str, ...],
+    dmarc: str | None,
+    *,
+    subdomain: bool,
+) -> list[Finding]:
     logo, vmc = tags.get("l", ""), tags.get("a", "")
     ctx.data.update({"logo_url": logo or None, "vmc_url": vmc or None})
     if not logo and not vmc:
-        return [_finding("bimi.declined", Severity.INFO, domain,
-                         f"{domain} declines BIMI (empty l= and a=)", evidence, "")]
+        return [
+            _finding(
+                "bimi.declined",
+                Severity.INFO,
+                domain,
+                f"{domain} declines BIMI (empty l= and a=)",
+                evidence,
+                "",
+            )
+        ]
     findings = [_dmarc_finding(ctx, domain, dmarc, subdomain)]
     findings += await _logo_findings(ctx, domain, logo, evidence) if logo else []
-    findings.append(_finding("bimi.vmc", Severity.INFO, domain, f"Mark certificate published: {vmc}",
-                             evidence, "") if vmc else
-                    _finding("bimi.no-vmc", Severity.INFO, domain,
-                             "No mark certificate (a=): Gmail and Apple Mail will not show the logo",
-                             evidence, "Obtain a Verified Mark Certificate (trademarked logo) or a "
-                             "Common Mark Certificate and publish its URL with a=."))
+    findings.append(
+        _finding(
+            "bimi.vmc", Severity.INFO, domain, f"Mark certificate published: {vmc}", evidence, ""
+        )
+        if vmc
+        else _finding(
+            "bimi.no-vmc",
+            Severity.INFO,
+            domain,
+            "No mark certificate (a=): Gmail and Apple Mail will not show the logo",
+            evidence,
+            "Obtain a Verified Mark Certificate (trademarked logo) or a "
+            "Common Mark Certificate and publish its URL with a=.",
+        )
+    )
     findings = [f for f in findings if f is not None]
-    if not any(f.severity in (Severity.WARNING, Severity.UNKNOWN, Severity.ERROR) for f in findings):
-        findings.insert(0, _finding("bimi.ok", Severity.OK, domain,
-                                    f"{domain} has a BIMI logo and an enforcing DMARC policy",
-                                    evidence, ""))
+    if not any(
+        f.severity in (Severity.WARNING, Severity.UNKNOWN, Severity.ERROR) for f in findings
+    ):
+        findings.insert(
+            0,
+            _finding(
+                "bimi.ok",
+                Severity.OK,
+                domain,
+                f"{domain} has a BIMI logo and an enforcing DMARC policy",
+                evidence,
+                "",
+            ),
+        )
     return findings
 
 
@@ -120,38 +187,64 @@ def _dmarc_finding(ctx: Context, domain: str, dmarc: str | None, subdomain: bool
     if enforcing:
         return None
     seen = f"DMARC: {dmarc}" if dmarc else "DMARC: no record"
-    return _finding("bimi.dmarc-not-enforcing", Severity.WARNING, domain,
-                    f"DMARC of {domain} is not enforcing; no provider shows a BIMI logo without it",
-                    (seen,), f'Move DMARC to enforcement: _dmarc.{domain}. TXT "v=DMARC1; '
-                    'p=quarantine; pct=100; rua=mailto:..." (or p=reject).')
+    return _finding(
+        "bimi.dmarc-not-enforcing",
+        Severity.WARNING,
+        domain,
+        f"DMARC of {domain} is not enforcing; no provider shows a BIMI logo without it",
+        (seen,),
+        f'Move DMARC to enforcement: _dmarc.{domain}. TXT "v=DMARC1; '
+        'p=quarantine; pct=100; rua=mailto:..." (or p=reject).',
+    )
 
 
-async def _logo_findings(ctx: Context, domain: str, logo: str,
-                         evidence: tuple[str, ...]) -> list[Finding]:
+async def _logo_findings(
+    ctx: Context, domain: str, logo: str, evidence: tuple[str, ...]
+) -> list[Finding]:
     parsed = urlsplit(logo)
     if parsed.scheme != "https" or not parsed.hostname:
-        return [_finding("bimi.logo-not-https", Severity.WARNING, domain,
-                         f"The BIMI logo URL {logo} is not an https: URL", evidence,
-                         "Serve the SVG over HTTPS and publish that URL in l=.")]
+        return [
+            _finding(
+                "bimi.logo-not-https",
+                Severity.WARNING,
+                domain,
+                f"The BIMI logo URL {logo} is not an https: URL",
+                evidence,
+                "Serve the SVG over HTTPS and publish that URL in l=.",
+            )
+        ]
     try:
-        fetched = await ctx.https.fetch(logo, max_bytes=MAX_LOGO_BYTES,
-                                    content_types=("image/svg+xml",))
+        fetched = await ctx.https.fetch(
+            logo, max_bytes=MAX_LOGO_BYTES, content_types=("image/svg+xml",)
+        )
     except FetchFailed as exc:
         severity = Severity.UNKNOWN if exc.problem is FetchProblem.UNREACHABLE else Severity.WARNING
-        return [_finding(_FETCH_CODES[exc.problem], severity, domain,
-                         f"The BIMI logo of {domain} could not be used: {exc.reason}",
-                         evidence + (f"GET {logo}: {exc.reason}",),
-                         "Serve the logo directly (no redirect) with HTTP 200, Content-Type "
-                         "image/svg+xml, a valid certificate, under 32 KiB.")]
+        return [
+            _finding(
+                _FETCH_CODES[exc.problem],
+                severity,
+                domain,
+                f"The BIMI logo of {domain} could not be used: {exc.reason}",
+                evidence + (f"GET {logo}: {exc.reason}",),
+                "Serve the logo directly (no redirect) with HTTP 200, Content-Type "
+                "image/svg+xml, a valid certificate, under 32 KiB.",
+            )
+        ]
     problems = svg_problems(fetched.body)
     ctx.data["svg_problems"] = problems
     if not problems:
         return []
-    return [_finding("bimi.svg-not-tiny-ps", Severity.WARNING, domain,
-                     f"The BIMI logo is not SVG Tiny PS: {'; '.join(problems)}",
-                     evidence + tuple(f"SVG: {p}" for p in problems),
-                     "Export the logo as SVG Tiny 1.2 Portable/Secure: version=\"1.2\" "
-                     "baseProfile=\"tiny-ps\", a <title>, no scripts, images or external links.")]
+    return [
+        _finding(
+            "bimi.svg-not-tiny-ps",
+            Severity.WARNING,
+            domain,
+            f"The BIMI logo is not SVG Tiny PS: {'; '.join(problems)}",
+            evidence + tuple(f"SVG: {p}" for p in problems),
+            'Export the logo as SVG Tiny 1.2 Portable/Secure: version="1.2" '
+            'baseProfile="tiny-ps", a <title>, no scripts, images or external links.',
+        )
+    ]
 
 
 async def _records(ctx: Context, name: str, prefix: str) -> list[str]:
@@ -164,7 +257,14 @@ def _organizational(domain: str) -> str:
     return public_suffix_list().privatesuffix(domain) or domain
 
 
-def _finding(code: str, severity: Severity, subject: str, summary: str,
-             evidence: tuple[str, ...], fix: str) -> Finding:
-    return Finding(code=code, severity=severity, subject=subject, summary=summary,
-                   evidence=evidence, remediation=(fix,) if fix else ())
+def _finding(
+    code: str, severity: Severity, subject: str, summary: str, evidence: tuple[str, ...], fix: str
+) -> Finding:
+    return Finding(
+        code=code,
+        severity=severity,
+        subject=subject,
+        summary=summary,
+        evidence=evidence,
+        remediation=(fix,) if fix else (),
+    )

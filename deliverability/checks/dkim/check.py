@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from deliverability.context import Context
 from deliverability.checks.dkim.key import DkimKey, parse_key
 from deliverability.checks.dkim.selectors import BUILT_IN_SELECTORS, provider_of
-from deliverability.net.dns import Answer, LookupFailed
+from deliverability.context import Context
 from deliverability.finding import Finding, Severity
+from deliverability.net.dns import Answer, LookupFailed
 
 NAME = "dkim"
 CODES = {
@@ -76,16 +76,33 @@ class Probe:
 
 async def run(ctx: Context) -> list[Finding]:
     """Probe every selector on each sending domain at once, then judge what answered."""
-    named = list(dict.fromkeys([*ctx.target.selectors, *getattr(ctx.profile, "dkim_selectors", ())]))
+    named = list(
+        dict.fromkeys([*ctx.target.selectors, *getattr(ctx.profile, "dkim_selectors", ())])
+    )
     guesses = [s.name for s in BUILT_IN_SELECTORS if s.name not in named]
     delegated = {s.name for s in BUILT_IN_SELECTORS if s.delegated}
-    domains = list(dict.fromkeys([ctx.target.domain, ctx.target.mail_from_domain,
-                                  *getattr(ctx.profile, "dkim_domains", ())]))
-    probes = await asyncio.gather(*(
-        _probe(ctx, selector, domain, named=selector in named,
-               follow=selector in named or selector in delegated)
-        for domain in domains for selector in [*named, *guesses]
-    ))
+    domains = list(
+        dict.fromkeys(
+            [
+                ctx.target.domain,
+                ctx.target.mail_from_domain,
+                *getattr(ctx.profile, "dkim_domains", ()),
+            ]
+        )
+    )
+    probes = await asyncio.gather(
+        *(
+            _probe(
+                ctx,
+                selector,
+                domain,
+                named=selector in named,
+                follow=selector in named or selector in delegated,
+            )
+            for domain in domains
+            for selector in [*named, *guesses]
+        )
+    )
     findings: list[Finding] = []
     ctx.data.update({"selectors": {}, "domains": []})
     # A named selector is missing when no probed domain has it (said once, for DOMAIN).
@@ -123,9 +140,15 @@ def _judge_probe(ctx: Context, probe: Probe, found: set[str]) -> list[Finding]:
     findings = [_key_finding(probe, k) for k in keys]
     findings += [f for k in keys if k.error is None for f in _key_details(probe, k)]
     if len(keys) > 1:
-        findings.append(_finding(probe, "dkim.multiple-records", Severity.WARNING,
-            f"{probe.name} has {len(keys)} TXT records; verifiers may pick either",
-            (f"Keep one key record at {probe.name}.",)))
+        findings.append(
+            _finding(
+                probe,
+                "dkim.multiple-records",
+                Severity.WARNING,
+                f"{probe.name} has {len(keys)} TXT records; verifiers may pick either",
+                (f"Keep one key record at {probe.name}.",),
+            )
+        )
     if probe.alias:
         findings.append(_delegated(probe))
     return findings
@@ -135,9 +158,13 @@ def _record(ctx: Context, probe: Probe, key: DkimKey) -> None:
     label = probe.selector if probe.domain == ctx.target.domain else probe.name
     target = probe.alias
     ctx.data["selectors"][label] = {
-        "key_type": key.key_type or None, "bits": key.bits or None,
-        "testing": key.testing, "revoked": key.revoked, "domain": probe.domain,
-        "delegated_to": target, "valid": key.error is None,
+        "key_type": key.key_type or None,
+        "bits": key.bits or None,
+        "testing": key.testing,
+        "revoked": key.revoked,
+        "domain": probe.domain,
+        "delegated_to": target,
+        "valid": key.error is None,
     }
     if key.error is None and not key.revoked and probe.domain not in ctx.data["domains"]:
         ctx.data["domains"].append(probe.domain)
@@ -147,112 +174,229 @@ def _not_found(probe: Probe, *, missing: bool) -> list[Finding]:
     answer, target = probe.answer, probe.alias
     if target:
         provider = provider_of(target) or "another domain"
-        return [_finding(probe, "dkim.delegation-broken",
-            Severity.ERROR if probe.named else Severity.WARNING,
-            f"{probe.name} points to {target} ({provider}), which has no key record",
-            (f"Enable DKIM signing for {probe.domain} at {provider} so it publishes the key at "
-             f"{target}, or delete the CNAME {probe.name}.",), (f"{probe.name} CNAME {target}",))]
+        return [
+            _finding(
+                probe,
+                "dkim.delegation-broken",
+                Severity.ERROR if probe.named else Severity.WARNING,
+                f"{probe.name} points to {target} ({provider}), which has no key record",
+                (
+                    f"Enable DKIM signing for {probe.domain} at {provider} so it publishes the key at "
+                    f"{target}, or delete the CNAME {probe.name}.",
+                ),
+                (f"{probe.name} CNAME {target}",),
+            )
+        ]
     if not missing:
         return []
-    return [_finding(probe, "dkim.selector-missing", Severity.ERROR,
-        f"No key record at {probe.name}: signatures with s={probe.selector} fail",
-        (f'Publish {probe.name}. TXT "v=DKIM1; k=rsa; p=<base64 public key>" '
-         "with the public key of the private key you sign with.",),
-        (f"{probe.name} TXT: {'NXDOMAIN' if answer and answer.nxdomain else 'no record'}",))]
+    return [
+        _finding(
+            probe,
+            "dkim.selector-missing",
+            Severity.ERROR,
+            f"No key record at {probe.name}: signatures with s={probe.selector} fail",
+            (
+                f'Publish {probe.name}. TXT "v=DKIM1; k=rsa; p=<base64 public key>" '
+                "with the public key of the private key you sign with.",
+            ),
+            (f"{probe.name} TXT: {'NXDOMAIN' if answer and answer.nxdomain else 'no record'}",),
+        )
+    ]
 
 
 def _key_finding(probe: Probe, key: DkimKey) -> Finding:
     if key.error is not None:
-        return _finding(probe, "dkim.malformed", Severity.ERROR,
+        return _finding(
+            probe,
+            "dkim.malformed",
+            Severity.ERROR,
             f"The key record at {probe.name} cannot be used: {key.error}",
             (f'Publish {probe.name}. TXT "v=DKIM1; k=rsa; p=<base64 public key>" in place of it.',),
-            key=key)
+            key=key,
+        )
     if key.revoked:
-        return _finding(probe, "dkim.revoked", Severity.INFO,
+        return _finding(
+            probe,
+            "dkim.revoked",
+            Severity.INFO,
             f"The key at {probe.name} is revoked (empty p=); signatures with it fail",
-            (f"If you still sign with s={probe.selector}, publish its public key: "
-             f'{probe.name}. TXT "v=DKIM1; k=rsa; p=<base64 public key>"',), key=key)
+            (
+                f"If you still sign with s={probe.selector}, publish its public key: "
+                f'{probe.name}. TXT "v=DKIM1; k=rsa; p=<base64 public key>"',
+            ),
+            key=key,
+        )
     if key.key_type == "rsa" and key.bits < MIN_BITS:
-        return _new_key(probe, key, "dkim.key-too-small", Severity.ERROR,
-            f"{key.bits}-bit RSA key at {probe.name}: Gmail and RFC 8301 require 1024 bits or more")
+        return _new_key(
+            probe,
+            key,
+            "dkim.key-too-small",
+            Severity.ERROR,
+            f"{key.bits}-bit RSA key at {probe.name}: Gmail and RFC 8301 require 1024 bits or more",
+        )
     if key.key_type == "rsa" and key.bits < GOOD_BITS:
-        return _new_key(probe, key, "dkim.key-weak", Severity.WARNING,
-            f"{key.bits}-bit RSA key at {probe.name}: 2048 bits is recommended")
-    return _finding(probe, "dkim.ok", Severity.OK,
-        f"{key.key_type} key of {key.bits} bits at {probe.name}", (), key=key)
+        return _new_key(
+            probe,
+            key,
+            "dkim.key-weak",
+            Severity.WARNING,
+            f"{key.bits}-bit RSA key at {probe.name}: 2048 bits is recommended",
+        )
+    return _finding(
+        probe,
+        "dkim.ok",
+        Severity.OK,
+        f"{key.key_type} key of {key.bits} bits at {probe.name}",
+        (),
+        key=key,
+    )
 
 
 def _new_key(probe: Probe, key: DkimKey, code: str, severity: Severity, summary: str) -> Finding:
-    return _finding(probe, code, severity, summary, (
-        "Generate a 2048-bit RSA key pair and publish it at a new selector: "
-        f'<new-selector>._domainkey.{probe.domain}. TXT "v=DKIM1; k=rsa; p=<base64 public key>"',
-        f'Sign with the new selector, then revoke this one: {probe.name}. TXT "v=DKIM1; p="',
-    ), key=key)
+    return _finding(
+        probe,
+        code,
+        severity,
+        summary,
+        (
+            "Generate a 2048-bit RSA key pair and publish it at a new selector: "
+            f'<new-selector>._domainkey.{probe.domain}. TXT "v=DKIM1; k=rsa; p=<base64 public key>"',
+            f'Sign with the new selector, then revoke this one: {probe.name}. TXT "v=DKIM1; p="',
+        ),
+        key=key,
+    )
 
 
 def _key_details(probe: Probe, key: DkimKey) -> list[Finding]:
     found = []
     if key.testing:
-        found.append(_rewrite(probe, key, "dkim.testing", Severity.WARNING,
-            "t=y: the domain says it is testing DKIM; receivers may ignore failures", "t"))
+        found.append(
+            _rewrite(
+                probe,
+                key,
+                "dkim.testing",
+                Severity.WARNING,
+                "t=y: the domain says it is testing DKIM; receivers may ignore failures",
+                "t",
+            )
+        )
     if key.hashes == {"sha1"}:
-        found.append(_rewrite(probe, key, "dkim.sha1-only", Severity.ERROR,
-            "h=sha1 allows only sha1, which RFC 8301 forbids: sha256 signatures fail", "h"))
+        found.append(
+            _rewrite(
+                probe,
+                key,
+                "dkim.sha1-only",
+                Severity.ERROR,
+                "h=sha1 allows only sha1, which RFC 8301 forbids: sha256 signatures fail",
+                "h",
+            )
+        )
     if not key.for_email:
-        found.append(_rewrite(probe, key, "dkim.not-for-email", Severity.ERROR,
-            f"s={key.tags.get('s')} excludes email: the key cannot verify mail", "s"))
+        found.append(
+            _rewrite(
+                probe,
+                key,
+                "dkim.not-for-email",
+                Severity.ERROR,
+                f"s={key.tags.get('s')} excludes email: the key cannot verify mail",
+                "s",
+            )
+        )
     for tag in key.unknown_tags:
-        found.append(_rewrite(probe, key, "dkim.unknown-tag", Severity.INFO,
-            f"{tag}= is not a DKIM key tag (RFC 6376 3.6.1); verifiers ignore it", tag))
+        found.append(
+            _rewrite(
+                probe,
+                key,
+                "dkim.unknown-tag",
+                Severity.INFO,
+                f"{tag}= is not a DKIM key tag (RFC 6376 3.6.1); verifiers ignore it",
+                tag,
+            )
+        )
     return found
 
 
-def _rewrite(probe: Probe, key: DkimKey, code: str, severity: Severity, summary: str,
-             tag: str) -> Finding:
+def _rewrite(
+    probe: Probe, key: DkimKey, code: str, severity: Severity, summary: str, tag: str
+) -> Finding:
     kept = "; ".join(f"{name}={value}" for name, value in key.tags.items() if name != tag)
-    return _finding(probe, code, severity, summary,
-        (f'Change the record to {probe.name}. TXT "{kept}"',), key=key, subject_tag=tag)
+    return _finding(
+        probe,
+        code,
+        severity,
+        summary,
+        (f'Change the record to {probe.name}. TXT "{kept}"',),
+        key=key,
+        subject_tag=tag,
+    )
 
 
 def _delegated(probe: Probe) -> Finding:
     target = probe.alias or ""
     provider = provider_of(target) or f"the operator of {target}"
-    return _finding(probe, "dkim.delegated", Severity.INFO,
+    return _finding(
+        probe,
+        "dkim.delegated",
+        Severity.INFO,
         f"{probe.name} is delegated to {provider} (CNAME {target}); they manage and rotate the key",
-        (f"To manage the key yourself, replace the CNAME with {probe.name}. TXT \"v=DKIM1; ...\".",),
-        (f"{probe.name} CNAME {target}",))
+        (f'To manage the key yourself, replace the CNAME with {probe.name}. TXT "v=DKIM1; ...".',),
+        (f"{probe.name} CNAME {target}",),
+    )
 
 
-def _finding(probe: Probe, code: str, severity: Severity, summary: str,
-             remediation: tuple[str, ...], evidence: tuple[str, ...] = (),
-             key: DkimKey | None = None, subject_tag: str = "") -> Finding:
+def _finding(
+    probe: Probe,
+    code: str,
+    severity: Severity,
+    summary: str,
+    remediation: tuple[str, ...],
+    evidence: tuple[str, ...] = (),
+    key: DkimKey | None = None,
+    subject_tag: str = "",
+) -> Finding:
     if key is not None:
         evidence = (f"{probe.name} TXT {key.text}", *evidence)
     return Finding(
-        code=code, severity=severity, subject=f"{probe.name} {subject_tag}".rstrip(),
-        summary=summary, evidence=evidence, remediation=remediation,
+        code=code,
+        severity=severity,
+        subject=f"{probe.name} {subject_tag}".rstrip(),
+        summary=summary,
+        evidence=evidence,
+        remediation=remediation,
         location=probe.answer.location if probe.answer else None,
     )
 
 
 def _failures(probes: list[Probe]) -> list[Finding]:
     failed = [p for p in probes if p.failure is not None]
-    findings = [Finding(
-        code="dkim.probe-failed", severity=Severity.UNKNOWN, subject=p.name,
-        summary=f"Could not look up {p.name}: {p.failure}",
-        remediation=("Run again; if it persists, check the DNS servers of " + p.domain + ".",),
-    ) for p in failed if p.named]
+    findings = [
+        Finding(
+            code="dkim.probe-failed",
+            severity=Severity.UNKNOWN,
+            subject=p.name,
+            summary=f"Could not look up {p.name}: {p.failure}",
+            remediation=("Run again; if it persists, check the DNS servers of " + p.domain + ".",),
+        )
+        for p in failed
+        if p.named
+    ]
     guessed: dict[str, list[Probe]] = {}
     for p in failed:
         if not p.named:
             guessed.setdefault(p.domain, []).append(p)
     for domain, group in guessed.items():
-        findings.append(Finding(
-            code="dkim.probe-failed", severity=Severity.UNKNOWN, subject=f"{domain} built-in selectors",
-            summary=f"{len(group)} built-in selector lookups for {domain} failed: {group[0].failure}",
-            evidence=tuple(p.name for p in group),
-            remediation=("Run again; if it persists, check the DNS servers of " + domain + ".",),
-        ))
+        findings.append(
+            Finding(
+                code="dkim.probe-failed",
+                severity=Severity.UNKNOWN,
+                subject=f"{domain} built-in selectors",
+                summary=f"{len(group)} built-in selector lookups for {domain} failed: {group[0].failure}",
+                evidence=tuple(p.name for p in group),
+                remediation=(
+                    "Run again; if it persists, check the DNS servers of " + domain + ".",
+                ),
+            )
+        )
     return findings
 
 
@@ -267,24 +411,34 @@ def _domain_summary(ctx: Context, domain: str, probes: list[Probe]) -> list[Find
     if not any(p.found for p in probes) and domain == ctx.target.domain and not named:
         failed = len(probes) - len(answered)
         also = f" ({failed} more lookups failed)" if failed else ""
-        return [Finding(
-            code="dkim.no-selector-found", severity=Severity.UNKNOWN, subject=domain,
-            summary=f"No DKIM key found at the {len(answered)} selectors tried for {domain}{also}. "
-            "Selectors cannot be listed from DNS, so this does not mean DKIM is missing",
-            remediation=(
-                "Find the selector in a message you sent: the s= value of its DKIM-Signature "
-                "header, then run again with --selector SELECTOR.",
-                f'If you do not sign yet, publish <selector>._domainkey.{domain}. TXT '
-                '"v=DKIM1; k=rsa; p=<base64 public key>" and sign with it.',
-            ),
-        )]
+        return [
+            Finding(
+                code="dkim.no-selector-found",
+                severity=Severity.UNKNOWN,
+                subject=domain,
+                summary=f"No DKIM key found at the {len(answered)} selectors tried for {domain}{also}. "
+                "Selectors cannot be listed from DNS, so this does not mean DKIM is missing",
+                remediation=(
+                    "Find the selector in a message you sent: the s= value of its DKIM-Signature "
+                    "header, then run again with --selector SELECTOR.",
+                    f"If you do not sign yet, publish <selector>._domainkey.{domain}. TXT "
+                    '"v=DKIM1; k=rsa; p=<base64 public key>" and sign with it.',
+                ),
+            )
+        ]
     live = [k for k in keys if not k["revoked"]]
     if live and all(k["key_type"] == "ed25519" for k in live):
-        return [Finding(
-            code="dkim.ed25519-only", severity=Severity.INFO, subject=domain,
-            summary=f"{domain} publishes only ed25519 keys; receivers that verify only RSA "
-            "see no valid signature",
-            remediation=(f'Also sign with an RSA key: <selector>._domainkey.{domain}. TXT '
-                         '"v=DKIM1; k=rsa; p=<base64 public key>"',),
-        )]
+        return [
+            Finding(
+                code="dkim.ed25519-only",
+                severity=Severity.INFO,
+                subject=domain,
+                summary=f"{domain} publishes only ed25519 keys; receivers that verify only RSA "
+                "see no valid signature",
+                remediation=(
+                    f"Also sign with an RSA key: <selector>._domainkey.{domain}. TXT "
+                    '"v=DKIM1; k=rsa; p=<base64 public key>"',
+                ),
+            )
+        ]
     return []

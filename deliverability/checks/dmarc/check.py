@@ -18,11 +18,11 @@ from deliverability.checks.dmarc.findings import (
     reporting_findings,
     step_findings,
 )
-from deliverability.context import Context
 from deliverability.checks.dmarc.parse import DmarcRecord, Policy
-from deliverability.net.dns import Answer, LookupFailed
-from deliverability.finding import Finding, Severity
 from deliverability.checks.dmarc.tree import Step, Walk, tree_walk
+from deliverability.context import Context
+from deliverability.finding import Finding, Severity
+from deliverability.net.dns import Answer, LookupFailed
 
 NAME = "dmarc"
 CODES = {
@@ -82,17 +82,21 @@ def _fill_data(
     ctx: Context, walk: Walk, step: Step | None, record: DmarcRecord | None, *, exists: bool
 ) -> None:
     usable = record is not None and record.usable
-    ctx.data.update({
-        "record": record.text if record is not None else None,
-        "policy": _value(record.policy) if usable and record else None,
-        "subdomain_policy": _value(record.subdomain_policy) if usable and record else None,
-        "effective_policy": _effective(walk, step, record, exists=exists) if usable else None,
-        "found_at": step.name if step is not None else None,
-        "rua": [uri.uri for uri in record.rua] if record is not None else [],
-    })
+    ctx.data.update(
+        {
+            "record": record.text if record is not None else None,
+            "policy": _value(record.policy) if usable and record else None,
+            "subdomain_policy": _value(record.subdomain_policy) if usable and record else None,
+            "effective_policy": _effective(walk, step, record, exists=exists) if usable else None,
+            "found_at": step.name if step is not None else None,
+            "rua": [uri.uri for uri in record.rua] if record is not None else [],
+        }
+    )
 
 
-def _effective(walk: Walk, step: Step | None, record: DmarcRecord | None, *, exists: bool) -> str | None:
+def _effective(
+    walk: Walk, step: Step | None, record: DmarcRecord | None, *, exists: bool
+) -> str | None:
     """What applies to DOMAIN: p at its own name; sp (np if DOMAIN does not exist) above it."""
     if step is None or record is None:
         return None
@@ -112,7 +116,9 @@ def _publish(domain: str) -> str:
 def _missing(domain: str, walk: Walk) -> Finding:
     asked = tuple(f"{s.name} TXT: {'; '.join(s.texts) or 'no DMARC record'}" for s in walk.steps)
     return Finding(
-        code="dmarc.missing", severity=Severity.ERROR, subject=domain,
+        code="dmarc.missing",
+        severity=Severity.ERROR,
+        subject=domain,
         summary=f"No DMARC record governs {domain}; Gmail, Yahoo and Microsoft require one "
         "of bulk senders, and anyone can spoof the domain",
         evidence=asked,
@@ -125,10 +131,15 @@ def _missing(domain: str, walk: Walk) -> Finding:
 
 def _inherited(domain: str, step: Step, effective: Any) -> Finding:
     return Finding(
-        code="dmarc.inherited", severity=Severity.INFO, subject=domain,
+        code="dmarc.inherited",
+        severity=Severity.INFO,
+        subject=domain,
         summary=f"{domain} has no record of its own; the record at {step.name} governs it "
         f"(policy {effective or 'none'} for this subdomain)",
-        evidence=(f"_dmarc.{domain} TXT: no DMARC record", f"{step.name} TXT " + "; ".join(step.dmarc_texts)),
+        evidence=(
+            f"_dmarc.{domain} TXT: no DMARC record",
+            f"{step.name} TXT " + "; ".join(step.dmarc_texts),
+        ),
         remediation=(
             f"To set a policy for {domain} alone, publish {_publish(domain)} "
             f"(or set sp= in the record at {step.name} for every subdomain).",
@@ -139,7 +150,9 @@ def _inherited(domain: str, step: Step, effective: Any) -> Finding:
 
 def _ok(domain: str, step: Step, effective: Any) -> Finding:
     return Finding(
-        code="dmarc.ok", severity=Severity.OK, subject=domain,
+        code="dmarc.ok",
+        severity=Severity.OK,
+        subject=domain,
         summary=f"DMARC policy {effective} applies to {domain} (record at {step.name})",
         evidence=tuple(f"{step.name} TXT {text}" for text in step.dmarc_texts),
         location=step.answer.location if step.answer else None,

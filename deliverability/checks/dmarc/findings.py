@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import asyncio
 
-from deliverability.checks.dmarc.parse import DmarcRecord, Problem, ProblemKind, is_dmarc, looks_like_dmarc
-from deliverability.net.dns import Answer, DnsClient, LookupFailed
-from deliverability.finding import Finding, Severity
+from deliverability.checks.dmarc.parse import (
+    DmarcRecord,
+    Problem,
+    ProblemKind,
+    is_dmarc,
+    looks_like_dmarc,
+)
 from deliverability.checks.dmarc.tree import Step, Walk, tree_walk
+from deliverability.finding import Finding, Severity
+from deliverability.net.dns import Answer, DnsClient, LookupFailed
 
 MAX_URIS = 2  # RFC 9990: receivers need not send to more than two addresses per tag
 
@@ -41,20 +47,27 @@ def step_findings(walk: Walk, apex: Answer | None) -> list[Finding]:
     if failed is not None:
         # With DOMAIN's own record found, only the organizational domain is in doubt.
         own_record = bool(walk.found) and walk.found[0].domain == walk.domain
-        findings.append(Finding(
-            code="dmarc.walk-failed", severity=Severity.INFO if own_record else Severity.UNKNOWN,
-            subject=failed.name,
-            summary=f"Could not look up {failed.name}: {failed.failure}; the "
-            + ("organizational domain" if own_record else "policy or organizational domain")
-            + " higher in the tree is unknown",
-            remediation=("Run again; if it persists, check the DNS servers of " + failed.domain + ".",),
-        ))
+        findings.append(
+            Finding(
+                code="dmarc.walk-failed",
+                severity=Severity.INFO if own_record else Severity.UNKNOWN,
+                subject=failed.name,
+                summary=f"Could not look up {failed.name}: {failed.failure}; the "
+                + ("organizational domain" if own_record else "policy or organizational domain")
+                + " higher in the tree is unknown",
+                remediation=(
+                    "Run again; if it persists, check the DNS servers of " + failed.domain + ".",
+                ),
+            )
+        )
     return findings
 
 
 def _multiple(step: Step) -> Finding:
     return Finding(
-        code="dmarc.multiple", severity=Severity.ERROR, subject=step.name,
+        code="dmarc.multiple",
+        severity=Severity.ERROR,
+        subject=step.name,
         summary=f"{step.name} has {len(step.dmarc_texts)} DMARC records; receivers discard "
         "them all (RFC 9989 4.10)",
         evidence=tuple(f"{step.name} TXT {text}" for text in step.dmarc_texts),
@@ -68,7 +81,8 @@ def _look_alike(step: Step, text: str, *, alone: bool) -> Finding:
     rest = [t for t in tags if t.partition("=")[0].strip().lower() != "v"]
     fixed = "; ".join(["v=DMARC1", *rest])
     return Finding(
-        code="dmarc.look-alike", severity=Severity.ERROR if alone else Severity.WARNING,
+        code="dmarc.look-alike",
+        severity=Severity.ERROR if alone else Severity.WARNING,
         subject=step.name,
         summary=f"A TXT record at {step.name} looks like DMARC but does not start with the exact "
         "tag v=DMARC1, so receivers ignore it",
@@ -80,7 +94,9 @@ def _look_alike(step: Step, text: str, *, alone: bool) -> Finding:
 
 def _unrelated(step: Step, text: str) -> Finding:
     return Finding(
-        code="dmarc.unrelated-txt", severity=Severity.INFO, subject=step.name,
+        code="dmarc.unrelated-txt",
+        severity=Severity.INFO,
+        subject=step.name,
         summary=f"{step.name} also holds a TXT record that is not DMARC; receivers ignore it",
         evidence=(f"{step.name} TXT {text}",),
         remediation=(f"Delete that TXT record from {step.name} (publish it where it belongs).",),
@@ -91,7 +107,9 @@ def _unrelated(step: Step, text: str) -> Finding:
 def _wrong_place(domain: str, apex: Answer) -> Finding:
     texts = [text for text in apex.texts() if is_dmarc(text)]
     return Finding(
-        code="dmarc.wrong-place", severity=Severity.WARNING, subject=domain,
+        code="dmarc.wrong-place",
+        severity=Severity.WARNING,
+        subject=domain,
         summary=f"A DMARC record is published at {domain} itself; receivers only read _dmarc.{domain}",
         evidence=tuple(f"{domain} TXT {text}" for text in texts),
         remediation=(
@@ -102,40 +120,94 @@ def _wrong_place(domain: str, apex: Answer) -> Finding:
     )
 
 
-def record_findings(domain: str, step: Step, record: DmarcRecord, effective: str | None) -> list[Finding]:
+def record_findings(
+    domain: str, step: Step, record: DmarcRecord, effective: str | None
+) -> list[Finding]:
     """What the governing record asks for, and its defects."""
     findings = [_problem(step, record, problem) for problem in record.problems]
     if effective == "none":
-        findings.append(_change(step, record, "dmarc.policy-none", Severity.WARNING,
-            f"DMARC policy for {domain} is none: receivers deliver mail that fails DMARC, "
-            "spoofed mail included", "sp" if step.domain != domain else "p", "quarantine"))
+        findings.append(
+            _change(
+                step,
+                record,
+                "dmarc.policy-none",
+                Severity.WARNING,
+                f"DMARC policy for {domain} is none: receivers deliver mail that fails DMARC, "
+                "spoofed mail included",
+                "sp" if step.domain != domain else "p",
+                "quarantine",
+            )
+        )
     if step.domain == domain and record.policy not in {None, "none"}:
         loose = [t for t in ("sp", "np") if record.tags.get(t, "").lower() == "none"]
         if loose:
-            findings.append(_change(step, record, "dmarc.subdomain-policy-none", Severity.INFO,
-                f"{'/'.join(loose)}=none: subdomains of {domain} can be spoofed although p is "
-                f"{record.policy}", loose[0], None))
+            findings.append(
+                _change(
+                    step,
+                    record,
+                    "dmarc.subdomain-policy-none",
+                    Severity.INFO,
+                    f"{'/'.join(loose)}=none: subdomains of {domain} can be spoofed although p is "
+                    f"{record.policy}",
+                    loose[0],
+                    None,
+                )
+            )
     if record.testing:
-        findings.append(_change(step, record, "dmarc.testing", Severity.WARNING,
-            "t=y (testing): receivers apply one level less than the policy", "t", None))
+        findings.append(
+            _change(
+                step,
+                record,
+                "dmarc.testing",
+                Severity.WARNING,
+                "t=y (testing): receivers apply one level less than the policy",
+                "t",
+                None,
+            )
+        )
     if not record.rua:
-        findings.append(_change(step, record, "dmarc.no-rua", Severity.WARNING,
-            "No usable rua: no aggregate reports, so failures go unseen", "rua",
-            f"mailto:dmarc-reports@{step.domain}"))
+        findings.append(
+            _change(
+                step,
+                record,
+                "dmarc.no-rua",
+                Severity.WARNING,
+                "No usable rua: no aggregate reports, so failures go unseen",
+                "rua",
+                f"mailto:dmarc-reports@{step.domain}",
+            )
+        )
     for tag, uris in (("rua", record.rua), ("ruf", record.ruf)):
         if len(uris) > MAX_URIS:
-            findings.append(_change(step, record, "dmarc.many-uris", Severity.INFO,
-                f"{tag} lists {len(uris)} addresses; receivers may send to the first two only",
-                tag, ",".join(u.uri for u in uris[:MAX_URIS])))
+            findings.append(
+                _change(
+                    step,
+                    record,
+                    "dmarc.many-uris",
+                    Severity.INFO,
+                    f"{tag} lists {len(uris)} addresses; receivers may send to the first two only",
+                    tag,
+                    ",".join(u.uri for u in uris[:MAX_URIS]),
+                )
+            )
     return findings
 
 
-def _change(step: Step, record: DmarcRecord, code: str, severity: Severity, summary: str,
-            tag: str, value: str | None) -> Finding:
+def _change(
+    step: Step,
+    record: DmarcRecord,
+    code: str,
+    severity: Severity,
+    summary: str,
+    tag: str,
+    value: str | None,
+) -> Finding:
     return Finding(
-        code=code, severity=severity,
+        code=code,
+        severity=severity,
         subject=step.name if code == "dmarc.policy-none" else f"{step.name} {tag}",
-        summary=summary, evidence=(f"{step.name} TXT {record.text}",),
+        summary=summary,
+        evidence=(f"{step.name} TXT {record.text}",),
         remediation=(f'Change the record to {step.name}. TXT "{rewritten(record, tag, value)}"',),
         location=step.answer.location if step.answer else None,
     )
@@ -165,15 +237,19 @@ def _problem(step: Step, record: DmarcRecord, problem: Problem) -> Finding:
         summary = "The record has no p= tag"
     if fatal:
         severity = Severity.ERROR
-        summary += "; receivers " + ("read the record as p=none" if record.rua else "ignore the record")
+        summary += "; receivers " + (
+            "read the record as p=none" if record.rua else "ignore the record"
+        )
     value = "none" if fatal else None
     if problem.kind == ProblemKind.BAD_URI:
         kept = record.rua if problem.tag == "rua" else record.ruf
         value = ",".join(uri.uri for uri in kept) or None
     fixed = rewritten(record, problem.tag, value) if problem.tag else _without_part(record)
     return Finding(
-        code=_PROBLEM_CODES[problem.kind], severity=severity,
-        subject=f"{step.name} {problem.tag}".rstrip(), summary=summary,
+        code=_PROBLEM_CODES[problem.kind],
+        severity=severity,
+        subject=f"{step.name} {problem.tag}".rstrip(),
+        summary=summary,
         evidence=(f"{step.name} TXT {record.text}",),
         remediation=(f'Change the record to {step.name}. TXT "{fixed}"',),
         location=step.answer.location if step.answer else None,
@@ -184,7 +260,9 @@ def _without_part(record: DmarcRecord) -> str:
     return rewritten(record, "v", "DMARC1")  # rebuilt from the valid tags only
 
 
-async def reporting_findings(dns: DnsClient, walk: Walk, step: Step, record: DmarcRecord) -> list[Finding]:
+async def reporting_findings(
+    dns: DnsClient, walk: Walk, step: Step, record: DmarcRecord
+) -> list[Finding]:
     """RFC 9990 4: an address outside the organizational domain must authorize the reports."""
     org = walk.organizational_domain
     destinations = list(dict.fromkeys(u.domain for u in record.rua + record.ruf))
@@ -199,10 +277,13 @@ async def _authorization(dns: DnsClient, org: str, step: Step, dest: str) -> Fin
     exact = f"{step.domain}._report._dmarc.{dest}"
     try:  # one round trip: the destination's walk and both authorization names at once
         walk, named, wildcard = await asyncio.gather(
-            tree_walk(dns, dest), dns.txt(exact), dns.txt(f"*._report._dmarc.{dest}"))
+            tree_walk(dns, dest), dns.txt(exact), dns.txt(f"*._report._dmarc.{dest}")
+        )
     except LookupFailed as exc:
         return Finding(
-            code="dmarc.report-lookup-failed", severity=Severity.UNKNOWN, subject=subject,
+            code="dmarc.report-lookup-failed",
+            severity=Severity.UNKNOWN,
+            subject=subject,
             summary=f"Could not tell whether {dest} accepts reports for {step.domain}: {exc.reason}",
             remediation=("Run again; if it persists, check the DNS servers of " + dest + ".",),
         )
@@ -210,12 +291,16 @@ async def _authorization(dns: DnsClient, org: str, step: Step, dest: str) -> Fin
     if walk.organizational_domain == org or any(is_dmarc(t) for t in named + wildcard):
         return None
     return Finding(
-        code="dmarc.report-unauthorized", severity=Severity.WARNING, subject=subject,
+        code="dmarc.report-unauthorized",
+        severity=Severity.WARNING,
+        subject=subject,
         summary=f"Report address domain {dest} is outside {org} and has not authorized "
         f"reports for {step.domain}; receivers will not send them there",
-        evidence=(*(f"{step.name} TXT {text}" for text in step.dmarc_texts),
-                  f"{exact} TXT: no v=DMARC1 record",
-                  f"*._report._dmarc.{dest} TXT: no v=DMARC1 record"),
+        evidence=(
+            *(f"{step.name} TXT {text}" for text in step.dmarc_texts),
+            f"{exact} TXT: no v=DMARC1 record",
+            f"*._report._dmarc.{dest} TXT: no v=DMARC1 record",
+        ),
         remediation=(
             f'Ask the operator of {dest} to publish {exact}. TXT "v=DMARC1"',
             f"Or send reports to an address under {org}.",

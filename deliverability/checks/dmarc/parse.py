@@ -134,7 +134,9 @@ def is_dmarc(text: str) -> bool:
 def looks_like_dmarc(text: str) -> bool:
     """A record meant as DMARC that receivers ignore: `v=dmarc1`, `v=` not first, etc."""
     lowered = text.lower()
-    return not is_dmarc(text) and ("dmarc1" in lowered or re.search(r"(^|;)\s*p\s*=", lowered) is not None)
+    return not is_dmarc(text) and (
+        "dmarc1" in lowered or re.search(r"(^|;)\s*p\s*=", lowered) is not None
+    )
 
 
 def parse_dmarc(text: str) -> DmarcRecord:
@@ -144,8 +146,11 @@ def parse_dmarc(text: str) -> DmarcRecord:
     rua, rua_problems = parse_uris(tags.get("rua", ""), "rua")
     ruf, ruf_problems = parse_uris(tags.get("ruf", ""), "ruf")
     return DmarcRecord(
-        text=text, tags=tags, problems=tuple(problems + rua_problems + ruf_problems),
-        rua=rua, ruf=ruf,
+        text=text,
+        tags=tags,
+        problems=tuple(problems + rua_problems + ruf_problems),
+        rua=rua,
+        ruf=ruf,
     )
 
 
@@ -177,7 +182,9 @@ def _check_values(tags: dict[str, str]) -> list[Problem]:
         elif name not in KNOWN_TAGS:
             problems.append(Problem(kind=ProblemKind.UNKNOWN_TAG, tag=name, text=f"{name}={value}"))
         elif _invalid(name, value):
-            problems.append(Problem(kind=ProblemKind.INVALID_VALUE, tag=name, text=f"{name}={value}"))
+            problems.append(
+                Problem(kind=ProblemKind.INVALID_VALUE, tag=name, text=f"{name}={value}")
+            )
     if "p" not in tags:
         problems.append(Problem(kind=ProblemKind.INVALID_VALUE, tag="p", text="(no p= tag)"))
     return problems

@@ -17,11 +17,16 @@ from enum import StrEnum
 from typing import Any
 
 from deliverability.checks.dnsbl.lists import (
-    LOOPBACK_NET, BlocklistSpec, ListKind, Weight, catalog_date, select_lists,
+    LOOPBACK_NET,
+    BlocklistSpec,
+    ListKind,
+    Weight,
+    catalog_date,
+    select_lists,
 )
 from deliverability.context import Context
-from deliverability.net.dns import Answer, LookupFailed
 from deliverability.finding import Finding, Severity
+from deliverability.net.dns import Answer, LookupFailed
 
 NAME = "dnsbl"
 DEFAULTS: dict[str, Any] = {"lists": "default", "spamhaus_key": None}
@@ -38,8 +43,11 @@ CODES = {
     "dnsbl.none-selected": "No blocklists were selected",
 }
 _RETRY = "Run again; if it persists, check the resolver (--resolver) and --timeout."
-_SEVERITY = {Weight.MAJOR: Severity.ERROR, Weight.MINOR: Severity.WARNING,
-             Weight.INFORMATIONAL: Severity.INFO}
+_SEVERITY = {
+    Weight.MAJOR: Severity.ERROR,
+    Weight.MINOR: Severity.WARNING,
+    Weight.INFORMATIONAL: Severity.INFO,
+}
 
 
 class Status(StrEnum):
@@ -92,8 +100,11 @@ def read_answer(spec: BlocklistSpec, outcome: Answer | LookupFailed) -> Reading:
         return Reading(status=Status.LISTED, codes=codes, meaning="listed")
     meanings = [m for m in (spec.meaning_of(c) for c in codes) if m]
     if not meanings:
-        return Reading(status=Status.UNEXPECTED, codes=codes,
-                       reason=f"undocumented return code {', '.join(codes)}")
+        return Reading(
+            status=Status.UNEXPECTED,
+            codes=codes,
+            reason=f"undocumented return code {', '.join(codes)}",
+        )
     return Reading(status=Status.LISTED, codes=codes, meaning="; ".join(meanings))
 
 
@@ -110,8 +121,9 @@ def judge_health(spec: BlocklistSpec, test: Reading | None, negative: Reading) -
         return Health(verified=False, code="dnsbl.list-not-answering", reason=why)
     if negative.status is not Status.NOT_LISTED:
         why = f"the negative entry {spec.negative_entry} is listed ({', '.join(negative.codes)})"
-        return Health(verified=False, code="dnsbl.list-broken",
-                      reason=f"{why}: it answers everything")
+        return Health(
+            verified=False, code="dnsbl.list-broken", reason=f"{why}: it answers everything"
+        )
     if test is None:
         return Health(verified=False, code="dnsbl.unverified", reason="the list has no test entry")
     return Health(verified=True)
@@ -119,8 +131,12 @@ def judge_health(spec: BlocklistSpec, test: Reading | None, negative: Reading) -
 
 def result_status(health: Health, reading: Reading) -> tuple[str, str]:
     """The JSON status and reason of one (list, target): not_listed needs a verified list."""
-    if health.code in ("dnsbl.query-failed", "dnsbl.query-refused", "dnsbl.list-not-answering",
-                       "dnsbl.list-broken"):
+    if health.code in (
+        "dnsbl.query-failed",
+        "dnsbl.query-refused",
+        "dnsbl.list-not-answering",
+        "dnsbl.list-broken",
+    ):
         return "unknown", health.reason
     if reading.status is Status.LISTED:
         return "listed", ""
@@ -131,16 +147,26 @@ def result_status(health: Health, reading: Reading) -> tuple[str, str]:
 
 async def run(ctx: Context) -> list[Finding]:
     """Ask every selected list about every target, side by side."""
-    specs = select_lists(str(ctx.options.get("lists") or "default"),
-                         tuple(getattr(ctx.profile, "blocklists", ()) or ()))
+    specs = select_lists(
+        str(ctx.options.get("lists") or "default"),
+        tuple(getattr(ctx.profile, "blocklists", ()) or ()),
+    )
     key = ctx.options.get("spamhaus_key") or None
     ctx.data.update({"catalog_checked": catalog_date(), "lists": [], "results": []})
     if not specs:
-        return [_info("dnsbl.none-selected", ctx.target.domain, "No blocklists were selected",
-                      "Run with --blocklists default to ask the curated lists.")]
+        return [
+            _info(
+                "dnsbl.none-selected",
+                ctx.target.domain,
+                "No blocklists were selected",
+                "Run with --blocklists default to ask the curated lists.",
+            )
+        ]
     # _domains reads the Public Suffix List: parse it off the event loop, not before every query
-    targets = {ListKind.IP: list(ctx.target.ips),
-               ListKind.DOMAIN: await asyncio.to_thread(_domains, ctx)}
+    targets = {
+        ListKind.IP: list(ctx.target.ips),
+        ListKind.DOMAIN: await asyncio.to_thread(_domains, ctx),
+    }
     per_list = await asyncio.gather(*(_check_list(ctx, s, targets, key) for s in specs))
     findings: list[Finding] = []
     for list_findings, entry, results in per_list:  # in catalog order, whatever answered first
@@ -149,9 +175,14 @@ async def run(ctx: Context) -> list[Finding]:
         ctx.data["results"] += results
     findings += _not_listed(ctx.data["results"])
     if not ctx.target.ips and any(s.kind is ListKind.IP for s in specs):
-        findings.append(_info("dnsbl.no-ip", ctx.target.domain,
-                              "No sending IP was given; IP blocklists were not asked",
-                              "Run again with --ip for each address your mail leaves from."))
+        findings.append(
+            _info(
+                "dnsbl.no-ip",
+                ctx.target.domain,
+                "No sending IP was given; IP blocklists were not asked",
+                "Run again with --ip for each address your mail leaves from.",
+            )
+        )
     return findings
 
 
@@ -160,8 +191,11 @@ def _domains(ctx: Context) -> list[str]:
     from deliverability.checks.dmarc.tree import public_suffix_list  # parsed once, shared
 
     psl = public_suffix_list()
-    given = [ctx.target.domain, ctx.target.mail_from_domain,
-             *(getattr(ctx.profile, "dkim_domains", ()) or ())]
+    given = [
+        ctx.target.domain,
+        ctx.target.mail_from_domain,
+        *(getattr(ctx.profile, "dkim_domains", ()) or ()),
+    ]
     return list(dict.fromkeys(d for g in given for d in (g, psl.privatesuffix(g) or g)))
 
 
@@ -175,8 +209,9 @@ async def _ask(ctx: Context, name: str) -> Answer | LookupFailed:
 ListOutcome = tuple[list[Finding], dict[str, Any] | None, list[dict[str, Any]]]
 
 
-async def _check_list(ctx: Context, spec: BlocklistSpec, targets: dict[ListKind, list[str]],
-                      key: str | None) -> ListOutcome:
+async def _check_list(
+    ctx: Context, spec: BlocklistSpec, targets: dict[ListKind, list[str]], key: str | None
+) -> ListOutcome:
     """Probe the list's test and negative entries and ask about every target, all at once."""
     items = [t for t in targets[spec.kind] if spec.kind is ListKind.DOMAIN or spec.asks_about(t)]
     if not items:
@@ -188,28 +223,45 @@ async def _check_list(ctx: Context, spec: BlocklistSpec, targets: dict[ListKind,
     test = readings[0] if spec.test_entry else None
     health = judge_health(spec, test, readings[len(probes) - 1])
     evidence = tuple(_evidence(ctx, n, r) for n, r in zip(names, readings, strict=True))
-    entry = {"name": spec.name, "zone": spec.zone, "kind": spec.kind.value,
-             "verified": health.verified, "reason": health.reason}
+    entry = {
+        "name": spec.name,
+        "zone": spec.zone,
+        "kind": spec.kind.value,
+        "verified": health.verified,
+        "reason": health.reason,
+    }
     findings = []
     if health.code:
-        findings.append(_list_finding(spec, health, evidence[:len(probes)], len(items)))
+        findings.append(_list_finding(spec, health, evidence[: len(probes)], len(items)))
     results = []
-    for item, name, reading in zip(items, names[len(probes):], readings[len(probes):], strict=True):
+    for item, name, reading in zip(
+        items, names[len(probes) :], readings[len(probes) :], strict=True
+    ):
         status, reason = result_status(health, reading)
-        results.append({"list": spec.name, "target": item, "status": status,
-                        "codes": list(reading.codes), "meaning": reading.meaning, "reason": reason})
+        results.append(
+            {
+                "list": spec.name,
+                "target": item,
+                "status": status,
+                "codes": list(reading.codes),
+                "meaning": reading.meaning,
+                "reason": reason,
+            }
+        )
         findings += _target_findings(ctx, spec, health, item, name, reading)
     return findings, entry, results
 
 
 def _evidence(ctx: Context, name: str, reading: Reading) -> str:
     seen = {Status.NOT_LISTED: "NXDOMAIN", Status.FAILED: reading.reason}.get(
-        reading.status, ", ".join(reading.codes) or reading.reason)
+        reading.status, ", ".join(reading.codes) or reading.reason
+    )
     return ctx.dns.redact(f"{name} A: {seen}")  # a DQS key never leaves the DNS layer
 
 
-def _target_findings(ctx: Context, spec: BlocklistSpec, health: Health, item: str, name: str,
-                     reading: Reading) -> list[Finding]:
+def _target_findings(
+    ctx: Context, spec: BlocklistSpec, health: Health, item: str, name: str, reading: Reading
+) -> list[Finding]:
     if health.code not in (None, "dnsbl.unverified"):
         return []  # the list-level finding already says why nothing is known
     evidence = (_evidence(ctx, name, reading),)
@@ -217,41 +269,66 @@ def _target_findings(ctx: Context, spec: BlocklistSpec, health: Health, item: st
     if reading.status is Status.LISTED:
         return [_listed(spec, item, subject, reading, evidence)]
     if reading.status is Status.FAILED:
-        return [_unknown("dnsbl.query-failed", subject, evidence,
-                         f"Could not ask {spec.display} about {item}: {reading.reason}",
-                         _RETRY)]
+        return [
+            _unknown(
+                "dnsbl.query-failed",
+                subject,
+                evidence,
+                f"Could not ask {spec.display} about {item}: {reading.reason}",
+                _RETRY,
+            )
+        ]
     if reading.status in (Status.UNEXPECTED, Status.REFUSED):
-        code = ("dnsbl.unexpected-answer" if reading.status is Status.UNEXPECTED
-                else "dnsbl.query-refused")
-        return [_unknown(code, subject, evidence,
-                         f"{spec.display} gave no usable answer about {item}: {reading.reason}",
-                         spec.refused_fix or "Query through your own recursive resolver.")]
+        code = (
+            "dnsbl.unexpected-answer"
+            if reading.status is Status.UNEXPECTED
+            else "dnsbl.query-refused"
+        )
+        return [
+            _unknown(
+                code,
+                subject,
+                evidence,
+                f"{spec.display} gave no usable answer about {item}: {reading.reason}",
+                spec.refused_fix or "Query through your own recursive resolver.",
+            )
+        ]
     return []
 
 
-def _listed(spec: BlocklistSpec, item: str, subject: str, reading: Reading,
-            evidence: tuple[str, ...]) -> Finding:
+def _listed(
+    spec: BlocklistSpec, item: str, subject: str, reading: Reading, evidence: tuple[str, ...]
+) -> Finding:
     fixes = tuple(dict.fromkeys(spec.fixes[c] for c in reading.codes if c in spec.fixes))
     steps = spec.delist_steps or (f"Request removal from the list's operator ({spec.zone}).",)
     where = (f"Delisting: {spec.delist_url}",) if spec.delist_url else ()
     return Finding(
-        code="dnsbl.listed", severity=_SEVERITY[spec.weight], subject=subject,
+        code="dnsbl.listed",
+        severity=_SEVERITY[spec.weight],
+        subject=subject,
         summary=f"{item} is listed on {spec.display}: {reading.meaning}",
-        evidence=evidence, remediation=fixes + steps + where,
+        evidence=evidence,
+        remediation=fixes + steps + where,
     )
 
 
-def _list_finding(spec: BlocklistSpec, health: Health, evidence: tuple[str, ...],
-                  targets: int) -> Finding:
+def _list_finding(
+    spec: BlocklistSpec, health: Health, evidence: tuple[str, ...], targets: int
+) -> Finding:
     assert health.code is not None
     fix = {
         "dnsbl.query-refused": spec.refused_fix or "Query through your own recursive resolver.",
         "dnsbl.query-failed": _RETRY,
         "dnsbl.unverified": "Add test_entry to this list in the sender profile (RFC 5782 section 5).",
-    }.get(health.code, f"Remove {spec.name} from --blocklists, or check whether {spec.zone} "
-                       "still operates (and whether your resolver may query it).")
-    summary = (f"{spec.display}: {health.reason}; its answers about {targets} "
-               f"target{'s' if targets != 1 else ''} are unknown")
+    }.get(
+        health.code,
+        f"Remove {spec.name} from --blocklists, or check whether {spec.zone} "
+        "still operates (and whether your resolver may query it).",
+    )
+    summary = (
+        f"{spec.display}: {health.reason}; its answers about {targets} "
+        f"target{'s' if targets != 1 else ''} are unknown"
+    )
     if health.code == "dnsbl.unverified":
         summary = f"{spec.display}: {health.reason}, so 'not listed' answers cannot be trusted"
     return _unknown(health.code, spec.name, evidence, summary, fix)
@@ -263,18 +340,34 @@ def _not_listed(results: list[dict[str, Any]]) -> list[Finding]:
         by_target.setdefault(r["target"], [])
         if r["status"] == "not_listed":
             by_target[r["target"]].append(r["list"])
-    clean = [t for t, lists in by_target.items()
-             if lists and not any(r["target"] == t and r["status"] == "listed" for r in results)]
-    return [Finding(code="dnsbl.not-listed", severity=Severity.OK, subject=t,
-                    summary=f"{t} is not listed on {', '.join(by_target[t])}")
-            for t in clean]
+    clean = [
+        t
+        for t, lists in by_target.items()
+        if lists and not any(r["target"] == t and r["status"] == "listed" for r in results)
+    ]
+    return [
+        Finding(
+            code="dnsbl.not-listed",
+            severity=Severity.OK,
+            subject=t,
+            summary=f"{t} is not listed on {', '.join(by_target[t])}",
+        )
+        for t in clean
+    ]
 
 
 def _unknown(code: str, subject: str, evidence: tuple[str, ...], summary: str, fix: str) -> Finding:
-    return Finding(code=code, severity=Severity.UNKNOWN, subject=subject, summary=summary,
-                   evidence=evidence, remediation=(fix,))
+    return Finding(
+        code=code,
+        severity=Severity.UNKNOWN,
+        subject=subject,
+        summary=summary,
+        evidence=evidence,
+        remediation=(fix,),
+    )
 
 
 def _info(code: str, subject: str, summary: str, fix: str) -> Finding:
-    return Finding(code=code, severity=Severity.INFO, subject=subject, summary=summary,
-                   remediation=(fix,))
+    return Finding(
+        code=code, severity=Severity.INFO, subject=subject, summary=summary, remediation=(fix,)
+    )

@@ -22,8 +22,17 @@ from deliverability.validation import BadInput, validate_domain
 
 PROFILE_KEYS = frozenset({"name", "zone", "kind", "ipv6", "test_entry", "codes", "errors"})
 CATALOG_KEYS = PROFILE_KEYS | {
-    "title", "default", "weight", "bitmask", "dqs_zone", "policy", "delist_url",
-    "delist_steps", "fixes", "refused_fix", "source",
+    "title",
+    "default",
+    "weight",
+    "bitmask",
+    "dqs_zone",
+    "policy",
+    "delist_url",
+    "delist_steps",
+    "fixes",
+    "refused_fix",
+    "source",
 }
 SELECTORS = ("default", "all", "none")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -94,8 +103,11 @@ class BlocklistSpec:
         if not self.bitmask or ipaddress.ip_address(code) not in LOOPBACK_NET:
             return None
         last = int(code.rsplit(".", 1)[1])
-        bits = [self.codes[f"127.0.0.{b}"] for b in (1 << i for i in range(8))
-                if last & b and f"127.0.0.{b}" in self.codes]
+        bits = [
+            self.codes[f"127.0.0.{b}"]
+            for b in (1 << i for i in range(8))
+            if last & b and f"127.0.0.{b}" in self.codes
+        ]
         return ", ".join(bits) or None
 
     @property
@@ -132,9 +144,7 @@ def parse_profile_lists(tables: list[dict[str, Any]], source: str) -> tuple[Bloc
     return tuple(specs)
 
 
-def select_lists(
-    text: str, extra: tuple[BlocklistSpec, ...] = ()
-) -> tuple[BlocklistSpec, ...]:
+def select_lists(text: str, extra: tuple[BlocklistSpec, ...] = ()) -> tuple[BlocklistSpec, ...]:
     """`--blocklists`: default, all, none, or comma-separated names (the selectors mix in)."""
     known = {spec.name: spec for spec in (*load_catalog(), *extra)}
     chosen: dict[str, BlocklistSpec] = {}
@@ -171,9 +181,11 @@ def _spec(table: dict[str, Any], where: str, allowed: frozenset[str]) -> Blockli
     kind = _choice(table, "kind", ListKind, where)
     ipv6 = table.get("ipv6", False)
     if not isinstance(ipv6, bool) or (ipv6 and kind is ListKind.DOMAIN):
-        raise BadInput(f"{where}: ipv6 must be true or false, and only for kind = \"ip\"")
+        raise BadInput(f'{where}: ipv6 must be true or false, and only for kind = "ip"')
     return BlocklistSpec(
-        name=name, kind=kind, ipv6=ipv6,
+        name=name,
+        kind=kind,
+        ipv6=ipv6,
         zone=_zone(_text(table, "zone", where), f"{where}: zone"),
         test_entry=_test_entry(table.get("test_entry"), kind, where),
         codes=_codes(table.get("codes", {}), "codes", where),
@@ -230,7 +242,7 @@ def _test_entry(value: Any, kind: ListKind, where: str) -> str | None:
 
 def _codes(value: Any, key: str, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise BadInput(f"{where}: {key} must be a table of \"127.x.y.z\" = \"meaning\"")
+        raise BadInput(f'{where}: {key} must be a table of "127.x.y.z" = "meaning"')
     out: dict[str, str] = {}
     for code, meaning in value.items():
         try:

@@ -104,12 +104,18 @@ def _platform(pid: str, table: dict[str, Any]) -> Platform:
         for entry in table.get("ip_lists", ())
     )
     return Platform(
-        id=pid, name=table["name"], role=Role(table.get("role", "unknown")),
-        mx=tuple(table.get("mx", ())), spf=tuple(table.get("spf", ())), ip_lists=lists,
+        id=pid,
+        name=table["name"],
+        role=Role(table.get("role", "unknown")),
+        mx=tuple(table.get("mx", ())),
+        spf=tuple(table.get("spf", ())),
+        ip_lists=lists,
         steps=tuple(Step(**s) for s in table.get("steps", ())),
         behind_gateway=tuple(table.get("behind_gateway", ())),
-        caveats=tuple(table.get("caveats", ())), confirm=tuple(table.get("confirm", ())),
-        sources=tuple(table.get("sources", ())), checked=table.get("checked", ""),
+        caveats=tuple(table.get("caveats", ())),
+        confirm=tuple(table.get("confirm", ())),
+        sources=tuple(table.get("sources", ())),
+        checked=table.get("checked", ""),
     )
 
 
@@ -139,8 +145,13 @@ def detect_platform(
         return Detection(platform=NONE, hops=(), evidence=tuple(evidence))
     best = min(pref for pref, _ in mx_hosts)
     primary = next(
-        (p for pref, host in sorted(mx_hosts) if pref == best
-         for p in [platform_of(catalog, host, "mx")] if p is not None),
+        (
+            p
+            for pref, host in sorted(mx_hosts)
+            if pref == best
+            for p in [platform_of(catalog, host, "mx")]
+            if p is not None
+        ),
         None,
     )
     if primary is None:

@@ -13,9 +13,9 @@ import asyncio
 import ipaddress
 from dataclasses import dataclass, field
 
-from deliverability.net.dns import DnsClient, LookupFailed
 from deliverability.checks.spf.parse import is_spf_record, parse_record
 from deliverability.checks.spf.walk import add_networks, fetch_spf, walk
+from deliverability.net.dns import DnsClient, LookupFailed
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

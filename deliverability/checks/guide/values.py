@@ -13,9 +13,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from deliverability.net.dns import DnsClient
-from deliverability.checks.guide.spf_ranges import Flattened, Network, flatten
 from deliverability.checks.guide.platforms import Catalog, IpList, Platform
+from deliverability.checks.guide.spf_ranges import Flattened, Network, flatten
+from deliverability.net.dns import DnsClient
 from deliverability.profile import SenderProfile, sending_range_problem
 
 MAX_SPLIT = 256  # more entries than this from one range is not a list anyone should paste
@@ -57,24 +57,34 @@ async def collect_sender(dns: DnsClient, profile: SenderProfile) -> SenderValues
     """The sender's values: the profile's, plus its SPF ranges when the profile asks for them."""
     spf = Flattened()
     if profile.ips_from_spf:
-        spf = await flatten(dns, list(dict.fromkeys(profile.from_domains + profile.return_path_domains)))
+        spf = await flatten(
+            dns, list(dict.fromkeys(profile.from_domains + profile.return_path_domains))
+        )
     refused = {n: why for n in spf.networks if (why := sending_range_problem(n))}
     allowed = [n for n in spf.networks if n not in refused]
     networks = _without_covered(list(dict.fromkeys([*profile.ips, *allowed])))
-    domains = {kind: getattr(profile, kind if kind != "domains" else "from_domains")
-               for kind in DOMAIN_KINDS}
-    return SenderValues(networks=tuple(networks), domains=domains, spf=spf, spf_via=spf.networks,
-                        refused=refused)
+    domains = {
+        kind: getattr(profile, kind if kind != "domains" else "from_domains")
+        for kind in DOMAIN_KINDS
+    }
+    return SenderValues(
+        networks=tuple(networks), domains=domains, spf=spf, spf_via=spf.networks, refused=refused
+    )
 
 
 def _without_covered(networks: list[Network]) -> list[Network]:
     """Drop a network inside another listed one; IPv4 first, then IPv6, each in address order."""
-    kept = [n for n in networks
-            if not any(o != n and o.version == n.version and n.subnet_of(o) for o in networks)]  # type: ignore[arg-type]
+    kept = [
+        n
+        for n in networks
+        if not any(o != n and o.version == n.version and n.subnet_of(o) for o in networks)
+    ]  # type: ignore[arg-type]
     return sorted(kept, key=lambda n: (n.version, n.network_address, n.prefixlen))
 
 
-def values_for(sender: SenderValues, platforms: list[Platform]) -> tuple[dict[str, list[str]], list[Conversion]]:
+def values_for(
+    sender: SenderValues, platforms: list[Platform]
+) -> tuple[dict[str, list[str]], list[Conversion]]:
     """`values` for these platforms: the base kinds plus each platform's IP forms."""
     values = sender.base_values()
     conversions: list[Conversion] = []
@@ -83,8 +93,9 @@ def values_for(sender: SenderValues, platforms: list[Platform]) -> tuple[dict[st
     return values, conversions
 
 
-def _fit_platform(networks: tuple[Network, ...], platform: Platform,
-                  values: dict[str, list[str]]) -> list[Conversion]:
+def _fit_platform(
+    networks: tuple[Network, ...], platform: Platform, values: dict[str, list[str]]
+) -> list[Conversion]:
     conversions: list[Conversion] = []
     for ip_list in platform.ip_lists:
         entries, converted = fit_to_list(networks, ip_list, platform.id)
@@ -92,15 +103,20 @@ def _fit_platform(networks: tuple[Network, ...], platform: Platform,
         conversions += converted
     families = {f for ip_list in platform.ip_lists for f in ip_list.families}
     for network in (n for n in networks if n.version not in families):
-        conversions.append(Conversion(
-            platform=platform.id, network=_cidr(network), entries=(),
-            reason=f"{platform.name} has no place for IPv{network.version} addresses",
-        ))
+        conversions.append(
+            Conversion(
+                platform=platform.id,
+                network=_cidr(network),
+                entries=(),
+                reason=f"{platform.name} has no place for IPv{network.version} addresses",
+            )
+        )
     return conversions
 
 
-def fit_to_list(networks: tuple[Network, ...], ip_list: IpList,
-                platform: str) -> tuple[list[str], list[Conversion]]:
+def fit_to_list(
+    networks: tuple[Network, ...], ip_list: IpList, platform: str
+) -> tuple[list[str], list[Conversion]]:
     """The entries for one IP list, and the conversions it needed (split or refused)."""
     entries: list[str] = []
     conversions: list[Conversion] = []
@@ -111,19 +127,27 @@ def fit_to_list(networks: tuple[Network, ...], ip_list: IpList,
             continue
         count = 2 ** (widest - network.prefixlen)
         if count > MAX_SPLIT:
-            conversions.append(Conversion(
-                platform=platform, network=_cidr(network), entries=(),
-                reason=f"{ip_list.where} takes ranges up to /{widest}; {network} would be"
-                f" {count} entries",
-            ))
+            conversions.append(
+                Conversion(
+                    platform=platform,
+                    network=_cidr(network),
+                    entries=(),
+                    reason=f"{ip_list.where} takes ranges up to /{widest}; {network} would be"
+                    f" {count} entries",
+                )
+            )
             continue
         parts = tuple(_written(p, ip_list.notation) for p in network.subnets(new_prefix=widest))
         entries += parts
-        conversions.append(Conversion(
-            platform=platform, network=_cidr(network), entries=parts,
-            reason=f"{ip_list.where} takes ranges up to /{widest}: {network} is given as its"
-            f" {len(parts)} /{widest} ranges",
-        ))
+        conversions.append(
+            Conversion(
+                platform=platform,
+                network=_cidr(network),
+                entries=parts,
+                reason=f"{ip_list.where} takes ranges up to /{widest}: {network} is given as its"
+                f" {len(parts)} /{widest} ranges",
+            )
+        )
     return entries, conversions
 
 
@@ -139,8 +163,14 @@ def _written(network: Network, notation: str) -> str:
     return str(network)
 
 
-def steps_for(platform: Platform, values: dict[str, list[str]], catalog: Catalog, *,
-              behind_gateway: bool, last: bool = True) -> list[str]:
+def steps_for(
+    platform: Platform,
+    values: dict[str, list[str]],
+    catalog: Catalog,
+    *,
+    behind_gateway: bool,
+    last: bool = True,
+) -> list[str]:
     """The numbered steps for one platform, values filled in, empty kinds skipped; the
     steps common to every platform come after the last hop's."""
     steps = list(platform.behind_gateway) if behind_gateway else []

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from publicsuffixlist import PublicSuffixList
 
 from deliverability.checks.dmarc.parse import DmarcRecord
-from deliverability.checks.message.signatures import Signature
 from deliverability.checks.dmarc.tree import psl_organizational_domain
+from deliverability.checks.message.signatures import Signature
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,34 +59,55 @@ def applicable_policy(from_domain: str, policy_domain: str, record: DmarcRecord)
     return policy.value if policy is not None else None
 
 
-def evaluate(*, from_domain: str, spf_pass: bool, spf: Alignment | None,
-             signatures: list[Signature], dkim: list[Alignment],
-             record: DmarcRecord | None, policy_domain: str | None,
-             lookup_failed: str | None) -> DmarcOutcome:
+def evaluate(
+    *,
+    from_domain: str,
+    spf_pass: bool,
+    spf: Alignment | None,
+    signatures: list[Signature],
+    dkim: list[Alignment],
+    record: DmarcRecord | None,
+    policy_domain: str | None,
+    lookup_failed: str | None,
+) -> DmarcOutcome:
     """Our verdict: pass on any aligned pass; otherwise fail, none or unknown (and why)."""
     aspf = record.alignment_mode("aspf") if record else "r"
     adkim = record.alignment_mode("adkim") if record else "r"
     policy = applicable_policy(from_domain, policy_domain or "", record) if record else None
-    passing = [a for s, a in zip(signatures, dkim, strict=True)
-               if s.result == "pass" and a.under(adkim)]
-    common = {"from_domain": from_domain, "policy": policy, "spf": spf, "dkim": tuple(dkim),
-              "adkim": adkim}
+    passing = [
+        a for s, a in zip(signatures, dkim, strict=True) if s.result == "pass" and a.under(adkim)
+    ]
+    common = {
+        "from_domain": from_domain,
+        "policy": policy,
+        "spf": spf,
+        "dkim": tuple(dkim),
+        "adkim": adkim,
+    }
     if spf_pass and spf is not None and spf.under(aspf):
         return DmarcOutcome(result="pass", reason=f"SPF passed for {spf.domain}, aligned", **common)
     if passing:
-        return DmarcOutcome(result="pass", reason=f"DKIM passed for {passing[0].domain}, aligned",
-                            **common)
+        return DmarcOutcome(
+            result="pass", reason=f"DKIM passed for {passing[0].domain}, aligned", **common
+        )
     if lookup_failed is not None:
-        return DmarcOutcome(result="unknown", reason=f"the policy lookup failed: {lookup_failed}",
-                            **common)
-    maybe = [s for s, a in zip(signatures, dkim, strict=True)
-             if s.result == "unknown" and a.under(adkim)]
+        return DmarcOutcome(
+            result="unknown", reason=f"the policy lookup failed: {lookup_failed}", **common
+        )
+    maybe = [
+        s for s, a in zip(signatures, dkim, strict=True) if s.result == "unknown" and a.under(adkim)
+    ]
     if maybe:
-        return DmarcOutcome(result="unknown",
-                            reason=f"an aligned DKIM signature ({maybe[0].domain}) could not be "
-                                   f"verified: {maybe[0].reason}", **common)
+        return DmarcOutcome(
+            result="unknown",
+            reason=f"an aligned DKIM signature ({maybe[0].domain}) could not be "
+            f"verified: {maybe[0].reason}",
+            **common,
+        )
     if record is None:
-        return DmarcOutcome(result="none", reason=f"{from_domain} publishes no DMARC policy",
-                            **common)
-    return DmarcOutcome(result="fail", reason="neither SPF nor DKIM passed with an aligned domain",
-                        **common)
+        return DmarcOutcome(
+            result="none", reason=f"{from_domain} publishes no DMARC policy", **common
+        )
+    return DmarcOutcome(
+        result="fail", reason="neither SPF nor DKIM passed with an aligned domain", **common
+    )

@@ -72,8 +72,9 @@ def _resinfo(segment: str) -> MethodResult | None:
     rest = dict(pairs[1:])
     reason = rest.pop("reason", None)
     comment = " ".join(_comments(segment))
-    return MethodResult(method=method, result=result, reason=reason, properties=rest,
-                        comment=comment)
+    return MethodResult(
+        method=method, result=result, reason=reason, properties=rest, comment=comment
+    )
 
 
 def _mask(text: str) -> str:
@@ -119,8 +120,11 @@ def stated_ip(results: list[AuthResults]) -> str | None:
     """The connecting IP the receiver wrote in its results (comment or property), if any."""
     for fields in results:
         for result in fields.results:
-            for text in (result.comment, result.properties.get("smtp.remote-ip", ""),
-                         result.properties.get("policy.iprev", "")):
+            for text in (
+                result.comment,
+                result.properties.get("smtp.remote-ip", ""),
+                result.properties.get("policy.iprev", ""),
+            ):
                 ip = _ip(text)
                 if ip:
                     return ip

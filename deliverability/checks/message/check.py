@@ -14,20 +14,25 @@ import asyncio
 import concurrent.futures
 from typing import Any
 
-from deliverability.context import Context
-from deliverability.net.dns import LookupFailed
-from deliverability.finding import Finding, Severity
+from deliverability.checks.dmarc.tree import public_suffix_list, tree_walk
 from deliverability.checks.message import findings as build
 from deliverability.checks.message import hygiene
 from deliverability.checks.message.alignment import DmarcOutcome, align, evaluate
 from deliverability.checks.message.facts import Facts, read_facts
 from deliverability.checks.message.parse import ParsedMessage
 from deliverability.checks.message.signatures import (
-    MAX_SIGNATURES, ArcChain, KeyLookupFailed, Signature, key_names, verify_arc,
+    MAX_SIGNATURES,
+    ArcChain,
+    KeyLookupFailed,
+    Signature,
+    key_names,
+    verify_arc,
     verify_dkim,
 )
 from deliverability.checks.message.verdicts import Verdict, decode, load_catalog
-from deliverability.checks.dmarc.tree import public_suffix_list, tree_walk
+from deliverability.context import Context
+from deliverability.finding import Finding, Severity
+from deliverability.net.dns import LookupFailed
 
 NAME = "message"
 DEFAULTS = {"slow_hop_s": 600}
@@ -88,11 +93,16 @@ async def run(ctx: Context) -> list[Finding]:
     _fill_data(ctx.data, facts, signatures, chain, outcome, found, message)
     subject = facts.from_domain or "message"
     return [
-        *_structure(message, facts), *build.path(facts, float(ctx.options["slow_hop_s"])),
+        *_structure(message, facts),
+        *build.path(facts, float(ctx.options["slow_hop_s"])),
         *build.receiver(facts),
         *build.dkim(signatures, list(outcome.dkim), message.has_body, outcome.adkim),
-        *build.arc(chain), *_dmarc_findings(outcome, facts), *build.verdicts(found),
-        *hygiene.unsubscribe(message, hygiene.looks_bulk(message, _bulk(found)), signatures, subject),
+        *build.arc(chain),
+        *_dmarc_findings(outcome, facts),
+        *build.verdicts(found),
+        *hygiene.unsubscribe(
+            message, hygiene.looks_bulk(message, _bulk(found)), signatures, subject
+        ),
         *hygiene.message_id(message, subject),
         *hygiene.date(message, facts.hops[0].time if facts.hops else None, subject),
         _identities(facts),
@@ -114,10 +124,12 @@ async def _verify(ctx: Context, message: ParsedMessage) -> tuple[list[Signature]
             raise KeyLookupFailed(name, f"no answer within {limit:g}s") from None
 
     # dkimpy asks for keys one at a time: ask for all of them side by side first.
-    names = key_names(message)[:MAX_SIGNATURES * 3]  # DKIM plus two per ARC set, capped
+    names = key_names(message)[: MAX_SIGNATURES * 3]  # DKIM plus two per ARC set, capped
     await asyncio.gather(*(ctx.dns.query(name, "TXT") for name in names), return_exceptions=True)
-    dkim_results, chain = await asyncio.gather(asyncio.to_thread(verify_dkim, message, fetch_txt),
-                                               asyncio.to_thread(verify_arc, message, fetch_txt))
+    dkim_results, chain = await asyncio.gather(
+        asyncio.to_thread(verify_dkim, message, fetch_txt),
+        asyncio.to_thread(verify_arc, message, fetch_txt),
+    )
     return dkim_results, chain
 
 
@@ -142,10 +154,14 @@ def _dmarc(facts: Facts, signatures: list[Signature], policy: Policy) -> DmarcOu
     spf_domain = _spf_domain(facts, spf_result.properties if spf_result else {})
     record, policy_domain, failed = policy
     return evaluate(
-        from_domain=from_domain, spf_pass=bool(spf_result and spf_result.result == "pass"),
-        spf=align(from_domain, spf_domain, psl) if spf_domain else None, signatures=signatures,
-        dkim=[align(from_domain, s.domain, psl) for s in signatures], record=record,
-        policy_domain=policy_domain, lookup_failed=failed,
+        from_domain=from_domain,
+        spf_pass=bool(spf_result and spf_result.result == "pass"),
+        spf=align(from_domain, spf_domain, psl) if spf_domain else None,
+        signatures=signatures,
+        dkim=[align(from_domain, s.domain, psl) for s in signatures],
+        record=record,
+        policy_domain=policy_domain,
+        lookup_failed=failed,
     )
 
 
@@ -159,7 +175,8 @@ def _dmarc_findings(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
     if not outcome.from_domain:
         return []
     code, severity = {
-        "pass": ("message.dmarc-pass", Severity.OK), "none": ("message.dmarc-none", Severity.WARNING),
+        "pass": ("message.dmarc-pass", Severity.OK),
+        "none": ("message.dmarc-none", Severity.WARNING),
         "unknown": ("message.dmarc-unknown", Severity.UNKNOWN),
     }.get(outcome.result, ("message.dmarc-fail", Severity.ERROR))
     spf = outcome.spf
@@ -167,13 +184,24 @@ def _dmarc_findings(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
     evidence = (
         f"receiver recorded: dmarc={theirs.result if theirs else 'nothing'}",
         f"policy: {outcome.policy or 'none found'}",
-        f"SPF domain {spf.domain}: relaxed {_yn(spf.relaxed)}, strict {_yn(spf.strict)}" if spf
+        f"SPF domain {spf.domain}: relaxed {_yn(spf.relaxed)}, strict {_yn(spf.strict)}"
+        if spf
         else "SPF domain: not recorded",
-        *(f"DKIM d={a.domain}: relaxed {_yn(a.relaxed)}, strict {_yn(a.strict)}" for a in outcome.dkim),
+        *(
+            f"DKIM d={a.domain}: relaxed {_yn(a.relaxed)}, strict {_yn(a.strict)}"
+            for a in outcome.dkim
+        ),
     )
-    found = [Finding(code=code, severity=severity, subject=outcome.from_domain,
-                     summary=f"DMARC {outcome.result}: {outcome.reason}", evidence=evidence,
-                     remediation=_dmarc_fix(outcome.result, outcome.from_domain))]
+    found = [
+        Finding(
+            code=code,
+            severity=severity,
+            subject=outcome.from_domain,
+            summary=f"DMARC {outcome.result}: {outcome.reason}",
+            evidence=evidence,
+            remediation=_dmarc_fix(outcome.result, outcome.from_domain),
+        )
+    ]
     return found + _disagreement(outcome, facts)
 
 
@@ -182,61 +210,96 @@ def _dmarc_fix(result: str, domain: str) -> tuple[str, ...]:
     if result == "pass":
         return ()
     if result == "unknown":
-        return ("Run again with a working --resolver, or --offline with a --zone-file holding "
-                f"_dmarc.{domain} and the DKIM keys.",)
+        return (
+            "Run again with a working --resolver, or --offline with a --zone-file holding "
+            f"_dmarc.{domain} and the DKIM keys.",
+        )
     if result == "none":
-        return (f"Publish _dmarc.{domain}. TXT \"v=DMARC1; p=none; rua=mailto:dmarc@{domain}\" "
-                "and tighten p= once reports are clean.",)
-    return (f"Sign with d={domain} (or a subdomain of its organizational domain), or send "
-            f"with a Return-Path under {domain} that SPF authorizes.",)
+        return (
+            f'Publish _dmarc.{domain}. TXT "v=DMARC1; p=none; rua=mailto:dmarc@{domain}" '
+            "and tighten p= once reports are clean.",
+        )
+    return (
+        f"Sign with d={domain} (or a subdomain of its organizational domain), or send "
+        f"with a Return-Path under {domain} that SPF authorizes.",
+    )
 
 
 def _disagreement(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
     theirs = facts.receiver.result("dmarc")
     if theirs is None or outcome.result == "unknown" or theirs.result == outcome.result:
         return []
-    why = ("the message changed after the receiver checked it (a forwarder or footer), or "
-           "the key changed since" if theirs.result == "pass" else
-           "the receiver saw SPF or DKIM fail at delivery (forwarding, a key missing then), "
-           "or it found a different policy")
-    return [Finding(
-        code="message.dmarc-disagrees", severity=Severity.WARNING, subject=outcome.from_domain,
-        summary=f"The receiver recorded dmarc={theirs.result}; we compute {outcome.result}: {why}",
-        evidence=(f"receiver: dmarc={theirs.result} {theirs.comment}".strip(),
-                  f"ours: {outcome.result} ({outcome.reason})"),
-        remediation=("Trust the receiver's result for this delivery; fix what our result "
-                     "shows for future mail.",),
-    )]
+    why = (
+        "the message changed after the receiver checked it (a forwarder or footer), or "
+        "the key changed since"
+        if theirs.result == "pass"
+        else "the receiver saw SPF or DKIM fail at delivery (forwarding, a key missing then), "
+        "or it found a different policy"
+    )
+    return [
+        Finding(
+            code="message.dmarc-disagrees",
+            severity=Severity.WARNING,
+            subject=outcome.from_domain,
+            summary=f"The receiver recorded dmarc={theirs.result}; we compute {outcome.result}: {why}",
+            evidence=(
+                f"receiver: dmarc={theirs.result} {theirs.comment}".strip(),
+                f"ours: {outcome.result} ({outcome.reason})",
+            ),
+            remediation=(
+                "Trust the receiver's result for this delivery; fix what our result "
+                "shows for future mail.",
+            ),
+        )
+    ]
 
 
 def _structure(message: ParsedMessage, facts: Facts) -> list[Finding]:
     found = []
     if facts.from_domain is None:
-        found.append(Finding(
-            code="message.from-invalid", severity=Severity.ERROR, subject="from",
-            summary=f"No single From address with a usable domain ({len(facts.from_addresses)} "
-                    "addresses found): DMARC cannot apply and receivers reject such mail",
-            evidence=tuple(f"From: {h.value}" for h in message.named("From")),
-            remediation=("Send with exactly one From address at your own domain.",)))
+        found.append(
+            Finding(
+                code="message.from-invalid",
+                severity=Severity.ERROR,
+                subject="from",
+                summary=f"No single From address with a usable domain ({len(facts.from_addresses)} "
+                "addresses found): DMARC cannot apply and receivers reject such mail",
+                evidence=tuple(f"From: {h.value}" for h in message.named("From")),
+                remediation=("Send with exactly one From address at your own domain.",),
+            )
+        )
     if message.defects:
-        found.append(Finding(
-            code="message.malformed", severity=Severity.WARNING, subject="structure",
-            summary=f"The message has {len(message.defects)} structural defects",
-            evidence=tuple(dict.fromkeys(message.defects)),
-            remediation=("Have the sending application produce RFC 5322 messages (check its "
-                         "MIME library and encodings).",)))
+        found.append(
+            Finding(
+                code="message.malformed",
+                severity=Severity.WARNING,
+                subject="structure",
+                summary=f"The message has {len(message.defects)} structural defects",
+                evidence=tuple(dict.fromkeys(message.defects)),
+                remediation=(
+                    "Have the sending application produce RFC 5322 messages (check its "
+                    "MIME library and encodings).",
+                ),
+            )
+        )
     return found
 
 
 def _identities(facts: Facts) -> Finding:
-    lines = (f"From: {', '.join(facts.from_addresses) or '-'} (domain {facts.from_domain or '-'})",
-             f"Reply-To: {', '.join(facts.reply_to) or '-'}",
-             f"Return-Path: {facts.return_path or '-'} "
-             f"(domain {facts.return_path_domain or '-'})",
-             f"DKIM d=: {', '.join(sorted({d for d, _ in facts.selectors})) or '-'}",
-             f"Connecting IP: {facts.connecting_ip or '-'}")
-    return Finding(code="message.identities", severity=Severity.INFO, subject="identities",
-                   summary="The identities a recipient's IT team allowlists", evidence=lines)
+    lines = (
+        f"From: {', '.join(facts.from_addresses) or '-'} (domain {facts.from_domain or '-'})",
+        f"Reply-To: {', '.join(facts.reply_to) or '-'}",
+        f"Return-Path: {facts.return_path or '-'} (domain {facts.return_path_domain or '-'})",
+        f"DKIM d=: {', '.join(sorted({d for d, _ in facts.selectors})) or '-'}",
+        f"Connecting IP: {facts.connecting_ip or '-'}",
+    )
+    return Finding(
+        code="message.identities",
+        severity=Severity.INFO,
+        subject="identities",
+        summary="The identities a recipient's IT team allowlists",
+        evidence=lines,
+    )
 
 
 def _bulk(found: list[Verdict]) -> bool:
@@ -247,27 +310,58 @@ def _yn(value: bool) -> str:
     return "yes" if value else "no"
 
 
-def _fill_data(data: dict[str, Any], facts: Facts, signatures: list[Signature], chain: ArcChain,
-               outcome: DmarcOutcome, found: list[Verdict], message: ParsedMessage) -> None:
+def _fill_data(
+    data: dict[str, Any],
+    facts: Facts,
+    signatures: list[Signature],
+    chain: ArcChain,
+    outcome: DmarcOutcome,
+    found: list[Verdict],
+    message: ParsedMessage,
+) -> None:
     receiver = facts.receiver
-    data["hops"] = [{"from": h.from_host, "by": h.by, "ip": h.ip, "tls": h.tls,
-                     "time": h.time.isoformat() if h.time else None, "delay_s": d}
-                    for h, d in zip(facts.hops, facts.delays, strict=True)]
+    data["hops"] = [
+        {
+            "from": h.from_host,
+            "by": h.by,
+            "ip": h.ip,
+            "tls": h.tls,
+            "time": h.time.isoformat() if h.time else None,
+            "delay_s": d,
+        }
+        for h, d in zip(facts.hops, facts.delays, strict=True)
+    ]
     data["total_delay_s"] = facts.total_delay_s
     data["connecting_ip"] = facts.connecting_ip
     data["handoff"] = facts.hops.index(facts.handoff) if facts.handoff else None
     data["authserv_id"] = receiver.authserv_id
     data["authentication_results"] = {
-        m: (r.result if (r := receiver.result(m)) else None) for m in ("spf", "dkim", "dmarc", "arc")
+        m: (r.result if (r := receiver.result(m)) else None)
+        for m in ("spf", "dkim", "dmarc", "arc")
     }
-    data["dkim"] = [{"domain": s.domain, "selector": s.selector, "result": s.result,
-                     "reason": s.reason, "aligned": a.under(outcome.adkim)}
-                    for s, a in zip(signatures, outcome.dkim, strict=True)]
+    data["dkim"] = [
+        {
+            "domain": s.domain,
+            "selector": s.selector,
+            "result": s.result,
+            "reason": s.reason,
+            "aligned": a.under(outcome.adkim),
+        }
+        for s, a in zip(signatures, outcome.dkim, strict=True)
+    ]
     data["arc"] = {"result": chain.result, "reason": chain.reason}
-    data["dmarc"] = {"from_domain": outcome.from_domain or None, "result": outcome.result,
-                     "policy": outcome.policy}
-    data["verdicts"] = [{"header": v.header, "field": v.field, "value": v.value,
-                         "meaning": v.meaning} for v in found]
+    data["dmarc"] = {
+        "from_domain": outcome.from_domain or None,
+        "result": outcome.result,
+        "policy": outcome.policy,
+    }
+    data["verdicts"] = [
+        {"header": v.header, "field": v.field, "value": v.value, "meaning": v.meaning}
+        for v in found
+    ]
     data["body_missing"] = not message.has_body
-    data["identities"] = {"from": list(facts.from_addresses), "reply_to": list(facts.reply_to),
-                          "return_path": facts.return_path}
+    data["identities"] = {
+        "from": list(facts.from_addresses),
+        "reply_to": list(facts.reply_to),
+        "return_path": facts.return_path,
+    }

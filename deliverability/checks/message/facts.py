@@ -11,12 +11,17 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from deliverability.validation import BadInput, validate_domain
-from deliverability.finding import Target
-from deliverability.checks.message.authres import ReceiverResults, parse_authres, receiver_results, stated_ip
+from deliverability.checks.message.authres import (
+    ReceiverResults,
+    parse_authres,
+    receiver_results,
+    stated_ip,
+)
 from deliverability.checks.message.parse import MAX_TRACE_FIELDS, ParsedMessage
 from deliverability.checks.message.received import Hop, handoff, hops_oldest_first
 from deliverability.checks.message.signatures import signing_keys
+from deliverability.finding import Target
+from deliverability.validation import BadInput, validate_domain
 
 _CLIENT_IP = re.compile(r"(?i)client-ip=([0-9A-Fa-f:.]+)")
 _CIP = re.compile(r"(?i)(?:^|;)\s*CIP:([0-9A-Fa-f:.]+)")
@@ -40,8 +45,10 @@ class Facts:
     @property
     def delays(self) -> list[float | None]:
         """Seconds each hop took after the previous one (None for the first or without times)."""
-        return [hop.delay_after(before) for before, hop in zip((None, *self.hops), self.hops,
-                                                               strict=False)]
+        return [
+            hop.delay_after(before)
+            for before, hop in zip((None, *self.hops), self.hops, strict=False)
+        ]
 
     @property
     def total_delay_s(self) -> float | None:

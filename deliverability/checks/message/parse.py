@@ -96,8 +96,10 @@ def _headers(items: object) -> tuple[list[Header], list[str]]:
     for index, (name, raw_value) in enumerate(items):  # type: ignore[attr-defined]
         value = _text(str(raw_value))
         if len(value) > MAX_FIELD_CHARS:
-            defects.append(f"{_text(name)} is {len(value):,} characters; analysed the first "
-                           f"{MAX_FIELD_CHARS:,}")
+            defects.append(
+                f"{_text(name)} is {len(value):,} characters; analysed the first "
+                f"{MAX_FIELD_CHARS:,}"
+            )
             value = value[:MAX_FIELD_CHARS]
         headers.append(Header(name=_text(name), value=value, index=index))
     return headers, defects
@@ -105,8 +107,11 @@ def _headers(items: object) -> tuple[list[Header], list[str]]:
 
 def _too_many_trace_fields(headers: list[Header]) -> list[str]:
     counts = {name: sum(h.key == name for h in headers) for name in _TRACE}
-    return [f"{count} {name} fields; analysed the topmost {MAX_TRACE_FIELDS}"
-            for name, count in counts.items() if count > MAX_TRACE_FIELDS]
+    return [
+        f"{count} {name} fields; analysed the topmost {MAX_TRACE_FIELDS}"
+        for name, count in counts.items()
+        if count > MAX_TRACE_FIELDS
+    ]
 
 
 def _text(raw: str) -> str:
@@ -117,7 +122,7 @@ def _text(raw: str) -> str:
 
 def _has_body(data: bytes) -> bool:
     match = _SEPARATOR.search(data)
-    return match is not None and bool(data[match.end():].strip())
+    return match is not None and bool(data[match.end() :].strip())
 
 
 def _looks_like_headers(data: bytes) -> bool:

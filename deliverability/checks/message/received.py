@@ -24,10 +24,20 @@ _TLS = (
     re.compile(r"(?i)\bwith\s+(E?SMTPS\w*|UTF8SMTPS\w*|LMTPS\w*)"),
 )
 # Hops inside one organization usually use these; the receiver's hand-off does not.
-_INTERNAL = tuple(ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
-    "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10",
-))
+_INTERNAL = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +99,7 @@ def _clauses(text: str) -> dict[str, str]:
     clauses: dict[str, str] = {}
     for match, following in zip(matches, [*matches[1:], None], strict=False):
         end = following.start() if following else len(text)
-        clauses.setdefault(match.group(1).lower(), text[match.end():end].strip())
+        clauses.setdefault(match.group(1).lower(), text[match.end() : end].strip())
     return clauses
 
 

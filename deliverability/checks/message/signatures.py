@@ -16,7 +16,6 @@ from dkim.util import InvalidTagValueList, parse_tag_value
 
 from deliverability.checks.message.parse import ParsedMessage
 
-
 MIN_STRONG_BITS = 2048  # RFC 8301 3.2: signers SHOULD use 2048 bits; 1024 is the floor
 MAX_SIGNATURES = 20  # a hostile message with thousands of signatures is not verified past this
 
@@ -62,8 +61,9 @@ class ArcChain:
     instances: int = 0
 
 
-def signing_keys(message: ParsedMessage,
-                 fields: tuple[str, ...] = ("DKIM-Signature",)) -> list[tuple[str, str]]:
+def signing_keys(
+    message: ParsedMessage, fields: tuple[str, ...] = ("DKIM-Signature",)
+) -> list[tuple[str, str]]:
     """(d=, s=) of each signature in `fields`, in header order; malformed ones skipped."""
     found = []
     for header in (h for name in fields for h in message.named(name)):
@@ -90,8 +90,10 @@ def verify_dkim(message: ParsedMessage, fetch_txt: FetchTxt) -> list[Signature]:
     # One parse of the message for every signature; dkimpy logs to its own silent logger.
     verifier = dkim.DKIM(message.raw, minkey=1024) if fields else None
     return [
-        _verify_one(message, verifier, i, field.value, fetch_txt) if i < MAX_SIGNATURES
-        else _skipped(field.value) for i, field in enumerate(fields)
+        _verify_one(message, verifier, i, field.value, fetch_txt)
+        if i < MAX_SIGNATURES
+        else _skipped(field.value)
+        for i, field in enumerate(fields)
     ]
 
 
@@ -106,18 +108,28 @@ def _skipped(value: str) -> Signature:
         tags = _tags(value)
     except InvalidTagValueList:
         tags = {}
-    return Signature(domain=tags.get("d", "").strip().lower(), selector=tags.get("s", "").strip(),
-                     algorithm=tags.get("a", ""), result="unknown",
-                     reason=f"not verified: only the first {MAX_SIGNATURES} signatures are")
+    return Signature(
+        domain=tags.get("d", "").strip().lower(),
+        selector=tags.get("s", "").strip(),
+        algorithm=tags.get("a", ""),
+        result="unknown",
+        reason=f"not verified: only the first {MAX_SIGNATURES} signatures are",
+    )
 
 
-def _verify_one(message: ParsedMessage, verifier: dkim.DKIM, idx: int, value: str,
-                fetch_txt: FetchTxt) -> Signature:
+def _verify_one(
+    message: ParsedMessage, verifier: dkim.DKIM, idx: int, value: str, fetch_txt: FetchTxt
+) -> Signature:
     try:
         tags = _tags(value)
     except InvalidTagValueList as exc:
-        return Signature(domain="", selector="", algorithm="", result="fail",
-                         reason=f"malformed signature: {exc}")
+        return Signature(
+            domain="",
+            selector="",
+            algorithm="",
+            result="fail",
+            reason=f"malformed signature: {exc}",
+        )
     seen: dict[str, list[str]] = {}
     result, reason, body = _run(verifier, idx, _dnsfunc(fetch_txt, seen), message.has_body)
     if result == "fail" and not reason:
@@ -136,8 +148,9 @@ def _verify_one(message: ParsedMessage, verifier: dkim.DKIM, idx: int, value: st
     )
 
 
-def _run(verifier: dkim.DKIM, idx: int, dnsfunc: Callable[..., bytes],
-         has_body: bool) -> tuple[str, str, str]:
+def _run(
+    verifier: dkim.DKIM, idx: int, dnsfunc: Callable[..., bytes], has_body: bool
+) -> tuple[str, str, str]:
     """(result, reason, body hash) of one verification."""
     verifier.keysize = 0
     try:
@@ -164,6 +177,7 @@ def _dnsfunc(fetch_txt: FetchTxt, seen: dict[str, list[str]]) -> Callable[..., b
         seen[text.rstrip(".")] = records
         keys = [r for r in records if "p=" in r] or records
         return keys[0].encode("utf-8", "replace") if keys else b""
+
     return dnsfunc
 
 
@@ -184,13 +198,16 @@ def verify_arc(message: ParsedMessage, fetch_txt: FetchTxt) -> ArcChain:
     if not instances:
         return ArcChain(result="none", reason="the message has no ARC headers")
     try:
-        cv, _, reason = dkim.arc_verify(message.raw,
-                                        dnsfunc=_dnsfunc(fetch_txt, {}))
+        cv, _, reason = dkim.arc_verify(message.raw, dnsfunc=_dnsfunc(fetch_txt, {}))
     except KeyLookupFailed as exc:
-        return ArcChain(result="unknown", reason=f"a key lookup failed: {exc.reason}",
-                        instances=instances)
+        return ArcChain(
+            result="unknown", reason=f"a key lookup failed: {exc.reason}", instances=instances
+        )
     result = (cv or b"fail").decode()
     if result == "fail" and "body hash" in reason and not message.has_body:
-        return ArcChain(result="unknown", reason="the message body is missing (headers only)",
-                        instances=instances)
+        return ArcChain(
+            result="unknown",
+            reason="the message body is missing (headers only)",
+            instances=instances,
+        )
     return ArcChain(result=result, reason=reason, instances=instances)

@@ -34,8 +34,10 @@ class Verdict:
 
 def load_catalog() -> dict[str, Any]:
     """The verdict-header data, read from the package (on each call: keep the result)."""
-    text = resources.files("deliverability").joinpath("data/verdict_headers.toml").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("deliverability")
+        .joinpath("data/verdict_headers.toml")
+        .read_text(encoding="utf-8")
     )
     return tomllib.loads(text)
 
@@ -50,8 +52,9 @@ def decode(headers: list[Header], catalog: dict[str, Any]) -> list[Verdict]:
         if spec is not None:
             verdicts += _decode_one(header, spec)
         elif header.key.startswith(prefixes):
-            verdicts.append(Verdict(header=header.name, field=None, value=header.value,
-                                    meaning=None))
+            verdicts.append(
+                Verdict(header=header.name, field=None, value=header.value, meaning=None)
+            )
     return verdicts
 
 
@@ -62,8 +65,17 @@ def _decode_one(header: Header, spec: dict[str, Any]) -> list[Verdict]:
     if fmt == "value":
         value = header.value.strip()
         meaning = spec.get("values", {}).get(value) or spec.get("meaning")
-        return [_verdict(header, spec, spec["field"], value, meaning, value in spec.get("spam", ()),
-                         value in spec.get("skipped", ()))]
+        return [
+            _verdict(
+                header,
+                spec,
+                spec["field"],
+                value,
+                meaning,
+                value in spec.get("spam", ()),
+                value in spec.get("skipped", ()),
+            )
+        ]
     pairs = {"fields": _fields, "pairs": _pairs, "status": _status}[fmt](header.value, spec)
     return [_field_verdict(header, spec, name, value) for name, value in pairs]
 
@@ -75,14 +87,36 @@ def _field_verdict(header: Header, spec: dict[str, Any], name: str, value: str) 
     meaning = field_spec.get("values", {}).get(value) or _in_range(field_spec, value)
     described = f"{field_spec['meaning']}: {meaning}" if meaning else field_spec["meaning"]
     spam_values = field_spec.get("spam", spec.get("spam", []) if name == "verdict" else [])
-    return _verdict(header, spec, name, value, described, value in spam_values,
-                    value in field_spec.get("skipped", ()))
+    return _verdict(
+        header,
+        spec,
+        name,
+        value,
+        described,
+        value in spam_values,
+        value in field_spec.get("skipped", ()),
+    )
 
 
-def _verdict(header: Header, spec: dict[str, Any], name: str | None, value: str,
-             meaning: str | None, spam: bool, skipped: bool = False) -> Verdict:
-    return Verdict(header=header.name, field=name, value=value, meaning=meaning, spam=spam,
-                   skipped=skipped, vendor=spec.get("vendor"), source=spec.get("source"))
+def _verdict(
+    header: Header,
+    spec: dict[str, Any],
+    name: str | None,
+    value: str,
+    meaning: str | None,
+    spam: bool,
+    skipped: bool = False,
+) -> Verdict:
+    return Verdict(
+        header=header.name,
+        field=name,
+        value=value,
+        meaning=meaning,
+        spam=spam,
+        skipped=skipped,
+        vendor=spec.get("vendor"),
+        source=spec.get("source"),
+    )
 
 
 def _in_range(field_spec: dict[str, Any], value: str) -> str | None:

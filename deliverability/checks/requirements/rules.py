@@ -64,34 +64,49 @@ def _rules(provider: str, applies_to: str, *items: tuple[Need, str]) -> tuple[Ru
 
 
 RULES: tuple[Rule, ...] = (
-    *_rules("gmail", "all",
-            (Need.SPF_OR_DKIM, "Authenticate with SPF or DKIM"),
-            (Need.DKIM_KEY_SIZE, "DKIM keys of 1024 bits or more"),
-            (Need.FCRDNS, "Valid forward and reverse DNS (PTR) for sending IPs"),
-            (Need.TLS, "Send over a TLS connection"),
-            (Need.SPAM_RATE, "Spam rate in Postmaster Tools below 0.3% (aim under 0.1%)"),
-            (Need.MESSAGE_FORMAT, "Messages formatted per RFC 5322")),
-    *_rules("gmail", "bulk",
-            (Need.SPF_AND_DKIM, "Authenticate with both SPF and DKIM"),
-            (Need.DMARC, "Publish DMARC, p=none or stricter"),
-            (Need.ALIGNMENT, "From domain aligned with the SPF or the DKIM domain"),
-            (Need.UNSUBSCRIBE, "One-click unsubscribe (RFC 8058) in marketing messages")),
-    *_rules("yahoo", "all",
-            (Need.SPF_OR_DKIM, "Authenticate with SPF or DKIM"),
-            (Need.FCRDNS, "Valid forward and reverse DNS for sending IPs"),
-            (Need.SPAM_RATE, "Spam complaint rate below 0.3%"),
-            (Need.MESSAGE_FORMAT, "Messages formatted per RFC 5322")),
-    *_rules("yahoo", "bulk",
-            (Need.SPF_AND_DKIM, "Authenticate with both SPF and DKIM"),
-            (Need.DMARC, "Publish DMARC, p=none or stricter"),
-            (Need.ALIGNMENT, "From domain aligned with the SPF or the DKIM domain"),
-            (Need.UNSUBSCRIBE, "One-click unsubscribe, honoured within 2 days")),
-    *_rules("outlook", "bulk",
-            (Need.SPF, "SPF passes for the sending domain"),
-            (Need.DKIM, "DKIM passes"),
-            (Need.DMARC, "Publish DMARC, p=none or stricter"),
-            (Need.ALIGNMENT, "DMARC aligned with SPF or DKIM (preferably both)"),
-            (Need.UNSUBSCRIBE, "A functional unsubscribe link (recommended)")),
+    *_rules(
+        "gmail",
+        "all",
+        (Need.SPF_OR_DKIM, "Authenticate with SPF or DKIM"),
+        (Need.DKIM_KEY_SIZE, "DKIM keys of 1024 bits or more"),
+        (Need.FCRDNS, "Valid forward and reverse DNS (PTR) for sending IPs"),
+        (Need.TLS, "Send over a TLS connection"),
+        (Need.SPAM_RATE, "Spam rate in Postmaster Tools below 0.3% (aim under 0.1%)"),
+        (Need.MESSAGE_FORMAT, "Messages formatted per RFC 5322"),
+    ),
+    *_rules(
+        "gmail",
+        "bulk",
+        (Need.SPF_AND_DKIM, "Authenticate with both SPF and DKIM"),
+        (Need.DMARC, "Publish DMARC, p=none or stricter"),
+        (Need.ALIGNMENT, "From domain aligned with the SPF or the DKIM domain"),
+        (Need.UNSUBSCRIBE, "One-click unsubscribe (RFC 8058) in marketing messages"),
+    ),
+    *_rules(
+        "yahoo",
+        "all",
+        (Need.SPF_OR_DKIM, "Authenticate with SPF or DKIM"),
+        (Need.FCRDNS, "Valid forward and reverse DNS for sending IPs"),
+        (Need.SPAM_RATE, "Spam complaint rate below 0.3%"),
+        (Need.MESSAGE_FORMAT, "Messages formatted per RFC 5322"),
+    ),
+    *_rules(
+        "yahoo",
+        "bulk",
+        (Need.SPF_AND_DKIM, "Authenticate with both SPF and DKIM"),
+        (Need.DMARC, "Publish DMARC, p=none or stricter"),
+        (Need.ALIGNMENT, "From domain aligned with the SPF or the DKIM domain"),
+        (Need.UNSUBSCRIBE, "One-click unsubscribe, honoured within 2 days"),
+    ),
+    *_rules(
+        "outlook",
+        "bulk",
+        (Need.SPF, "SPF passes for the sending domain"),
+        (Need.DKIM, "DKIM passes"),
+        (Need.DMARC, "Publish DMARC, p=none or stricter"),
+        (Need.ALIGNMENT, "DMARC aligned with SPF or DKIM (preferably both)"),
+        (Need.UNSUBSCRIBE, "A functional unsubscribe link (recommended)"),
+    ),
 )
 
 
@@ -106,21 +121,38 @@ class Fact:
 
 
 OUT_OF_DNS = {
-    Need.TLS: Fact(status=Status.NOT_VISIBLE, topic="tls",
-                   detail="TLS is a property of the SMTP connection, not of DNS",
-                   fix=("Open a message you sent to a Gmail account, 'Show original': it must "
-                        "say TLS; or check your server sends STARTTLS to every receiver.",)),
-    Need.SPAM_RATE: Fact(status=Status.NOT_VISIBLE, topic="spam-rate",
-                         detail="The spam rate is measured by the receivers",
-                         fix=("Read the spam rate in Google Postmaster Tools and the complaint "
-                              "feedback loop in Yahoo Sender Hub; keep it under 0.1%.",)),
-    Need.UNSUBSCRIBE: Fact(status=Status.NOT_VISIBLE, topic="one-click-unsubscribe",
-                           detail="Unsubscribe headers are in each message, not in DNS",
-                           fix=("Check a sent marketing message has 'List-Unsubscribe: <https://...>' "
-                                "and 'List-Unsubscribe-Post: List-Unsubscribe=One-Click' (RFC 8058), "
-                                "and that unsubscribes are honoured within 2 days.",)),
-    Need.MESSAGE_FORMAT: Fact(status=Status.NOT_VISIBLE, topic="message-format",
-                              detail="Message format is a property of each message",
-                              fix=("Check a sent message: one From, a Date and a Message-ID "
-                                   "header (RFC 5322).",)),
+    Need.TLS: Fact(
+        status=Status.NOT_VISIBLE,
+        topic="tls",
+        detail="TLS is a property of the SMTP connection, not of DNS",
+        fix=(
+            "Open a message you sent to a Gmail account, 'Show original': it must "
+            "say TLS; or check your server sends STARTTLS to every receiver.",
+        ),
+    ),
+    Need.SPAM_RATE: Fact(
+        status=Status.NOT_VISIBLE,
+        topic="spam-rate",
+        detail="The spam rate is measured by the receivers",
+        fix=(
+            "Read the spam rate in Google Postmaster Tools and the complaint "
+            "feedback loop in Yahoo Sender Hub; keep it under 0.1%.",
+        ),
+    ),
+    Need.UNSUBSCRIBE: Fact(
+        status=Status.NOT_VISIBLE,
+        topic="one-click-unsubscribe",
+        detail="Unsubscribe headers are in each message, not in DNS",
+        fix=(
+            "Check a sent marketing message has 'List-Unsubscribe: <https://...>' "
+            "and 'List-Unsubscribe-Post: List-Unsubscribe=One-Click' (RFC 8058), "
+            "and that unsubscribes are honoured within 2 days.",
+        ),
+    ),
+    Need.MESSAGE_FORMAT: Fact(
+        status=Status.NOT_VISIBLE,
+        topic="message-format",
+        detail="Message format is a property of each message",
+        fix=("Check a sent message: one From, a Date and a Message-ID header (RFC 5322).",),
+    ),
 }

@@ -31,8 +31,11 @@ def edited(
     kept = [replace.get(t.text, t.text) for t in record.terms if t.text not in drop]
     kept = [t for t in kept if t]
     position = next(
-        (i for i, t in enumerate(kept) if t.lstrip("+-~?").lower() == "all"
-         or t.lower().startswith("redirect=")),
+        (
+            i
+            for i, t in enumerate(kept)
+            if t.lstrip("+-~?").lower() == "all" or t.lower().startswith("redirect=")
+        ),
         len(kept),
     )
     kept[position:position] = [t for t in add if t not in kept]

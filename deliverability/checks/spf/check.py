@@ -18,14 +18,14 @@ from __future__ import annotations
 import asyncio
 import re
 
-from deliverability.context import Context
-from deliverability.net.dns import LookupFailed, normalize_name
-from deliverability.finding import Finding, Location, Severity, Target
 from deliverability.checks.spf.advice import edited, ip_term, publish
 from deliverability.checks.spf.evaluate import Verdict, evaluate, is_checkable_domain
 from deliverability.checks.spf.findings import record_findings
 from deliverability.checks.spf.parse import SpfRecord, lookalike_reason, parse_record
 from deliverability.checks.spf.walk import Found, Walk, add_networks, fetch_spf, walk
+from deliverability.context import Context
+from deliverability.finding import Finding, Location, Severity, Target
+from deliverability.net.dns import LookupFailed, normalize_name
 
 NAME = "spf"
 CODES = {
@@ -66,8 +66,12 @@ CODES = {
 }
 
 _IP_SEVERITY = {
-    "pass": Severity.OK, "fail": Severity.ERROR, "softfail": Severity.WARNING,
-    "neutral": Severity.WARNING, "none": Severity.ERROR, "permerror": Severity.ERROR,
+    "pass": Severity.OK,
+    "fail": Severity.ERROR,
+    "softfail": Severity.WARNING,
+    "neutral": Severity.WARNING,
+    "none": Severity.ERROR,
+    "permerror": Severity.ERROR,
     "temperror": Severity.UNKNOWN,
 }
 
@@ -85,8 +89,17 @@ def spf_identity(target: Target) -> tuple[str, str]:
 async def run(ctx: Context) -> list[Finding]:
     """Find, walk and judge the record; give each --ip its verdict, side by side."""
     sender, domain = spf_identity(ctx.target)
-    ctx.data.update(domain=domain, record=None, lookups=0, void_lookups=0, lookup_breakdown={},
-                    networks=[], unflattenable=[], results={}, matched={})
+    ctx.data.update(
+        domain=domain,
+        record=None,
+        lookups=0,
+        void_lookups=0,
+        lookup_breakdown={},
+        networks=[],
+        unflattenable=[],
+        results={},
+        matched={},
+    )
     verdicts = asyncio.ensure_future(_verdicts(ctx, sender))
     if not is_checkable_domain(domain):
         findings = [_invalid_domain(domain)]
@@ -124,19 +137,26 @@ async def _record(ctx: Context, domain: str) -> list[Finding]:
     findings += record_findings(domain, record, result, found.answer.location)
     findings += _dmarc_note(ctx, domain, record, await dmarc)
     findings += await spf_type
-    if not any(f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN) for f in findings):
+    if not any(
+        f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN) for f in findings
+    ):
         findings.append(_ok(domain, record, result, found.answer.location))
     return findings
 
 
 def _fill_data(ctx: Context, record: SpfRecord, result: Walk) -> None:
     ctx.data.update(
-        record=record.text, lookups=result.lookups, void_lookups=len(result.voids),
+        record=record.text,
+        lookups=result.lookups,
+        void_lookups=len(result.voids),
         lookup_breakdown=result.breakdown,
-        networks=[{"network": n.network, "via": list(n.via), "term": n.term}
-                  for n in dict.fromkeys(result.networks)],
-        unflattenable=[{"term": h.term, "domain": h.domain, "via": list(h.via)}
-                       for h in result.unflattenable],
+        networks=[
+            {"network": n.network, "via": list(n.via), "term": n.term}
+            for n in dict.fromkeys(result.networks)
+        ],
+        unflattenable=[
+            {"term": h.term, "domain": h.domain, "via": list(h.via)} for h in result.unflattenable
+        ],
     )
 
 
@@ -148,8 +168,8 @@ async def _verdicts(ctx: Context, sender: str) -> tuple[dict[str, Verdict], dict
     if helo:
         asked += [evaluate(ctx.dns, ip=ip, sender="", helo=helo) for ip in ips]
     verdicts = await asyncio.gather(*asked)
-    mail = dict(zip(ips, verdicts[:len(ips)], strict=True))
-    by_helo = dict(zip(ips, verdicts[len(ips):], strict=True)) if helo else {}
+    mail = dict(zip(ips, verdicts[: len(ips)], strict=True))
+    by_helo = dict(zip(ips, verdicts[len(ips) :], strict=True)) if helo else {}
     ctx.data["results"] = {ip: v.result for ip, v in mail.items()}
     ctx.data["matched"] = {ip: v.term for ip, v in mail.items()}
     if helo:
@@ -161,19 +181,31 @@ def _ip_finding(ip: str, sender: str, verdict: Verdict, record: SpfRecord | None
     domain = sender.rpartition("@")[2]
     matched = f" (matched '{verdict.term}')" if verdict.term else ""
     summary = f"SPF for {ip} sending as {sender}: {verdict.result}{matched}"
-    authorize = (f"If {ip} sends your mail, authorize it (or add your provider's include): "
-                 + publish(domain, edited(record, add=(ip_term(ip),)) if record
-                           else f"v=spf1 {ip_term(ip)} -all"),)
+    authorize = (
+        f"If {ip} sends your mail, authorize it (or add your provider's include): "
+        + publish(
+            domain, edited(record, add=(ip_term(ip),)) if record else f"v=spf1 {ip_term(ip)} -all"
+        ),
+    )
     fixes = {
         "pass": (),
-        "temperror": ("Retry; if it persists, check the DNS servers of the names in the "
-                      f"SPF record of {domain}.",),
-        "permerror": (f"Fix the errors reported for the SPF record of {domain}"
-                      + (f": {publish(domain, record.text)}" if record else "."),),
+        "temperror": (
+            "Retry; if it persists, check the DNS servers of the names in the "
+            f"SPF record of {domain}.",
+        ),
+        "permerror": (
+            f"Fix the errors reported for the SPF record of {domain}"
+            + (f": {publish(domain, record.text)}" if record else "."),
+        ),
     }
-    return Finding(code=f"spf.ip-{verdict.result}", severity=_IP_SEVERITY[verdict.result],
-                   subject=ip, summary=summary, remediation=fixes.get(verdict.result, authorize),
-                   evidence=(verdict.explanation,) if verdict.explanation else ())
+    return Finding(
+        code=f"spf.ip-{verdict.result}",
+        severity=_IP_SEVERITY[verdict.result],
+        subject=ip,
+        summary=summary,
+        remediation=fixes.get(verdict.result, authorize),
+        evidence=(verdict.explanation,) if verdict.explanation else (),
+    )
 
 
 def _helo_finding(ip: str, helo: str, verdict: Verdict) -> Finding:
@@ -182,12 +214,22 @@ def _helo_finding(ip: str, helo: str, verdict: Verdict) -> Finding:
     if verdict.result == "pass":
         return Finding(code="spf.helo-pass", severity=Severity.OK, subject=subject, summary=summary)
     if verdict.result == "temperror":
-        return Finding(code="spf.helo-temperror", severity=Severity.UNKNOWN, subject=subject,
-                       summary=summary, remediation=(f"Retry; check the DNS servers of {helo}.",))
+        return Finding(
+            code="spf.helo-temperror",
+            severity=Severity.UNKNOWN,
+            subject=subject,
+            summary=summary,
+            remediation=(f"Retry; check the DNS servers of {helo}.",),
+        )
     return Finding(
-        code="spf.helo-not-pass", severity=Severity.WARNING, subject=subject, summary=summary,
-        remediation=(f"Publish an SPF record for the HELO name: "
-                     f"{publish(helo, f'v=spf1 {ip_term(ip)} -all')}",),
+        code="spf.helo-not-pass",
+        severity=Severity.WARNING,
+        subject=subject,
+        summary=summary,
+        remediation=(
+            f"Publish an SPF record for the HELO name: "
+            f"{publish(helo, f'v=spf1 {ip_term(ip)} -all')}",
+        ),
     )
 
 
@@ -199,14 +241,21 @@ async def _spf_type_records(ctx: Context, domain: str) -> list[Finding]:
     if not answer.records:
         return []
     texts = answer.texts()
-    return [Finding(
-        code="spf.spf-rr-type", severity=Severity.INFO, subject=domain,
-        summary=f"{domain} has a record of DNS type SPF (99); receivers ignore it since "
-                "RFC 7208 (section 3.1): only the TXT record counts",
-        evidence=tuple(f"{domain} SPF {t}" for t in texts), location=answer.location,
-        remediation=(f"Delete the SPF-type record; receivers read only {publish(domain, texts[0])} "
-                     "(publish that TXT record if it is missing).",),
-    )]
+    return [
+        Finding(
+            code="spf.spf-rr-type",
+            severity=Severity.INFO,
+            subject=domain,
+            summary=f"{domain} has a record of DNS type SPF (99); receivers ignore it since "
+            "RFC 7208 (section 3.1): only the TXT record counts",
+            evidence=tuple(f"{domain} SPF {t}" for t in texts),
+            location=answer.location,
+            remediation=(
+                f"Delete the SPF-type record; receivers read only {publish(domain, texts[0])} "
+                "(publish that TXT record if it is missing).",
+            ),
+        )
+    ]
 
 
 def _lookalikes(domain: str, found: Found) -> list[Finding]:
@@ -214,36 +263,52 @@ def _lookalikes(domain: str, found: Found) -> list[Finding]:
     for text in found.answer.texts():
         reason = lookalike_reason(text)
         if reason:
-            findings.append(Finding(
-                code="spf.lookalike", severity=Severity.WARNING, subject=f"{domain} {text[:40]}",
-                summary=f"A TXT record of {domain} looks like SPF but receivers ignore it: {reason}",
-                evidence=(f"{domain} TXT {text}",), location=found.answer.location,
-                remediation=(f"Delete {domain}. TXT \"{text}\" and publish one record that "
-                             f"starts with 'v=spf1 ', e.g. {publish(domain, 'v=spf1 mx -all')}",),
-            ))
+            findings.append(
+                Finding(
+                    code="spf.lookalike",
+                    severity=Severity.WARNING,
+                    subject=f"{domain} {text[:40]}",
+                    summary=f"A TXT record of {domain} looks like SPF but receivers ignore it: {reason}",
+                    evidence=(f"{domain} TXT {text}",),
+                    location=found.answer.location,
+                    remediation=(
+                        f'Delete {domain}. TXT "{text}" and publish one record that '
+                        f"starts with 'v=spf1 ', e.g. {publish(domain, 'v=spf1 mx -all')}",
+                    ),
+                )
+            )
     return findings
 
 
 def _missing(domain: str, ips: tuple[str, ...]) -> Finding:
     terms = " ".join(ip_term(ip) for ip in ips) or "mx"
     return Finding(
-        code="spf.missing", severity=Severity.ERROR, subject=domain,
+        code="spf.missing",
+        severity=Severity.ERROR,
+        subject=domain,
         summary=f"{domain} publishes no SPF record: receivers cannot tell which hosts may send "
-                "as it; Gmail, Yahoo and Microsoft junk or reject such mail",
+        "as it; Gmail, Yahoo and Microsoft junk or reject such mail",
         evidence=(f"{domain} TXT: no v=spf1 record",),
-        remediation=(f"Publish {publish(domain, f'v=spf1 {terms} -all')} listing every host "
-                     "and provider that sends as the domain.",),
+        remediation=(
+            f"Publish {publish(domain, f'v=spf1 {terms} -all')} listing every host "
+            "and provider that sends as the domain.",
+        ),
     )
 
 
 def _multiple(domain: str, found: Found) -> Finding:
     return Finding(
-        code="spf.multiple", severity=Severity.ERROR, subject=domain,
+        code="spf.multiple",
+        severity=Severity.ERROR,
+        subject=domain,
         summary=f"{domain} publishes {len(found.records)} SPF records; receivers return "
-                "permerror (RFC 7208 4.5)",
-        evidence=tuple(f"{domain} TXT {r}" for r in found.records), location=found.answer.location,
-        remediation=("Merge them into one record and delete the others, e.g. publish "
-                     + publish(domain, _merged(found.records)),),
+        "permerror (RFC 7208 4.5)",
+        evidence=tuple(f"{domain} TXT {r}" for r in found.records),
+        location=found.answer.location,
+        remediation=(
+            "Merge them into one record and delete the others, e.g. publish "
+            + publish(domain, _merged(found.records)),
+        ),
     )
 
 
@@ -257,20 +322,28 @@ def _merged(records: tuple[str, ...]) -> str:
 
 def _invalid_domain(domain: str) -> Finding:
     return Finding(
-        code="spf.invalid-domain", severity=Severity.ERROR, subject=domain or "(empty)",
+        code="spf.invalid-domain",
+        severity=Severity.ERROR,
+        subject=domain or "(empty)",
         summary=f"'{domain}' is not a valid domain name, so SPF gives 'none' (RFC 7208 4.3)",
-        remediation=("Send with an envelope sender (Return-Path) at a domain you publish "
-                     "SPF for, e.g. bounces@example.com with example.com. TXT \"v=spf1 mx -all\".",),
+        remediation=(
+            "Send with an envelope sender (Return-Path) at a domain you publish "
+            'SPF for, e.g. bounces@example.com with example.com. TXT "v=spf1 mx -all".',
+        ),
     )
 
 
 def _lookup_failed(domain: str, exc: LookupFailed) -> Finding:
     return Finding(
-        code="spf.lookup-failed", severity=Severity.UNKNOWN, subject=domain,
+        code="spf.lookup-failed",
+        severity=Severity.UNKNOWN,
+        subject=domain,
         summary=f"Could not look up the SPF record of {domain}: {exc.reason}; receivers "
-                "meeting this give temperror",
-        remediation=(f"Retry; if it persists, check the DNS servers of {domain} "
-                     f"(the TXT record {domain}. TXT \"v=spf1 ...\").",),
+        "meeting this give temperror",
+        remediation=(
+            f"Retry; if it persists, check the DNS servers of {domain} "
+            f'(the TXT record {domain}. TXT "v=spf1 ...").',
+        ),
     )
 
 
@@ -290,20 +363,29 @@ def _dmarc_note(ctx: Context, domain: str, record: SpfRecord, dmarc: str | None)
     name = f"_dmarc.{ctx.target.domain}"
     if dmarc is None or not re.search(r"(^|;)\s*p\s*=\s*none\s*(;|$)", dmarc, re.IGNORECASE):
         return []
-    return [Finding(
-        code="spf.softfail-dmarc-none", severity=Severity.INFO, subject=domain,
-        summary=f"{domain} ends in ~all and {ctx.target.domain}'s DMARC policy is p=none: "
-                "forged mail is marked at most, never refused",
-        evidence=(f"{domain} TXT {record.text}", f"{name} TXT {dmarc}"),
-        remediation=("Once DMARC reports show every source passing, publish "
-                     + publish(domain, edited(record, replace={final.text: "-all"}))
-                     + f" and raise {name} to p=quarantine.",),
-    )]
+    return [
+        Finding(
+            code="spf.softfail-dmarc-none",
+            severity=Severity.INFO,
+            subject=domain,
+            summary=f"{domain} ends in ~all and {ctx.target.domain}'s DMARC policy is p=none: "
+            "forged mail is marked at most, never refused",
+            evidence=(f"{domain} TXT {record.text}", f"{name} TXT {dmarc}"),
+            remediation=(
+                "Once DMARC reports show every source passing, publish "
+                + publish(domain, edited(record, replace={final.text: "-all"}))
+                + f" and raise {name} to p=quarantine.",
+            ),
+        )
+    ]
 
 
 def _ok(domain: str, record: SpfRecord, result: Walk, location: Location | None) -> Finding:
     return Finding(
-        code="spf.ok", severity=Severity.OK, subject=domain,
+        code="spf.ok",
+        severity=Severity.OK,
+        subject=domain,
         summary=f"{domain} has a valid SPF record using {result.lookups} of 10 DNS lookups",
-        evidence=(f"{domain} TXT {record.text}",), location=location,
+        evidence=(f"{domain} TXT {record.text}",),
+        location=location,
     )

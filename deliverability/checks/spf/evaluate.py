@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dns import exception as dns_exception
-import spf
 
+import spf
 from deliverability.net.dns import Answer, DnsClient, LookupFailed
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,9 @@ class _BridgedQuery(spf.query):  # type: ignore[misc]
         super().__init__(**kwargs)
         self._bridge = bridge
 
-    def dns(self, name: Any, qtype: str, cnames: Any = None, ignore_void: bool = False) -> list[Any]:
+    def dns(
+        self, name: Any, qtype: str, cnames: Any = None, ignore_void: bool = False
+    ) -> list[Any]:
         """pyspf's DNS hook: the records of (name, qtype) in the shapes pyspf expects."""
         if not name:
             raise spf.PermError("empty domain name")

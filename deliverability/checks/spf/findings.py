@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import ipaddress
 
-from deliverability.finding import Finding, Location, Severity
 from deliverability.checks.spf.advice import all_terms, edited, modifiers, publish
 from deliverability.checks.spf.parse import MAX_RECORD_BYTES, Problem, SpfRecord
 from deliverability.checks.spf.walk import Hit, Walk
+from deliverability.finding import Finding, Location, Severity
 
 MAX_LOOKUPS = 10  # RFC 7208 4.6.4
 MAX_VOID_LOOKUPS = 2  # RFC 7208 4.6.4
 BROAD_PREFIX = {4: 8, 6: 32}  # ranges this wide (or wider) authorize far too many hosts
 
 
-def record_findings(domain: str, record: SpfRecord, walk: Walk, location: Location | None) -> list[Finding]:
+def record_findings(
+    domain: str, record: SpfRecord, walk: Walk, location: Location | None
+) -> list[Finding]:
     """Every finding about the record at `domain`, given its walk."""
     seen = (f"{domain} TXT {record.text}",)
     found: list[Finding] = []
@@ -33,9 +35,15 @@ def record_findings(domain: str, record: SpfRecord, walk: Walk, location: Locati
 def _at(finding: Finding, location: Location | None) -> Finding:
     if location is None or finding.location is not None:
         return finding
-    return Finding(code=finding.code, severity=finding.severity, subject=finding.subject,
-                   summary=finding.summary, evidence=finding.evidence,
-                   remediation=finding.remediation, location=location)
+    return Finding(
+        code=finding.code,
+        severity=finding.severity,
+        subject=finding.subject,
+        summary=finding.summary,
+        evidence=finding.evidence,
+        remediation=finding.remediation,
+        location=location,
+    )
 
 
 def _syntax(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding]:
@@ -45,19 +53,28 @@ def _syntax(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findi
     return [_syntax_finding(domain, record, problems, seen) for problems in by_term.values()]
 
 
-def _syntax_finding(domain: str, record: SpfRecord, problems: list[Problem],
-                    seen: tuple[str, ...]) -> Finding:
+def _syntax_finding(
+    domain: str, record: SpfRecord, problems: list[Problem], seen: tuple[str, ...]
+) -> Finding:
     text, position = problems[0].term, problems[0].position
     messages = "; ".join(dict.fromkeys(p.message for p in problems))
     where = f"term {position} '{text}'" if position else "the record"
-    fix = (f"Fix or remove term {position} '{text}': publish "
-           + publish(domain, edited(record, drop=(text,)))) if position else (
-        f"Publish the record in plain ASCII: {publish(domain, record.text)}")
+    fix = (
+        (
+            f"Fix or remove term {position} '{text}': publish "
+            + publish(domain, edited(record, drop=(text,)))
+        )
+        if position
+        else (f"Publish the record in plain ASCII: {publish(domain, record.text)}")
+    )
     return Finding(
-        code="spf.syntax", severity=Severity.ERROR, subject=f"{domain} {text[:60]}",
+        code="spf.syntax",
+        severity=Severity.ERROR,
+        subject=f"{domain} {text[:60]}",
         summary=f"Syntax error in the SPF record of {domain}, {where}: {messages}; "
-                "receivers return permerror",
-        evidence=seen, remediation=(fix,),
+        "receivers return permerror",
+        evidence=seen,
+        remediation=(fix,),
     )
 
 
@@ -65,15 +82,21 @@ def _size(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding
     size = len(record.text.encode("utf-8", "replace"))
     if size <= MAX_RECORD_BYTES:
         return []
-    return [Finding(
-        code="spf.too-long", severity=Severity.WARNING, subject=domain,
-        summary=f"The SPF record of {domain} is {size} bytes; over {MAX_RECORD_BYTES} it may "
-                "not fit one UDP answer (RFC 7208 3.4)",
-        evidence=seen,
-        remediation=(f"Move ranges into a separate record, e.g. publish "
-                     f'_spf.{domain}. TXT "v=spf1 <ip4/ip6 terms> -all" and use '
-                     f"include:_spf.{domain} in {domain}'s record.",),
-    )]
+    return [
+        Finding(
+            code="spf.too-long",
+            severity=Severity.WARNING,
+            subject=domain,
+            summary=f"The SPF record of {domain} is {size} bytes; over {MAX_RECORD_BYTES} it may "
+            "not fit one UDP answer (RFC 7208 3.4)",
+            evidence=seen,
+            remediation=(
+                f"Move ranges into a separate record, e.g. publish "
+                f'_spf.{domain}. TXT "v=spf1 <ip4/ip6 terms> -all" and use '
+                f"include:_spf.{domain} in {domain}'s record.",
+            ),
+        )
+    ]
 
 
 def _policy(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding]:
@@ -81,30 +104,45 @@ def _policy(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findi
     if final is None:
         if record.redirect is not None:
             return []
-        return [Finding(
-            code="spf.no-all", severity=Severity.WARNING, subject=domain,
-            summary=f"The SPF record of {domain} has no 'all' and no redirect=: mail from "
-                    "any other host gets neutral, which protects nothing",
-            evidence=seen,
-            remediation=("End the record with -all (or ~all while you check): publish "
-                         + publish(domain, edited(record, ending="-all")),),
-        )]
+        return [
+            Finding(
+                code="spf.no-all",
+                severity=Severity.WARNING,
+                subject=domain,
+                summary=f"The SPF record of {domain} has no 'all' and no redirect=: mail from "
+                "any other host gets neutral, which protects nothing",
+                evidence=seen,
+                remediation=(
+                    "End the record with -all (or ~all while you check): publish "
+                    + publish(domain, edited(record, ending="-all")),
+                ),
+            )
+        ]
     if final.qualifier == "+":
-        return [Finding(
-            code="spf.pass-all", severity=Severity.ERROR, subject=domain,
-            summary=f"The SPF record of {domain} ends in '{final.text}': anyone may send as {domain}",
-            evidence=seen,
-            remediation=("Replace it with -all: publish " + _ending_in_fail(domain, record),),
-        )]
+        return [
+            Finding(
+                code="spf.pass-all",
+                severity=Severity.ERROR,
+                subject=domain,
+                summary=f"The SPF record of {domain} ends in '{final.text}': anyone may send as {domain}",
+                evidence=seen,
+                remediation=("Replace it with -all: publish " + _ending_in_fail(domain, record),),
+            )
+        ]
     if final.qualifier == "?":
-        return [Finding(
-            code="spf.neutral-all", severity=Severity.WARNING, subject=domain,
-            summary=f"The SPF record of {domain} ends in '?all': other hosts get neutral, "
-                    "so SPF says nothing about forgeries",
-            evidence=seen,
-            remediation=("Replace ?all with -all (or ~all): publish "
-                         + _ending_in_fail(domain, record),),
-        )]
+        return [
+            Finding(
+                code="spf.neutral-all",
+                severity=Severity.WARNING,
+                subject=domain,
+                summary=f"The SPF record of {domain} ends in '?all': other hosts get neutral, "
+                "so SPF says nothing about forgeries",
+                evidence=seen,
+                remediation=(
+                    "Replace ?all with -all (or ~all): publish " + _ending_in_fail(domain, record),
+                ),
+            )
+        ]
     return []
 
 
@@ -119,58 +157,123 @@ def _order(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findin
     if final is not None:
         after = [t.text for t in record.mechanisms if t.position > final.position]
         if after:
-            found.append(Finding(
-                code="spf.after-all", severity=Severity.WARNING, subject=domain,
-                summary=f"Terms after '{final.text}' are never evaluated: {' '.join(after)}",
-                evidence=seen,
-                remediation=("Move them before 'all': publish " + publish(domain, edited(
-                    record, drop=tuple(all_terms(record)), ending=final.text)),),
-            ))
+            found.append(
+                Finding(
+                    code="spf.after-all",
+                    severity=Severity.WARNING,
+                    subject=domain,
+                    summary=f"Terms after '{final.text}' are never evaluated: {' '.join(after)}",
+                    evidence=seen,
+                    remediation=(
+                        "Move them before 'all': publish "
+                        + publish(
+                            domain, edited(record, drop=tuple(all_terms(record)), ending=final.text)
+                        ),
+                    ),
+                )
+            )
         redirects = modifiers(record, "redirect")
         if redirects:
-            found.append(Finding(
-                code="spf.redirect-ignored", severity=Severity.WARNING, subject=domain,
-                summary=f"'{redirects[0]}' is ignored because the record has '{final.text}' "
-                        "(RFC 7208 6.1)",
-                evidence=seen,
-                remediation=("Keep one of them: publish "
-                             + publish(domain, edited(record, drop=tuple(redirects))),),
-            ))
+            found.append(
+                Finding(
+                    code="spf.redirect-ignored",
+                    severity=Severity.WARNING,
+                    subject=domain,
+                    summary=f"'{redirects[0]}' is ignored because the record has '{final.text}' "
+                    "(RFC 7208 6.1)",
+                    evidence=seen,
+                    remediation=(
+                        "Keep one of them: publish "
+                        + publish(domain, edited(record, drop=tuple(redirects))),
+                    ),
+                )
+            )
     return found
 
 
-def _walk_findings(domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]) -> list[Finding]:
-    found = _lookup_findings(domain, record, walk, seen) + _void_findings(domain, record, walk, seen)
-    found += [_hit_finding("spf.loop", Severity.ERROR, hit, record, domain,
-                           f"'{hit.term}' in {hit.domain} loops back: {hit.detail}; "
-                           "receivers return permerror") for hit in walk.loops]
-    found += [_hit_finding("spf.include-no-record", Severity.ERROR, hit, record, domain,
-                           f"'{hit.term}' in {hit.domain} names a domain with no SPF record; "
-                           "receivers return permerror (RFC 7208 5.2, 6.1)")
-              for hit in walk.no_record + walk.several_records]
-    found += [_hit_finding("spf.mx-too-many", Severity.ERROR, hit, record, domain,
-                           f"'{hit.term}' in {hit.domain} has {hit.detail}; over 10 is a "
-                           "permerror (RFC 7208 4.6.4)") for hit in walk.big_mx]
-    found += [_hit_finding("spf.ptr", Severity.WARNING, hit, record, domain,
-                           f"'{hit.term}' in {hit.domain} uses ptr, which RFC 7208 5.5 says "
-                           "not to use: slow, unreliable, and some receivers skip it")
-              for hit in walk.ptrs]
-    found += [Finding(
-        code="spf.unresolved", severity=Severity.UNKNOWN, subject=hit.where,
-        summary=f"Could not resolve '{hit.term}' in {hit.domain}: {hit.detail}; receivers "
-                "meeting this get temperror",
-        evidence=seen + _chain(hit),
-        remediation=(f"Retry; if it persists, check the DNS servers answering for the "
-                     f"name in '{hit.term}' (the record at {hit.domain}).",),
-    ) for hit in walk.failures]
-    found += [Finding(
-        code="spf.syntax", severity=Severity.ERROR, subject=f"{target} {problem.term[:60]}",
-        summary=f"Syntax error in the included SPF record of {target}, term "
-                f"{problem.position} '{problem.term}': {problem.message}",
-        evidence=(f"{target} TXT {walk.records.get(target, '')}",),
-        remediation=(f"Ask the owner of {target} to fix its record, or remove the include "
-                     f"of {target} from {domain}'s record.",),
-    ) for target, problem in walk.problems]
+def _walk_findings(
+    domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]
+) -> list[Finding]:
+    found = _lookup_findings(domain, record, walk, seen) + _void_findings(
+        domain, record, walk, seen
+    )
+    found += [
+        _hit_finding(
+            "spf.loop",
+            Severity.ERROR,
+            hit,
+            record,
+            domain,
+            f"'{hit.term}' in {hit.domain} loops back: {hit.detail}; receivers return permerror",
+        )
+        for hit in walk.loops
+    ]
+    found += [
+        _hit_finding(
+            "spf.include-no-record",
+            Severity.ERROR,
+            hit,
+            record,
+            domain,
+            f"'{hit.term}' in {hit.domain} names a domain with no SPF record; "
+            "receivers return permerror (RFC 7208 5.2, 6.1)",
+        )
+        for hit in walk.no_record + walk.several_records
+    ]
+    found += [
+        _hit_finding(
+            "spf.mx-too-many",
+            Severity.ERROR,
+            hit,
+            record,
+            domain,
+            f"'{hit.term}' in {hit.domain} has {hit.detail}; over 10 is a "
+            "permerror (RFC 7208 4.6.4)",
+        )
+        for hit in walk.big_mx
+    ]
+    found += [
+        _hit_finding(
+            "spf.ptr",
+            Severity.WARNING,
+            hit,
+            record,
+            domain,
+            f"'{hit.term}' in {hit.domain} uses ptr, which RFC 7208 5.5 says "
+            "not to use: slow, unreliable, and some receivers skip it",
+        )
+        for hit in walk.ptrs
+    ]
+    found += [
+        Finding(
+            code="spf.unresolved",
+            severity=Severity.UNKNOWN,
+            subject=hit.where,
+            summary=f"Could not resolve '{hit.term}' in {hit.domain}: {hit.detail}; receivers "
+            "meeting this get temperror",
+            evidence=seen + _chain(hit),
+            remediation=(
+                f"Retry; if it persists, check the DNS servers answering for the "
+                f"name in '{hit.term}' (the record at {hit.domain}).",
+            ),
+        )
+        for hit in walk.failures
+    ]
+    found += [
+        Finding(
+            code="spf.syntax",
+            severity=Severity.ERROR,
+            subject=f"{target} {problem.term[:60]}",
+            summary=f"Syntax error in the included SPF record of {target}, term "
+            f"{problem.position} '{problem.term}': {problem.message}",
+            evidence=(f"{target} TXT {walk.records.get(target, '')}",),
+            remediation=(
+                f"Ask the owner of {target} to fix its record, or remove the include "
+                f"of {target} from {domain}'s record.",
+            ),
+        )
+        for target, problem in walk.problems
+    ]
     return found + _network_findings(domain, record, walk, seen)
 
 
@@ -178,45 +281,67 @@ def _chain(hit: Hit) -> tuple[str, ...]:
     return (f"reached via {' > '.join(hit.via)}",) if hit.via else ()
 
 
-def _hit_finding(code: str, severity: Severity, hit: Hit, record: SpfRecord, domain: str,
-                 summary: str) -> Finding:
+def _hit_finding(
+    code: str, severity: Severity, hit: Hit, record: SpfRecord, domain: str, summary: str
+) -> Finding:
     if hit.domain == domain:
         fix = f"Remove or replace '{hit.term}': publish " + publish(
-            domain, edited(record, drop=(hit.term,)))
+            domain, edited(record, drop=(hit.term,))
+        )
     else:
-        fix = (f"Remove '{hit.term}' from the record at {hit.domain} (its owner must change "
-               f"it), or remove '{hit.via[0] if hit.via else hit.term}' from {domain}'s record.")
-    return Finding(code=code, severity=severity, subject=hit.where, summary=summary,
-                   evidence=(f"{domain} TXT {record.text}",) + _chain(hit), remediation=(fix,))
+        fix = (
+            f"Remove '{hit.term}' from the record at {hit.domain} (its owner must change "
+            f"it), or remove '{hit.via[0] if hit.via else hit.term}' from {domain}'s record."
+        )
+    return Finding(
+        code=code,
+        severity=severity,
+        subject=hit.where,
+        summary=summary,
+        evidence=(f"{domain} TXT {record.text}",) + _chain(hit),
+        remediation=(fix,),
+    )
 
 
-def _lookup_findings(domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]) -> list[Finding]:
+def _lookup_findings(
+    domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]
+) -> list[Finding]:
     if walk.lookups <= MAX_LOOKUPS:
         return []
     costly = sorted(walk.breakdown.items(), key=lambda item: -item[1])
     breakdown = tuple(f"{term}: {cost} lookup{'s' if cost != 1 else ''}" for term, cost in costly)
-    nested = tuple(f"{' > '.join((*hit.via, hit.term))}: {cost} lookups"
-                   for hit, cost in walk.include_costs if hit.via)
+    nested = tuple(
+        f"{' > '.join((*hit.via, hit.term))}: {cost} lookups"
+        for hit, cost in walk.include_costs
+        if hit.via
+    )
     worst = costly[0][0]
-    return [Finding(
-        code="spf.too-many-lookups", severity=Severity.ERROR, subject=domain,
-        summary=f"The SPF record of {domain} needs {walk.lookups} DNS lookups; over 10 is a "
-                f"permerror (RFC 7208 4.6.4). Costliest: {worst} ({costly[0][1]})",
-        evidence=seen + breakdown + nested,
-        remediation=(
-            f"Remove includes you no longer send through, or replace '{worst}' with the "
-            "ip4:/ip6: ranges it authorizes today (they may change: recheck them): publish "
-            + publish(domain, edited(record, drop=(worst,), add=_flattened(walk, worst))),
-        ),
-    )]
+    return [
+        Finding(
+            code="spf.too-many-lookups",
+            severity=Severity.ERROR,
+            subject=domain,
+            summary=f"The SPF record of {domain} needs {walk.lookups} DNS lookups; over 10 is a "
+            f"permerror (RFC 7208 4.6.4). Costliest: {worst} ({costly[0][1]})",
+            evidence=seen + breakdown + nested,
+            remediation=(
+                f"Remove includes you no longer send through, or replace '{worst}' with the "
+                "ip4:/ip6: ranges it authorizes today (they may change: recheck them): publish "
+                + publish(domain, edited(record, drop=(worst,), add=_flattened(walk, worst))),
+            ),
+        )
+    ]
 
 
 def _flattened(walk: Walk, term: str) -> tuple[str, ...]:
     """The ip4:/ip6: terms that replace `term`, or a placeholder when it cannot be flattened."""
     if any(hit.via[:1] == (term,) or hit.term == term for hit in walk.unflattenable):
         return ("ip4:<range>",)
-    terms = [_ip_mechanism(n.network) for n in walk.networks if n.via[:1] == (term,)
-             or (not n.via and n.term == term)]
+    terms = [
+        _ip_mechanism(n.network)
+        for n in walk.networks
+        if n.via[:1] == (term,) or (not n.via and n.term == term)
+    ]
     return tuple(dict.fromkeys(terms)) or ("ip4:<range>",)
 
 
@@ -226,59 +351,96 @@ def _ip_mechanism(network: str) -> str:
     return f"ip{net.version}:{text}"
 
 
-def _void_findings(domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]) -> list[Finding]:
+def _void_findings(
+    domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]
+) -> list[Finding]:
     if not walk.voids:
         return []
     lines = tuple(f"{hit.where}: {hit.detail}" for hit in walk.voids)
     own = tuple(hit.term for hit in walk.voids if hit.domain == domain)
-    fix = ("Remove the terms that name nothing: publish "
-           + publish(domain, edited(record, drop=own)),) if own else (
-        "Ask the owners of the records listed to remove the terms that name nothing.",)
+    fix = (
+        (
+            "Remove the terms that name nothing: publish "
+            + publish(domain, edited(record, drop=own)),
+        )
+        if own
+        else ("Ask the owners of the records listed to remove the terms that name nothing.",)
+    )
     if len(walk.voids) > MAX_VOID_LOOKUPS:
-        return [Finding(
-            code="spf.too-many-void-lookups", severity=Severity.ERROR, subject=domain,
-            summary=f"{len(walk.voids)} terms of {domain}'s SPF record name nothing (NXDOMAIN "
-                    "or no records); over 2 is a permerror (RFC 7208 4.6.4)",
-            evidence=seen + lines, remediation=fix,
-        )]
-    return [Finding(
-        code="spf.void-lookup", severity=Severity.WARNING, subject=hit.where,
-        summary=f"'{hit.term}' in {hit.domain} names nothing ({hit.detail}); it counts "
-                "toward the limit of two void lookups (RFC 7208 4.6.4)",
-        evidence=seen + (f"{hit.where}: {hit.detail}",) + _chain(hit), remediation=fix,
-    ) for hit in walk.voids]
+        return [
+            Finding(
+                code="spf.too-many-void-lookups",
+                severity=Severity.ERROR,
+                subject=domain,
+                summary=f"{len(walk.voids)} terms of {domain}'s SPF record name nothing (NXDOMAIN "
+                "or no records); over 2 is a permerror (RFC 7208 4.6.4)",
+                evidence=seen + lines,
+                remediation=fix,
+            )
+        ]
+    return [
+        Finding(
+            code="spf.void-lookup",
+            severity=Severity.WARNING,
+            subject=hit.where,
+            summary=f"'{hit.term}' in {hit.domain} names nothing ({hit.detail}); it counts "
+            "toward the limit of two void lookups (RFC 7208 4.6.4)",
+            evidence=seen + (f"{hit.where}: {hit.detail}",) + _chain(hit),
+            remediation=fix,
+        )
+        for hit in walk.voids
+    ]
 
 
-def _network_findings(domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]) -> list[Finding]:
+def _network_findings(
+    domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]
+) -> list[Finding]:
     found = []
     for net in walk.networks:
         network = ipaddress.ip_network(net.network)
         if network.prefixlen > BROAD_PREFIX[network.version]:
             continue
-        fix = (f"Replace '{net.term}' with the exact ranges you send from: publish "
-               + publish(domain, edited(record, drop=(net.term,), add=(f"ip{network.version}:<range>",)))
-               if not net.via else f"Remove '{net.via[0]}' from {domain}'s record, or ask its "
-               f"owner to narrow '{net.term}'.")
-        found.append(Finding(
-            code="spf.broad-range",
-            severity=Severity.ERROR if network.prefixlen == 0 else Severity.WARNING,
-            subject=f"{domain} {net.term}",
-            summary=f"'{net.term}' authorizes {network} ({network.num_addresses:.3g} addresses): "
-                    "anyone on that range may send as the domain",
-            evidence=seen + _chain(Hit(domain=domain, term=net.term, via=net.via)),
-            remediation=(fix,),
-        ))
+        fix = (
+            f"Replace '{net.term}' with the exact ranges you send from: publish "
+            + publish(
+                domain, edited(record, drop=(net.term,), add=(f"ip{network.version}:<range>",))
+            )
+            if not net.via
+            else f"Remove '{net.via[0]}' from {domain}'s record, or ask its "
+            f"owner to narrow '{net.term}'."
+        )
+        found.append(
+            Finding(
+                code="spf.broad-range",
+                severity=Severity.ERROR if network.prefixlen == 0 else Severity.WARNING,
+                subject=f"{domain} {net.term}",
+                summary=f"'{net.term}' authorizes {network} ({network.num_addresses:.3g} addresses): "
+                "anyone on that range may send as the domain",
+                evidence=seen + _chain(Hit(domain=domain, term=net.term, via=net.via)),
+                remediation=(fix,),
+            )
+        )
     if walk.unflattenable:
-        found.append(Finding(
-            code="spf.unflattenable", severity=Severity.INFO, subject=domain,
-            summary="Some terms authorize hosts that cannot be listed as address ranges "
-                    "(macros, exists, ptr); allowlists built from SPF miss them",
-            evidence=tuple(f"{hit.where}" for hit in walk.unflattenable),
-            remediation=(f"Nothing to change for SPF itself. To list every sender, replace them "
-                         f"with ip4:/ip6: terms: publish "
-                         + publish(domain, edited(record, drop=tuple(
-                             h.term for h in walk.unflattenable if h.domain == domain),
-                             add=("ip4:<range>",))),),
-        ))
+        found.append(
+            Finding(
+                code="spf.unflattenable",
+                severity=Severity.INFO,
+                subject=domain,
+                summary="Some terms authorize hosts that cannot be listed as address ranges "
+                "(macros, exists, ptr); allowlists built from SPF miss them",
+                evidence=tuple(f"{hit.where}" for hit in walk.unflattenable),
+                remediation=(
+                    "Nothing to change for SPF itself. To list every sender, replace them "
+                    "with ip4:/ip6: terms: publish "
+                    + publish(
+                        domain,
+                        edited(
+                            record,
+                            drop=tuple(h.term for h in walk.unflattenable if h.domain == domain),
+                            add=("ip4:<range>",),
+                        ),
+                    ),
+                ),
+            )
+        )
     return found
-

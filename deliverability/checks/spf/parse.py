@@ -122,8 +122,14 @@ def parse_record(text: str) -> SpfRecord:
     """Split `text` into terms and check each; never raises."""
     problems: list[Problem] = []
     if not text.isascii():
-        problems.append(Problem(term=text, position=0, message="the record holds non-ASCII "
-                                "characters; SPF records are 7-bit ASCII (RFC 7208 3.1)"))
+        problems.append(
+            Problem(
+                term=text,
+                position=0,
+                message="the record holds non-ASCII "
+                "characters; SPF records are 7-bit ASCII (RFC 7208 3.1)",
+            )
+        )
     words = text.split(" ")[1:] if is_spf_record(text) else text.split(" ")
     terms = [_term(word, i) for i, word in enumerate((w for w in words if w), start=1)]
     for term in terms:
@@ -135,8 +141,13 @@ def parse_record(text: str) -> SpfRecord:
 def _term(word: str, position: int) -> Term:
     modifier = _MODIFIER.match(word)
     if modifier:
-        return Term(text=word, position=position, kind=Kind.MODIFIER,
-                    name=modifier.group(1).lower(), value=modifier.group(2))
+        return Term(
+            text=word,
+            position=position,
+            kind=Kind.MODIFIER,
+            name=modifier.group(1).lower(),
+            value=modifier.group(2),
+        )
     qualifier = word[0] if word[0] in QUALIFIERS else "+"
     body = word[1:] if word[0] in QUALIFIERS else word
     name, _, rest = body.partition(":")
@@ -145,8 +156,16 @@ def _term(word: str, position: int) -> Term:
         name, value, cidr4, cidr6 = _split_cidr(name, rest, ":" in body)
     else:
         value, cidr4 = _split_ip_cidr(rest)
-    return Term(text=word, position=position, kind=Kind.MECHANISM, name=name.lower(),
-                qualifier=qualifier, value=value, cidr4=cidr4, cidr6=cidr6)
+    return Term(
+        text=word,
+        position=position,
+        kind=Kind.MECHANISM,
+        name=name.lower(),
+        qualifier=qualifier,
+        value=value,
+        cidr4=cidr4,
+        cidr6=cidr6,
+    )
 
 
 def _split_cidr(name: str, rest: str, has_value: bool) -> tuple[str, str, int | None, int | None]:
@@ -170,8 +189,12 @@ def _problems_of(term: Term) -> list[Problem]:
         return Problem(term=term.text, position=term.position, message=message)
 
     if any(ord(c) < 32 or ord(c) == 127 for c in term.text):
-        return [problem("a control character inside the term; terms are separated by "
-                        "single spaces only (RFC 7208 4.6.1)")]
+        return [
+            problem(
+                "a control character inside the term; terms are separated by "
+                "single spaces only (RFC 7208 4.6.1)"
+            )
+        ]
     if term.kind is Kind.MODIFIER:
         return [problem(m) for m in _modifier_problems(term)]
     if _QUALIFIED_MODIFIER.match(term.text):
@@ -191,14 +214,19 @@ def _modifier_problems(term: Term) -> list[str]:
 
 def _mechanism_problems(term: Term) -> list[str]:
     if term.name == "all":
-        return [] if term.text.lstrip("+-~?").lower() == "all" else [
-            "'all' takes no value or prefix length (RFC 7208 5.1)"]
+        return (
+            []
+            if term.text.lstrip("+-~?").lower() == "all"
+            else ["'all' takes no value or prefix length (RFC 7208 5.1)"]
+        )
     if term.name in ("ip4", "ip6"):
         return _ip_problems(term)
     problems = _cidr_problems(term)
     if term.name in ("include", "exists") and not term.value:
         problems.append(f"{term.name} needs a domain, as in {term.name}:example.com")
-    if term.name in ("include", "exists", "ptr") and (term.cidr4 is not None or term.cidr6 is not None):
+    if term.name in ("include", "exists", "ptr") and (
+        term.cidr4 is not None or term.cidr6 is not None
+    ):
         problems.append(f"{term.name} takes no prefix length (RFC 7208 5)")
     if term.value:
         problems += _domain_spec_problems(term.value, allow_exp_macros=False)
@@ -264,7 +292,12 @@ def _record_problems(terms: list[Term]) -> list[Problem]:
     problems = []
     for name in ("redirect", "exp"):
         repeated = [t for t in terms if t.kind is Kind.MODIFIER and t.name == name][1:]
-        problems += [Problem(term=t.text, position=t.position,
-                             message=f"{name}= appears more than once (RFC 7208 6)")
-                     for t in repeated]
+        problems += [
+            Problem(
+                term=t.text,
+                position=t.position,
+                message=f"{name}= appears more than once (RFC 7208 6)",
+            )
+            for t in repeated
+        ]
     return problems

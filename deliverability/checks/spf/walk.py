@@ -15,9 +15,9 @@ import asyncio
 import ipaddress
 from dataclasses import dataclass, field
 
-from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
-from deliverability.checks.spf.parse import Problem, SpfRecord, Term, is_spf_record, parse_record
 from deliverability.checks.spf.evaluate import cname_loops, is_checkable_domain
+from deliverability.checks.spf.parse import Problem, SpfRecord, Term, is_spf_record, parse_record
+from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
 
 MAX_MX_HOSTS = 10  # RFC 7208 4.6.4
 MAX_DEPTH = 12  # past ten lookups a receiver has long given up; stop runaway chains
@@ -115,7 +115,9 @@ class _Walker:
     result: Walk
     fetched: int = 0
 
-    async def term(self, domain: str, term: Term, via: tuple[str, ...], path: tuple[str, ...]) -> int:
+    async def term(
+        self, domain: str, term: Term, via: tuple[str, ...], path: tuple[str, ...]
+    ) -> int:
         """Walk one DNS-querying term; return the lookups it costs, its subtree included."""
         hit = Hit(domain=domain, term=term.text, via=via)
         if term.has_macro or term.name in ("exists", "ptr"):
@@ -136,17 +138,30 @@ class _Walker:
         except LookupFailed as exc:
             if term.name in ("a", "mx") and await cname_loops(self.dns, exc.name):
                 # RFC 7208 5.5: receivers skip a name whose CNAME chain loops
-                self.result.voids.append(Hit(domain=domain, term=term.text, via=via,
-                                             detail=f"{exc.name}: CNAME loop"))
+                self.result.voids.append(
+                    Hit(domain=domain, term=term.text, via=via, detail=f"{exc.name}: CNAME loop")
+                )
                 return 1
-            self.result.failures.append(Hit(domain=domain, term=term.text, via=via,
-                                            detail=f"{exc.rdtype} {exc.name}: {exc.reason}"))
+            self.result.failures.append(
+                Hit(
+                    domain=domain,
+                    term=term.text,
+                    via=via,
+                    detail=f"{exc.rdtype} {exc.name}: {exc.reason}",
+                )
+            )
         return 1
 
     async def _branch(self, hit: Hit, term: Term, target: str, path: tuple[str, ...]) -> int:
         if target in path:
-            self.result.loops.append(Hit(domain=hit.domain, term=hit.term, via=hit.via,
-                                         detail=" -> ".join((*path, target))))
+            self.result.loops.append(
+                Hit(
+                    domain=hit.domain,
+                    term=hit.term,
+                    via=hit.via,
+                    detail=" -> ".join((*path, target)),
+                )
+            )
             return 0
         if len(path) > MAX_DEPTH or self.fetched >= MAX_RECORDS:
             self.result.truncated = True
@@ -187,8 +202,14 @@ class _Walker:
             self.result.voids.append(_void(hit, answer))
             return
         if len(answer.records) > MAX_MX_HOSTS:
-            self.result.big_mx.append(Hit(domain=hit.domain, term=hit.term, via=hit.via,
-                                          detail=f"{len(answer.records)} MX hosts"))
+            self.result.big_mx.append(
+                Hit(
+                    domain=hit.domain,
+                    term=hit.term,
+                    via=hit.via,
+                    detail=f"{len(answer.records)} MX hosts",
+                )
+            )
         ordered = sorted(answer.records, key=lambda r: r.preference)[:MAX_MX_HOSTS]
         hosts = [normalize_name(str(r.exchange)) for r in ordered]
         found = await asyncio.gather(*(self.dns.addresses(h) for h in hosts if h))
@@ -199,7 +220,7 @@ class _Walker:
             return
         for address in addresses:
             version = ipaddress.ip_address(address).version
-            prefix = (term.cidr4 if version == 4 else term.cidr6)
+            prefix = term.cidr4 if version == 4 else term.cidr6
             network = _network(address, prefix)
             if network:
                 self.result.networks.append(Network(network=network, via=hit.via, term=term.text))
