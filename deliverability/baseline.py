@@ -11,25 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from deliverability.files import UnreadableFile, read_user_text
-from deliverability.finding import Finding, Location, Severity
+from deliverability.finding import Comparison, Finding, Location, Severity
 
 
 class BaselineError(Exception):
     """A saved report cannot be read; the message is one line naming the file."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Comparison:
-    """What changed between an old and a new run, finding by finding identity."""
-
-    new: tuple[Finding, ...] = ()  # problems the old run did not have
-    fixed: tuple[Finding, ...] = ()  # problems of the old run that are gone (as it saw them)
-    unchanged: tuple[Finding, ...] = ()  # problems both runs have (as the new run sees them)
 
 
 def compare(old: Sequence[Finding], new: Sequence[Finding]) -> Comparison:

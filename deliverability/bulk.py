@@ -19,13 +19,12 @@ import asyncio
 import csv
 import io
 import re
-import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-from deliverability.finding import Report, Severity, Target
+from deliverability.bulk_summary import Outcome, Row
+from deliverability.finding import Target
 from deliverability.net.dns import DnsClient
 from deliverability.plan import RunPlan
 from deliverability.validation import BadInput, validate_domain, validate_ip
@@ -36,58 +35,6 @@ DEFAULT_CONCURRENCY = 16
 SHARED_CACHE_ANSWERS = 10_000
 _SPLIT = re.compile(r"[\s;]+")
 COLUMNS = ("domain", "ip", "mail-from", "selectors")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Row:
-    """One target line of the file: the Target, or why the line is not one."""
-
-    line: int
-    domain: str  # as written in the file (untrusted: renderers clean it)
-    target: Target | None = None
-    problem: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Outcome:
-    """One target's result: its report, or why it could not be checked."""
-
-    row: Row
-    report: Report | None = None
-    failure: str | None = None
-
-
-@dataclass(kw_only=True)
-class BulkSummary:
-    """Running totals of a bulk run; small whatever the number of targets."""
-
-    started: float = field(default_factory=time.perf_counter)
-    targets: int = 0
-    status: Counter[str] = field(default_factory=Counter)  # worst severity, or "failed"
-    codes: Counter[str] = field(default_factory=Counter)  # targets per problem code
-    queries: int = 0
-    failures: list[str] = field(default_factory=list)  # the first few, for the summary
-    failing: int = 0  # targets at or above --fail-on, or not checked (the caller counts)
-    interrupted: bool = False
-
-    def add(self, outcome: Outcome) -> None:
-        """Count one finished target."""
-        self.targets += 1
-        if outcome.report is None:
-            self.status["failed"] += 1
-            if len(self.failures) < 10:
-                self.failures.append(f"line {outcome.row.line}: {outcome.failure}")
-            return
-        report = outcome.report
-        self.status[report.status.value] += 1
-        self.queries += report.queries
-        problems = {f.code for f in report.findings if f.severity.rank > Severity.INFO.rank}
-        self.codes.update(problems)
-
-    @property
-    def seconds(self) -> float:
-        """Wall time since the run started."""
-        return time.perf_counter() - self.started
 
 
 def read_targets(path: Path, defaults: Target) -> Iterator[Row]:

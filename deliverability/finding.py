@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from deliverability.baseline import Comparison
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -116,6 +113,15 @@ class TraceEntry:
     type: str
     outcome: str
     ms: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """What changed between an old and a new run, finding by finding identity."""
+
+    new: tuple[Finding, ...] = ()  # problems the old run did not have
+    fixed: tuple[Finding, ...] = ()  # problems of the old run that are gone (as it saw them)
+    unchanged: tuple[Finding, ...] = ()  # problems both runs have (as the new run sees them)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,6 +7,7 @@ shape; a plugin that fails to load is named in one line (PluginError).
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -21,6 +22,13 @@ ENGINE_CODES = {
     "lookup-failed": "A DNS lookup the check depends on failed",
     "timed-out": "The check did not finish within its time limit",
     "crashed": "The check failed with an internal error",
+}
+
+
+# Checks a command runs itself (never `check DOMAIN`): check name -> module. They are
+# not entry points; this is the one list of them (docs sync and layout tests read it).
+COMMAND_CHECKS = {
+    "message": "deliverability.checks.message.check",
 }
 
 
@@ -75,6 +83,11 @@ def load_checks() -> list[CheckSpec]:
         if missing:
             raise PluginError(f"check {spec.name!r} needs checks that are not installed: {missing}")
     return list(specs.values())
+
+
+def command_check(name: str) -> CheckSpec:
+    """The check `name` of COMMAND_CHECKS, loaded and validated."""
+    return validate_check(name, importlib.import_module(COMMAND_CHECKS[name]), "deliverability")
 
 
 def validate_check(entry_name: str, module: Any, distribution: str = "") -> CheckSpec:

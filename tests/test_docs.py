@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from deliverability.catalog import documented_codes
-from deliverability.checks.message import check as message
-from deliverability.registry import ENGINE_CODES, load_checks, validate_check
+from deliverability.registry import COMMAND_CHECKS, ENGINE_CODES, command_check, load_checks
+from paths import ROOT
 
-DOCS = Path(__file__).parent.parent / "docs" / "checks.md"
+DOCS = ROOT / "docs" / "checks.md"
 
 
 def builtin_codes() -> set[str]:
     specs = [s for s in load_checks() if s.module.__name__.startswith("deliverability.")]
-    specs.append(validate_check("message", message))  # run by `message` only, not an entry point
+    specs += [command_check(name) for name in COMMAND_CHECKS]  # run by their commands only
     return {code for spec in specs for code in spec.codes}
 
 

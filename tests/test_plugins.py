@@ -6,11 +6,11 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+from paths import TESTS
 
-ZONE = Path(__file__).parent / "world" / "mx.test.zone"
+ZONE = TESTS / "world" / "mx.test.zone"
 
 PLUGIN = '''
 """Says whether the domain has an MX record (a third-party example)."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
 from deliverability.validation import BadInput
 from deliverability.profile import load_profile
+from paths import ROOT
 
 GOOD = """
 [sender]
@@ -119,6 +119,6 @@ def test_blocklist_tables_are_parsed_by_the_reputation_module_when_installed(tmp
 
 
 def test_the_shipped_example_profile_loads() -> None:
-    example = Path(__file__).parent.parent / "examples" / "deliverability.toml"
+    example = ROOT / "examples" / "deliverability.toml"
     profile = load_profile(example)
     assert profile is not None and profile.from_domains == ("notify.example.com",)

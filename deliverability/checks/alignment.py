@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from deliverability.checks.dmarc.findings import rewritten
 from deliverability.checks.dmarc.tree import (
     Walk,
     psl_organizational_domain,
@@ -130,7 +129,7 @@ def _spf_finding(spf: dict[str, Any], mode: str, walk: Walk) -> Finding:
     record = step.record if step is not None else None
     fix = (
         (
-            f'Change the record to {step.name}. TXT "{rewritten(record, "aspf", None)}" '
+            f'Change the record to {step.name}. TXT "{record.rewritten("aspf", None)}" '
             "(relaxed alignment would pass).",
         )
         if spf["relaxed"] and step and record

@@ -22,8 +22,7 @@ class DiffFormat(StrEnum):
 
 
 if TYPE_CHECKING:
-    from deliverability.baseline import Comparison
-    from deliverability.finding import Finding
+    from deliverability.finding import Comparison, Finding
 
 
 def diff(
@@ -64,6 +63,7 @@ def _print_comparison(comparison: Comparison, output_format: DiffFormat) -> None
     import json
 
     from deliverability.render import comparison as render
+    from deliverability.render.json import comparison_to_dict
 
     if output_format is DiffFormat.terminal:
         write(render.terminal(comparison), sys.stdout)
@@ -71,5 +71,5 @@ def _print_comparison(comparison: Comparison, output_format: DiffFormat) -> None
         sys.stdout.write("\n".join(render.markdown(comparison)[1:]) + "\n")
     else:
         sys.stdout.write(
-            json.dumps(render.to_dict(comparison), indent=2, ensure_ascii=False) + "\n"
+            json.dumps(comparison_to_dict(comparison), indent=2, ensure_ascii=False) + "\n"
         )

@@ -34,7 +34,7 @@ from deliverability.cli.options import (
 from deliverability.cli.running import emit, exit_status, open_output, prepare_run, write
 
 if TYPE_CHECKING:
-    from deliverability.bulk import Outcome
+    from deliverability.bulk_summary import Outcome
     from deliverability.finding import Target
     from deliverability.plan import RunPlan
 
@@ -229,7 +229,8 @@ def _check_many(
     strict: bool,
 ) -> int:
     """`check --from-file`: stream one line per target to stdout, the summary to stderr."""
-    from deliverability.bulk import BulkSummary, read_targets, run_bulk
+    from deliverability.bulk import read_targets, run_bulk
+    from deliverability.bulk_summary import BulkSummary
     from deliverability.render import bulk as render
 
     line_of = _bulk_line(output_format, plan.check_names)

@@ -28,7 +28,7 @@ def explain(
     """Explain a finding code: what it means, why it matters, how to fix it."""
     from deliverability.catalog import explain_code
 
-    text = explain_code(code.strip(), inputs.installed_checks() + [inputs.message_check()])
+    text = explain_code(code.strip(), inputs.installed_checks() + inputs.command_checks())
     if text is None:
         raise UsageFailure(f"unknown code {code!r}; `deliverability checks` lists them")
     typer.echo(text)

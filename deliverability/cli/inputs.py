@@ -74,9 +74,8 @@ def installed_checks() -> list[CheckSpec]:
         return load_checks()
 
 
-def message_check() -> CheckSpec:
-    """The `message` check: not an entry point, so `check DOMAIN` never runs it."""
-    from deliverability.checks.message import check as message_module
-    from deliverability.registry import validate_check
+def command_checks() -> list[CheckSpec]:
+    """The checks commands run themselves (`message`, ...): not entry points."""
+    from deliverability.registry import COMMAND_CHECKS, command_check
 
-    return validate_check("message", message_module, "deliverability")
+    return [command_check(name) for name in COMMAND_CHECKS]

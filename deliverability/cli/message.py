@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from deliverability.cli import inputs
 from deliverability.cli.options import (
     FailOn,
     FailOnOpt,
@@ -50,6 +49,7 @@ def message(
     """Read a delivered message: its path, the receiver's verdicts, DKIM, DMARC, spam headers."""
     from deliverability.checks.message.facts import NO_DOMAIN, message_target, read_facts
     from deliverability.checks.message.parse import MessageError, read_message
+    from deliverability.registry import command_check
 
     try:
         parsed = read_message(_read_input(file))
@@ -64,7 +64,7 @@ def message(
         zone_files=zone_file or [],
         offline=offline,
         only=None if check_sender else [],
-        extra_specs=[inputs.message_check()],
+        extra_specs=[command_check("message")],
     )
     report = asyncio.run(plan.run(target, message=parsed))
     emit(report, output_format, output, verbose)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
-from deliverability.bulk import BulkSummary, Outcome
+from deliverability.bulk_summary import BulkSummary, Outcome
 from deliverability.finding import Severity, Target
 from deliverability.render import csv as csv_format
 from deliverability.render.json import report_to_dict

@@ -6,27 +6,12 @@ Used by the report renderers when a run was given `--baseline`, and by
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 
-from deliverability.baseline import Comparison
-from deliverability.finding import Finding
+from deliverability.finding import Comparison, Finding
+from deliverability.render.markup import escape
 from deliverability.render.style import COLOURS, ICONS
 from deliverability.text import clean
-
-
-def to_dict(comparison: Comparison) -> dict[str, Any]:
-    """`{"new": [finding...], "fixed": [finding...], "unchanged": N}` (JSON key `baseline`)."""
-    from deliverability.render.json import _cleaned, finding_to_dict
-
-    return _cleaned(
-        {
-            "new": [finding_to_dict(f) for f in comparison.new],
-            "fixed": [finding_to_dict(f) for f in comparison.fixed],
-            "unchanged": len(comparison.unchanged),
-        }
-    )
 
 
 def headline(comparison: Comparison) -> str:
@@ -53,17 +38,15 @@ def terminal(comparison: Comparison) -> Text:
 
 def markdown(comparison: Comparison) -> list[str]:
     """The comparison as Markdown lines: a heading and a table of changes."""
-    from deliverability.render.markdown import escape
-
     lines = ["", "## Compared with the baseline", "", f"{headline(comparison)}."]
     rows = [("new", f) for f in comparison.new] + [("fixed", f) for f in comparison.fixed]
     if rows:
         lines += ["", "| Change | Severity | Code | Subject | Summary |", "|---|---|---|---|---|"]
-        lines += [_row(change, f, escape) for change, f in rows]
+        lines += [_row(change, f) for change, f in rows]
     return lines
 
 
-def _row(change: str, finding: Finding, escape: Any) -> str:
+def _row(change: str, finding: Finding) -> str:
     severity = f"{ICONS[finding.severity]} {finding.severity.value}"
     return (
         f"| {change} | {severity} | `{finding.code}` | {escape(finding.subject)} "

@@ -8,6 +8,7 @@ spans so they copy cleanly; every other string is escaped like the rest of the r
 from __future__ import annotations
 
 from deliverability.finding import CheckResult, Finding, Report
+from deliverability.render.markup import escape
 from deliverability.text import clean_line
 
 LABELS = {
@@ -50,8 +51,6 @@ def is_letter(report: Report) -> bool:
 
 def letter_lines(report: Report) -> list[str]:
     """The letter, as Markdown lines; [] when the report holds no guide for a recipient."""
-    from deliverability.render.markdown import escape
-
     guide = next((c for c in report.checks if c.name == "guide" and c.data), None)
     if guide is None or not report.target.recipient:
         return []
@@ -116,12 +115,8 @@ def _section(title: str, items: list[str]) -> list[str]:
 
 
 def _bullets(items: tuple[str, ...] | list[str]) -> list[str]:
-    from deliverability.render.markdown import escape
-
     return ([""] if items else []) + [f"- {escape(item)}" for item in items]
 
 
 def _numbered(steps: tuple[str, ...]) -> list[str]:
-    from deliverability.render.markdown import escape
-
     return [f"{number}. {escape(step)}" for number, step in enumerate(steps, 1)]

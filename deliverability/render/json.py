@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from deliverability.finding import CheckResult, Finding, Report
+from deliverability.finding import CheckResult, Comparison, Finding, Report
 from deliverability.text import clean
 
 SCHEMA_VERSION = 1
@@ -50,10 +50,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 
 def _baseline(report: Report) -> dict[str, Any]:
-    from deliverability.render.comparison import to_dict
-
     assert report.baseline is not None
-    return to_dict(report.baseline)
+    return comparison_to_dict(report.baseline)
 
 
 def _check(check: CheckResult) -> dict[str, Any]:
@@ -88,3 +86,14 @@ def _cleaned(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_cleaned(v) for v in value]
     return value
+
+
+def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
+    """`{"new": [finding...], "fixed": [finding...], "unchanged": N}` (JSON key `baseline`)."""
+    return _cleaned(
+        {
+            "new": [finding_to_dict(f) for f in comparison.new],
+            "fixed": [finding_to_dict(f) for f in comparison.fixed],
+            "unchanged": len(comparison.unchanged),
+        }
+    )

@@ -22,16 +22,6 @@ from deliverability.net.dns import Answer, DnsClient, LookupFailed
 MAX_URIS = 2  # RFC 9990: receivers need not send to more than two addresses per tag
 
 
-def rewritten(record: DmarcRecord, tag: str, value: str | None) -> str:
-    """The record text with `tag` set to `value` (None drops it), other tags kept in order."""
-    tags = {"v": "DMARC1", **record.tags}
-    if value is None:
-        tags.pop(tag, None)
-    else:
-        tags[tag] = value
-    return "; ".join(f"{name}={text}" for name, text in tags.items() if name == "v" or text)
-
-
 def step_findings(walk: Walk, apex: Answer | None) -> list[Finding]:
     """Defects of the names asked: duplicates, look-alikes, misplaced records, failures."""
     findings = [_multiple(step) for step in walk.steps if len(step.dmarc_texts) > 1]
@@ -208,7 +198,7 @@ def _change(
         subject=step.name if code == "dmarc.policy-none" else f"{step.name} {tag}",
         summary=summary,
         evidence=(f"{step.name} TXT {record.text}",),
-        remediation=(f'Change the record to {step.name}. TXT "{rewritten(record, tag, value)}"',),
+        remediation=(f'Change the record to {step.name}. TXT "{record.rewritten(tag, value)}"',),
         location=step.answer.location if step.answer else None,
     )
 
@@ -244,7 +234,7 @@ def _problem(step: Step, record: DmarcRecord, problem: Problem) -> Finding:
     if problem.kind == ProblemKind.BAD_URI:
         kept = record.rua if problem.tag == "rua" else record.ruf
         value = ",".join(uri.uri for uri in kept) or None
-    fixed = rewritten(record, problem.tag, value) if problem.tag else _without_part(record)
+    fixed = record.rewritten(problem.tag, value) if problem.tag else _without_part(record)
     return Finding(
         code=_PROBLEM_CODES[problem.kind],
         severity=severity,
@@ -257,7 +247,7 @@ def _problem(step: Step, record: DmarcRecord, problem: Problem) -> Finding:
 
 
 def _without_part(record: DmarcRecord) -> str:
-    return rewritten(record, "v", "DMARC1")  # rebuilt from the valid tags only
+    return record.rewritten("v", "DMARC1")  # rebuilt from the valid tags only
 
 
 async def reporting_findings(

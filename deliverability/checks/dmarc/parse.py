@@ -65,6 +65,15 @@ class DmarcRecord:
     rua: tuple[ReportUri, ...] = ()
     ruf: tuple[ReportUri, ...] = ()
 
+    def rewritten(self, tag: str, value: str | None) -> str:
+        """The record text with `tag` set to `value` (None drops it), other tags kept in order."""
+        tags = {"v": "DMARC1", **self.tags}
+        if value is None:
+            tags.pop(tag, None)
+        else:
+            tags[tag] = value
+        return "; ".join(f"{name}={text}" for name, text in tags.items() if name == "v" or text)
+
     @property
     def usable(self) -> bool:
         """Whether a receiver applies the record at all (RFC 9989 4.7)."""

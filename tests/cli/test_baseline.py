@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -11,8 +10,9 @@ import pytest
 from conftest import run_cli
 from deliverability.baseline import compare
 from deliverability.finding import Finding, Severity
+from paths import ROOT
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
 
 
 def f(code: str, subject: str = "d.test", severity: Severity = Severity.ERROR,

@@ -16,10 +16,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from paths import ROOT
 
 yaml = pytest.importorskip("yaml")
 
-ROOT = Path(__file__).parent.parent
+ROOT = ROOT
 HEALTHY = """\
 $ORIGIN {domain}.
 $TTL 3600

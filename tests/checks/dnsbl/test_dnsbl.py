@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -24,6 +23,7 @@ from deliverability.net.zones import ZoneSet, load_zone_file
 from conftest import run_cli
 from direct import codes_of, run_direct
 from dnsserver import DnsServer
+from paths import TESTS
 
 OK, NO_IP = ("dnsbl.not-listed", "ok"), ("dnsbl.no-ip", "info")
 SCENARIOS = [
@@ -68,7 +68,7 @@ def test_all_lists_are_asked_side_by_side(check, world) -> None:
 @pytest.fixture(scope="module")
 def public_resolver() -> Iterator[DnsServer]:
     """What a resolver such as 8.8.8.8 is answered: Spamhaus and URIBL refuse, PSBL is dead."""
-    folder = Path(__file__).parent / "world" / "public-resolver"
+    folder = TESTS / "world" / "public-resolver"
     server = DnsServer(ZoneSet([load_zone_file(p) for p in sorted(folder.glob("*.zone"))])).start()
     yield server
     server.stop()

@@ -8,13 +8,13 @@ a traceback; hostile text must come out inert.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from conftest import CliResult, run_cli
+from paths import ROOT, TESTS
 
-MESSAGES = Path(__file__).parent / "messages"
+MESSAGES = TESTS / "messages"
 
 
 def analyse(path: Path | str, *flags: str) -> CliResult:
@@ -144,7 +144,7 @@ def test_json_report_is_valid_json_for_every_fixture() -> None:
 def test_message_report_validates_against_the_published_schema() -> None:
     import jsonschema
 
-    schema = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text())
     for path in sorted(MESSAGES.glob("*.eml")):
         jsonschema.validate(analyse(path).json(), schema)
 

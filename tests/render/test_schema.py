@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
+from paths import ROOT
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
 
 
 def test_schema_is_valid() -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dns.exception
@@ -38,8 +37,9 @@ import yaml
 from conftest import run_cli
 from deliverability.net.zones import ZoneSet, parse_zone_text
 from dnsserver import DnsServer, Fault
+from paths import TESTS
 
-SUITE = Path(__file__).parent / "data" / "rfc7208-tests.yml"
+SUITE = TESTS / "data" / "rfc7208-tests.yml"
 TYPES = ("A", "AAAA", "MX", "PTR", "TXT", "SPF", "CNAME")
 DOMAIN = "rfc7208.test"  # the From domain; the spf check reads --mail-from / --helo
 XFAIL: dict[str, str] = {}  # test name -> why it cannot pass

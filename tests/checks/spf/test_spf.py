@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
 from deliverability.checks.spf.parse import parse_record
+from paths import TESTS
 
 OWN = "192.0.2.10"  # authorized by most scenario records
 STRANGER = "192.0.2.50"
@@ -237,7 +237,7 @@ def test_syntax_errors_name_term_and_position(text: str, flagged: set[tuple[int,
 
 
 def test_findings_on_a_zone_file_point_at_its_line() -> None:
-    zone = Path(__file__).parent / "world" / "spf.test.zone"
+    zone = TESTS / "world" / "spf.test.zone"
     line = next(i for i, text in enumerate(zone.read_text().splitlines(), 1) if text.startswith("syntax "))
     report = run_cli("check", "syntax.spf.test", "--offline", "--zone-file", zone,
                      "--select", "spf", "--format", "json").json()

@@ -7,14 +7,14 @@ Authentication-Results on top), writes it to a file, and reads the report's code
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import dkim
 import pytest
 
 from conftest import CliResult, run_cli
+from paths import TESTS
 
-KEYS = Path(__file__).parent / "messages" / "keys"
+KEYS = TESTS / "messages" / "keys"
 DOMAIN = b"signed.message.test"
 SIGNED = [b"from", b"to", b"subject", b"date", b"message-id", b"list-unsubscribe",
           b"list-unsubscribe-post"]

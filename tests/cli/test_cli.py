@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from paths import TESTS
 
-ZONE = Path(__file__).parent / "world" / "mx.test.zone"
+ZONE = TESTS / "world" / "mx.test.zone"
 
 
 def bad_zone_files(tmp_path: Path) -> dict[str, Path]:
