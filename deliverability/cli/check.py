@@ -17,19 +17,11 @@ from deliverability.cli.options import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    OfflineOpt,
     OutputFormat,
-    OutputOpt,
     ProfileOpt,
-    ResolverOpt,
-    StrictOpt,
-    TimeoutOpt,
+    ReportOptions,
     UsageFailure,
-    VerboseOpt,
-    ZoneFileOpt,
+    report_options,
 )
 from deliverability.cli.running import emit, exit_status, open_output, prepare_run, write
 
@@ -39,6 +31,7 @@ if TYPE_CHECKING:
     from deliverability.plan import RunPlan
 
 
+@report_options
 def check(
     domain: Annotated[
         str | None,
@@ -66,10 +59,6 @@ def check(
         list[str] | None,
         typer.Option("--selector", metavar="S", help="A DKIM selector (repeatable)."),
     ] = None,
-    output_format: FormatOpt = OutputFormat.terminal,
-    output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.error,
-    strict: StrictOpt = False,
     select: Annotated[
         list[str] | None,
         typer.Option(
@@ -82,11 +71,6 @@ def check(
             "--ignore", metavar="X", help="Skip these checks or code prefixes (a,b or repeated)."
         ),
     ] = None,
-    resolver: ResolverOpt = None,
-    timeout: TimeoutOpt = 5.0,
-    zone_file: ZoneFileOpt = None,
-    offline: OfflineOpt = False,
-    verbose: VerboseOpt = False,
     profile: ProfileOpt = None,
     recipient: Annotated[
         str | None,
@@ -141,6 +125,8 @@ def check(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary (--from-file).")
     ] = False,
+    *,
+    opts: ReportOptions,
 ) -> None:
     """Check a sending domain: SPF, DKIM, DMARC, MX, reverse DNS and more."""
     from deliverability.finding import Target
@@ -163,17 +149,14 @@ def check(
     )
     old_findings = saved_findings(baseline) if baseline is not None else None
     plan = prepare_run(
+        opts,
         select=_split(select),
         ignore=_split(ignore),
-        resolver=resolver or [],
-        timeout=timeout,
-        zone_files=zone_file or [],
-        offline=offline,
         profile=sender_profile,
         check_options={"dnsbl": {"lists": blocklists, "spamhaus_key": spamhaus_key}},
         secrets=[spamhaus_key] if spamhaus_key else [],
     )
-    if offline and domain_name:
+    if opts.offline and domain_name:
         _warn_if_no_zone_for(domain_name, plan)
     if from_file is not None:
         raise typer.Exit(
@@ -183,10 +166,7 @@ def check(
                 target,
                 concurrency=concurrency,
                 quiet=quiet,
-                output_format=output_format,
-                output=output,
-                fail_on=fail_on,
-                strict=strict,
+                opts=opts,
             )
         )
     report = asyncio.run(plan.run(target))
@@ -194,8 +174,8 @@ def check(
         from deliverability.baseline import compare
 
         report = dataclasses.replace(report, baseline=compare(old_findings, report.findings))
-    emit(report, output_format, output, verbose)
-    raise typer.Exit(exit_status(report, fail_on, strict))
+    emit(report, opts.output_format, opts.output, opts.verbose)
+    raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 
 def _warn_if_no_zone_for(domain: str, plan: RunPlan) -> None:
@@ -223,33 +203,30 @@ def _check_many(
     *,
     concurrency: int,
     quiet: bool,
-    output_format: OutputFormat,
-    output: Path | None,
-    fail_on: FailOn,
-    strict: bool,
+    opts: ReportOptions,
 ) -> int:
     """`check --from-file`: stream one line per target to stdout, the summary to stderr."""
     from deliverability.bulk import read_targets, run_bulk
     from deliverability.bulk_summary import BulkSummary
     from deliverability.render import bulk as render
 
-    line_of = _bulk_line(output_format, plan.check_names)
+    line_of = _bulk_line(opts.output_format, plan.check_names)
     _check_bulk_file(from_file)
     summary = BulkSummary()
-    stream = sys.stdout if output is None else open_output(output)
+    stream = sys.stdout if opts.output is None else open_output(opts.output)
     progress = _progress(quiet, from_file, defaults)
 
     def done(outcome: Outcome) -> None:
         write(line_of(outcome), stream)
         stream.flush()
         summary.add(outcome)
-        if outcome.report is None or exit_status(outcome.report, fail_on, strict):
+        if outcome.report is None or exit_status(outcome.report, opts.fail_on, opts.strict):
             summary.failing += 1
         if progress is not None:
             progress.advance(progress.task_ids[0])
 
     try:
-        if output_format is OutputFormat.csv:
+        if opts.output_format is OutputFormat.csv:
             stream.write(render.csv_format.lines([render.csv_format.header(plan.check_names)]))
         with progress or contextlib.nullcontext():
             asyncio.run(
@@ -258,7 +235,7 @@ def _check_many(
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
-        if output is not None:
+        if opts.output is not None:
             stream.close()
     if not quiet:
         write(render.summary_table(summary), sys.stderr)

@@ -11,19 +11,10 @@ import typer
 
 from deliverability.cli import inputs
 from deliverability.cli.options import (
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    OfflineOpt,
-    OutputFormat,
-    OutputOpt,
     ProfileOpt,
-    ResolverOpt,
-    StrictOpt,
-    TimeoutOpt,
+    ReportOptions,
     UsageFailure,
-    VerboseOpt,
-    ZoneFileOpt,
+    report_options,
 )
 from deliverability.cli.running import emit, exit_status, prepare_run
 
@@ -31,6 +22,7 @@ from deliverability.cli.running import emit, exit_status, prepare_run
 GUIDE_CHECKS = ["guide", "spf", "dkim", "dmarc"]
 
 
+@report_options
 def guide(
     recipient: Annotated[
         str,
@@ -46,16 +38,9 @@ def guide(
             help="The sender's From domain (default: the profile's first).",
         ),
     ] = None,
-    output_format: FormatOpt = OutputFormat.terminal,
-    output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.error,
-    strict: StrictOpt = False,
-    resolver: ResolverOpt = None,
-    timeout: TimeoutOpt = 5.0,
-    zone_file: ZoneFileOpt = None,
-    offline: OfflineOpt = False,
-    verbose: VerboseOpt = False,
     profile: ProfileOpt = None,
+    *,
+    opts: ReportOptions,
 ) -> None:
     """Write allowlist instructions for the platform that filters RECIPIENT's mail."""
     from deliverability.finding import Target
@@ -75,17 +60,14 @@ def guide(
         recipient=recipient_domain,
     )
     plan = prepare_run(
-        resolver=resolver or [],
-        timeout=timeout,
-        zone_files=zone_file or [],
-        offline=offline,
+        opts,
         profile=sender_profile,
         only=GUIDE_CHECKS if sender_domain else ["guide"],
         check_options={"guide": {"sender_known": bool(sender_domain)}},
     )
     report = asyncio.run(plan.run(target))
-    emit(report, output_format, output, verbose)
-    raise typer.Exit(exit_status(report, fail_on, strict))
+    emit(report, opts.output_format, opts.output, opts.verbose)
+    raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 
 def init(

@@ -9,22 +9,14 @@ from typing import Annotated
 import typer
 
 from deliverability.cli.options import (
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    OfflineOpt,
-    OutputFormat,
-    OutputOpt,
-    ResolverOpt,
-    StrictOpt,
-    TimeoutOpt,
+    ReportOptions,
     UsageFailure,
-    VerboseOpt,
-    ZoneFileOpt,
+    report_options,
 )
 from deliverability.cli.running import emit, exit_status, prepare_run
 
 
+@report_options
 def message(
     file: Annotated[
         str,
@@ -36,15 +28,8 @@ def message(
             "--check-sender", help="Also run the domain checks for what the message shows."
         ),
     ] = False,
-    output_format: FormatOpt = OutputFormat.terminal,
-    output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.error,
-    strict: StrictOpt = False,
-    resolver: ResolverOpt = None,
-    timeout: TimeoutOpt = 5.0,
-    zone_file: ZoneFileOpt = None,
-    offline: OfflineOpt = False,
-    verbose: VerboseOpt = False,
+    *,
+    opts: ReportOptions,
 ) -> None:
     """Read a delivered message: its path, the receiver's verdicts, DKIM, DMARC, spam headers."""
     from deliverability.checks.message.facts import NO_DOMAIN, message_target, read_facts
@@ -59,16 +44,13 @@ def message(
     if check_sender and target.domain == NO_DOMAIN:
         raise UsageFailure("--check-sender needs a message with one From address at a valid domain")
     plan = prepare_run(
-        resolver=resolver or [],
-        timeout=timeout,
-        zone_files=zone_file or [],
-        offline=offline,
+        opts,
         only=None if check_sender else [],
         extra_specs=[command_check("message")],
     )
     report = asyncio.run(plan.run(target, message=parsed))
-    emit(report, output_format, output, verbose)
-    raise typer.Exit(exit_status(report, fail_on, strict))
+    emit(report, opts.output_format, opts.output, opts.verbose)
+    raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 
 def _read_input(file: str) -> bytes:

@@ -3,11 +3,17 @@ option declarations of report commands, and UsageFailure (one line, exit 2)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
+
+DEFAULT_TIMEOUT = 5.0  # seconds per DNS lookup
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -73,3 +79,46 @@ ProfileOpt = Annotated[
         help="Sender profile TOML (default: ./deliverability.toml if present).",
     ),
 ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportOptions:
+    """The options every report command takes (`check`, `guide`, `message`, ...), declared once.
+
+    A command decorated with `@report_options` gets these as flags and receives them
+    as one `opts: ReportOptions` argument.
+    """
+
+    output_format: FormatOpt = OutputFormat.terminal
+    output: OutputOpt = None
+    fail_on: FailOnOpt = FailOn.error
+    strict: StrictOpt = False
+    resolver: ResolverOpt = None
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT
+    zone_file: ZoneFileOpt = None
+    offline: OfflineOpt = False
+    verbose: VerboseOpt = False
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def report_options(command: _Command) -> _Command:
+    """Add ReportOptions' flags to a typer command, passed to it as `opts`."""
+    own = inspect.signature(command, eval_str=True)
+    hints = inspect.get_annotations(ReportOptions, eval_str=True)
+    shared = [
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name]
+        )
+        for f in fields(ReportOptions)
+    ]
+    mine = [p for name, p in own.parameters.items() if name != "opts"]
+
+    @functools.wraps(command)
+    def with_options(*args: Any, **kwargs: Any) -> Any:
+        opts = ReportOptions(**{f.name: kwargs.pop(f.name) for f in fields(ReportOptions)})
+        return command(*args, opts=opts, **kwargs)
+
+    with_options.__signature__ = own.replace(parameters=mine + shared)  # type: ignore[attr-defined]
+    return with_options  # type: ignore[return-value]

@@ -14,6 +14,7 @@ from deliverability.cli.options import (
     EXIT_OK,
     FailOn,
     OutputFormat,
+    ReportOptions,
     UsageFailure,
 )
 
@@ -24,11 +25,8 @@ if TYPE_CHECKING:
 
 
 def prepare_run(
+    opts: ReportOptions,
     *,
-    resolver: list[str],
-    timeout: float,
-    zone_files: list[Path],
-    offline: bool,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     profile: Any = None,
@@ -49,9 +47,9 @@ def prepare_run(
     from deliverability.validation import validate_resolver, validate_timeout
 
     with inputs.bad_input_is_usage_failure():
-        nameservers = [validate_resolver(r) for r in resolver]
-        timeout = validate_timeout(timeout)
-        zones = ZoneSet([load_zone_file(path) for path in zone_files])
+        nameservers = [validate_resolver(r) for r in opts.resolver or ()]
+        timeout = validate_timeout(opts.timeout)
+        zones = ZoneSet([load_zone_file(path) for path in opts.zone_file or ()])
     if only is None:
         specs = inputs.installed_checks()
     elif only:
@@ -76,7 +74,7 @@ def prepare_run(
         nameservers=nameservers,
         timeout=timeout,
         zones=zones,
-        offline=offline,
+        offline=opts.offline,
         secrets=secrets or [],
         profile=profile,
         check_options=check_options or {},
