@@ -1,0 +1,168 @@
+"""Aggregate report XML -> AggregateReport, tolerant of what reporters really send.
+
+RFC 7489 appendix C and RFC 9990 (namespace `urn:ietf:params:xml:ns:dmarc-2.0`) share
+element names, so namespaces are dropped and one reader serves both. Real reports
+miss `<version>`, add stray elements, carry bytes that are not UTF-8 or control
+characters XML forbids, and span more than a day: all are read. The XML is parsed by
+defusedxml: entity declarations and external references are refused, never expanded.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from deliverability.checks.dmarc_reports.model import (
+    AggregateReport, DkimResult, Policy, Row, utc,
+)
+
+RFC9990_NAMESPACE = "urn:ietf:params:xml:ns:dmarc-2.0"
+MAX_ROWS = 200_000  # a report larger than this is not from a real receiver
+# XML 1.0 section 2.2: these characters cannot appear in a document at all.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)")
+
+
+class NotAReport(Exception):
+    """The document is not an aggregate report, or broken beyond repair (one line why)."""
+
+
+def looks_like_xml(data: bytes) -> bool:
+    """Whether `data` starts like an XML document (after a BOM and white space)."""
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def parse_report(data: bytes) -> AggregateReport:
+    """The report in `data`; NotAReport when it is not one."""
+    root = _root(data)
+    name = _local(root.tag)
+    if name != "feedback":
+        raise NotAReport(f"XML whose root is <{name[:40]}>, not a DMARC aggregate report <feedback>")
+    schema = "rfc9990" if root.tag.startswith("{" + RFC9990_NAMESPACE + "}") else "rfc7489"
+    _strip_namespaces(root)
+    return _report(root, schema)
+
+
+def _root(data: bytes) -> Element:
+    try:
+        return _safe_parse(data)
+    except ParseError:
+        pass  # try once more with the bytes repaired
+    try:
+        return _safe_parse(_repaired(data))
+    except ParseError as exc:
+        raise NotAReport(f"not well-formed XML ({exc})") from None
+
+
+def _safe_parse(data: bytes | str) -> Element:
+    try:
+        return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise NotAReport(f"refused: the XML declares entities or external references ({type(exc).__name__})") from None
+
+
+def _repaired(data: bytes) -> str:
+    """The text of `data` decoded leniently, characters XML forbids and its declaration removed."""
+    match = _ENCODING.match(data)
+    encoding = match.group(1).decode("ascii") if match else "utf-8"
+    try:
+        text = data.decode(encoding, errors="replace")
+    except LookupError:  # an encoding Python does not know
+        text = data.decode("utf-8", errors="replace")
+    text = _DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
+    return _XML_ILLEGAL.sub("\ufffd", text)
+
+
+def _local(tag: Any) -> str:
+    return str(tag).rpartition("}")[2].lower() if isinstance(tag, str) else ""
+
+
+def _strip_namespaces(root: Element) -> None:
+    for element in root.iter():
+        element.tag = _local(element.tag)
+
+
+def _text(parent: Element | None, path: str) -> str:
+    found = parent.find(path) if parent is not None else None
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _report(root: Element, schema: str) -> AggregateReport:
+    meta = root.find("report_metadata")
+    published = root.find("policy_published")
+    org, report_id = _text(meta, "org_name"), _text(meta, "report_id")
+    if meta is None or not report_id:
+        raise NotAReport("aggregate report without <report_metadata><report_id>")
+    begin, end = _seconds(_text(meta, "date_range/begin")), _seconds(_text(meta, "date_range/end"))
+    if begin is None or end is None:
+        raise NotAReport(f"report {report_id[:60]}: no usable <date_range>")
+    domain = _text(published, "domain").lower().rstrip(".")
+    records = root.findall("record")
+    if len(records) > MAX_ROWS:
+        raise NotAReport(f"report {report_id[:60]}: {len(records)} records, over the {MAX_ROWS} limit")
+    rows = tuple(row for record in records if (row := _row(record, domain)) is not None)
+    return AggregateReport(
+        org_name=org or _text(meta, "email") or "unknown reporter", report_id=report_id,
+        domain=domain, begin=utc(begin), end=utc(max(begin, end)), policy=_policy(published),
+        rows=rows, schema=schema, email=_text(meta, "email"),
+    )
+
+
+def _seconds(text: str) -> int | None:
+    try:
+        value = int(float(text))
+    except ValueError:
+        return None
+    return value if 0 <= value < 253402300800 else None  # before year 10000
+
+
+def _policy(published: Element | None) -> Policy:
+    def word(name: str) -> str | None:
+        return _text(published, name).lower() or None
+
+    pct = _text(published, "pct")
+    return Policy(p=word("p"), sp=word("sp"), np=word("np"), adkim=word("adkim"),
+                  aspf=word("aspf"), testing=word("testing"),
+                  pct=int(pct) if pct.isdigit() else None,
+                  discovery_method=word("discovery_method"))
+
+
+def _row(record: Element, policy_domain: str) -> Row | None:
+    """One record, or None when its IP or count is unusable (the rest of the report stands)."""
+    row = record.find("row")
+    ip, count = _ip(_text(row, "source_ip")), _text(row, "count")
+    if ip is None or not count.isdigit():
+        return None
+    spf = record.find("auth_results/spf")
+    header_from = _text(record, "identifiers/header_from").lower().rstrip(".") or policy_domain
+    return Row(
+        ip=ip, count=int(count), disposition=_text(row, "policy_evaluated/disposition").lower(),
+        dkim_evaluated=_text(row, "policy_evaluated/dkim").lower(),
+        spf_evaluated=_text(row, "policy_evaluated/spf").lower(), header_from=header_from,
+        envelope_from=_text(record, "identifiers/envelope_from").lower().rstrip("."),
+        spf_domain=_text(spf, "domain").lower().rstrip("."), spf_result=_text(spf, "result").lower(),
+        dkim=tuple(_dkim(d) for d in record.findall("auth_results/dkim")[:16]),
+        overrides=tuple(_text(r, "type").lower() for r in row.findall("policy_evaluated/reason")[:8])
+        if row is not None else (),
+        comments=tuple(_text(r, "comment")[:200] for r in row.findall("policy_evaluated/reason")[:8])
+        if row is not None else (),
+    )
+
+
+def _ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def _dkim(element: Element) -> DkimResult:
+    return DkimResult(domain=_text(element, "domain").lower().rstrip("."),
+                      selector=_text(element, "selector").lower(),
+                      result=_text(element, "result").lower())
