@@ -17,7 +17,7 @@ from deliverability.cli.options import (
     FailOn, FailOnOpt, FormatOpt, OfflineOpt, OutputFormat, OutputOpt, ResolverOpt, StrictOpt,
     TimeoutOpt, UsageFailure, VerboseOpt, ZoneFileOpt,
 )
-from deliverability.cli.running import emit, exit_status, prepare_run
+from deliverability.cli.running import emit, exit_status, open_output, prepare_run, write
 
 if TYPE_CHECKING:
     from deliverability.checks.dmarc_reports.aggregate import Corpus
@@ -76,8 +76,25 @@ def dmarc_reports(
                 sys.stderr.write(f"deliverability: skipped {_line(f.path)}: {_line(f.error)}\n")
     options["corpus"] = corpus
     report = asyncio.run(plan.run(Target(domain=_main_domain(corpus))))
-    emit(report, output_format, output, verbose)
+    _emit(report, output_format, output, verbose)
     raise typer.Exit(exit_status(report, fail_on, strict))
+
+
+def _emit(report: Any, output_format: OutputFormat, output: Path | None, verbose: bool) -> None:
+    """The tables and chart in terminal, Markdown, CSV and HTML; the shared renderers otherwise."""
+    from deliverability.render import dmarc_reports as tables
+
+    render = {"terminal": tables.terminal, "markdown": tables.markdown, "csv": tables.csv,
+              "html": tables.html}.get(output_format.value)
+    if render is None:
+        emit(report, output_format, output, verbose)
+        return
+    rendered = render(report, verbose=verbose)
+    if output is None:
+        write(rendered, sys.stdout)
+        return
+    with open_output(output) as handle:
+        write(rendered, handle)
 
 
 def parse_since(text: str) -> datetime:

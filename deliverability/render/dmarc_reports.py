@@ -12,6 +12,7 @@ from rich.text import Text
 
 from deliverability.finding import Report
 from deliverability.render import csv as csv_format
+from deliverability.render import html as html_format
 from deliverability.render import markdown as markdown_format
 from deliverability.render import terminal as terminal_format
 from deliverability.render.dmarc_tables import (
@@ -92,3 +93,8 @@ def csv(report: Report, *, verbose: bool = False) -> str:
             *(str(s["disposition"][k]) for k in ("none", "quarantine", "reject")), s["category"],
         ])
     return csv_format.lines(rows)
+
+
+def html(report: Report, *, verbose: bool = False) -> str:
+    """The self-contained HTML page (render/html.py adds the tables and the SVG chart)."""
+    return html_format.render(report, verbose=verbose)

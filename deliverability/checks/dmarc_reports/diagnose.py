@@ -60,6 +60,9 @@ def relabel_forwarded(source: Source) -> None:
 
 
 async def _diagnose(dns: DnsClient, source: Source, reverse: ReverseName, catalog: Catalog) -> Diagnosis:
+    if source.failing_category is Category.FORWARDED:  # not ours to fix: PTR is all it needs
+        return Diagnosis(source=source, reverse=reverse, spf=(), spf_from=None, keys=(),
+                         provider=None)
     envelopes = [d for d, _ in source.envelope_from.most_common(MAX_ENVELOPES) if d]
     pairs = [(d, s) for d, s, _ in source.dkim if d and s][:MAX_KEYS]
     from_needed = source.header_from not in envelopes
