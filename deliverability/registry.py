@@ -29,6 +29,7 @@ ENGINE_CODES = {
 # not entry points; this is the one list of them (docs sync and layout tests read it).
 COMMAND_CHECKS = {
     "message": "deliverability.checks.message.check",
+    "dmarc-reports": "deliverability.checks.dmarc_reports.check",
 }
 
 

@@ -12,10 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from deliverability.cli import inputs
 from deliverability.cli.options import (
-    FailOn, FailOnOpt, FormatOpt, OfflineOpt, OutputFormat, OutputOpt, ResolverOpt, StrictOpt,
-    TimeoutOpt, UsageFailure, VerboseOpt, ZoneFileOpt,
+    FailOn,
+    FailOnOpt,
+    FormatOpt,
+    OfflineOpt,
+    OutputFormat,
+    OutputOpt,
+    ResolverOpt,
+    StrictOpt,
+    TimeoutOpt,
+    UsageFailure,
+    VerboseOpt,
+    ZoneFileOpt,
 )
 from deliverability.cli.running import emit, exit_status, open_output, prepare_run, write
 
@@ -29,22 +38,41 @@ _SINCE = re.compile(r"^(\d{1,5})([hdw])$")
 def dmarc_reports(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(metavar="PATH...", help="Report files (.xml, .gz, .zip), report emails, mbox "
-                       "files, Maildirs or directories; '-' reads stdin."),
+        typer.Argument(
+            metavar="PATH...",
+            help="Report files (.xml, .gz, .zip), report emails, mbox "
+            "files, Maildirs or directories; '-' reads stdin.",
+        ),
     ] = None,
     imap: Annotated[
-        str | None, typer.Option("--imap", metavar="URL", help="Read an IMAP folder, read-only: "
-                                 f"imaps://USER@HOST/FOLDER (password from ${PASSWORD_VARIABLE}).")
+        str | None,
+        typer.Option(
+            "--imap",
+            metavar="URL",
+            help="Read an IMAP folder, read-only: "
+            f"imaps://USER@HOST/FOLDER (password from ${PASSWORD_VARIABLE}).",
+        ),
     ] = None,
     db: Annotated[
-        Path | None, typer.Option("--db", metavar="FILE", help="SQLite history: store the reports "
-                                  "read; without PATH, summarize from it.", dir_okay=False)
+        Path | None,
+        typer.Option(
+            "--db",
+            metavar="FILE",
+            help="SQLite history: store the reports read; without PATH, summarize from it.",
+            dir_okay=False,
+        ),
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", metavar="AGE", help="Only reports ending in the last "
-                                 "AGE (30d, 12h, 2w) or since a date (YYYY-MM-DD).")
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="AGE",
+            help="Only reports ending in the last AGE (30d, 12h, 2w) or since a date (YYYY-MM-DD).",
+        ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line on stderr per skipped file.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No line on stderr per skipped file.")
+    ] = False,
     output_format: FormatOpt = OutputFormat.terminal,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
@@ -58,6 +86,7 @@ def dmarc_reports(
     """Read DMARC aggregate reports: sources, failures and their causes, policy readiness."""
     from deliverability.checks.dmarc_reports.aggregate import Corpus
     from deliverability.finding import Target
+    from deliverability.registry import command_check
 
     paths = paths or []
     if not paths and not imap and db is None:
@@ -65,9 +94,15 @@ def dmarc_reports(
     cutoff = parse_since(since) if since else None
     _check_paths(paths)
     options: dict[str, Any] = {}
-    plan = prepare_run(resolver=resolver or [], timeout=timeout, zone_files=zone_file or [],
-                       offline=offline, only=[], extra_specs=[inputs.dmarc_reports_check()],
-                       check_options={"dmarc-reports": options})
+    plan = prepare_run(
+        resolver=resolver or [],
+        timeout=timeout,
+        zone_files=zone_file or [],
+        offline=offline,
+        only=[],
+        extra_specs=[command_check("dmarc-reports")],
+        check_options={"dmarc-reports": options},
+    )
     corpus = Corpus()
     _collect(corpus, paths, imap, db, cutoff, timeout)
     if not quiet:
@@ -84,8 +119,12 @@ def _emit(report: Any, output_format: OutputFormat, output: Path | None, verbose
     """The tables and chart in terminal, Markdown, CSV and HTML; the shared renderers otherwise."""
     from deliverability.render import dmarc_reports as tables
 
-    render = {"terminal": tables.terminal, "markdown": tables.markdown, "csv": tables.csv,
-              "html": tables.html}.get(output_format.value)
+    render = {
+        "terminal": tables.terminal,
+        "markdown": tables.markdown,
+        "csv": tables.csv,
+        "html": tables.html,
+    }.get(output_format.value)
     if render is None:
         emit(report, output_format, output, verbose)
         return
@@ -106,7 +145,9 @@ def parse_since(text: str) -> datetime:
     try:
         return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
-        raise UsageFailure(f"--since {text!r}: use an age (30d, 12h, 2w) or a date (YYYY-MM-DD)") from None
+        raise UsageFailure(
+            f"--since {text!r}: use an age (30d, 12h, 2w) or a date (YYYY-MM-DD)"
+        ) from None
 
 
 def _check_paths(paths: list[str]) -> None:
@@ -117,8 +158,14 @@ def _check_paths(paths: list[str]) -> None:
         raise UsageFailure("'-' (stdin) can be given once")
 
 
-def _collect(corpus: Corpus, paths: list[str], imap: str | None, db: Path | None,
-             cutoff: datetime | None, timeout: float) -> None:
+def _collect(
+    corpus: Corpus,
+    paths: list[str],
+    imap: str | None,
+    db: Path | None,
+    cutoff: datetime | None,
+    timeout: float,
+) -> None:
     """Fill the corpus from the files and the mailbox (and store them), or from the history."""
     from deliverability.checks.dmarc_reports import store
     from deliverability.checks.dmarc_reports.reading import read_inputs
@@ -128,7 +175,9 @@ def _collect(corpus: Corpus, paths: list[str], imap: str | None, db: Path | None
         for report in store.load(history, cutoff):
             corpus.add(report)
         return
-    sources = [read_inputs(paths, sys.stdin)] + ([_imap_outcomes(imap, timeout, cutoff)] if imap else [])
+    sources = [read_inputs(paths, sys.stdin)] + (
+        [_imap_outcomes(imap, timeout, cutoff)] if imap else []
+    )
     for outcomes in sources:
         for outcome in outcomes:
             kept = tuple(r for r in outcome.reports if cutoff is None or r.end >= cutoff)
@@ -159,10 +208,20 @@ def _imap_outcomes(url: str, timeout: float, cutoff: datetime | None) -> Any:
     if not password:
         raise UsageFailure(f"--imap needs the password in ${PASSWORD_VARIABLE}")
     try:
-        for name, raw in messages(source, password, timeout=max(timeout, 10.0),
-                                  since=cutoff.date() if cutoff else None, max_bytes=MAX_FILE_BYTES):
-            yield (outcome(name, raw) if raw is not None else
-                   FileOutcome(path=name, error=f"larger than {MAX_FILE_BYTES // 2**20} MiB: refused"))
+        for name, raw in messages(
+            source,
+            password,
+            timeout=max(timeout, 10.0),
+            since=cutoff.date() if cutoff else None,
+            max_bytes=MAX_FILE_BYTES,
+        ):
+            yield (
+                outcome(name, raw)
+                if raw is not None
+                else FileOutcome(
+                    path=name, error=f"larger than {MAX_FILE_BYTES // 2**20} MiB: refused"
+                )
+            )
     except ImapFailed as exc:
         raise UsageFailure(f"--imap: {exc}") from None
 

@@ -31,6 +31,7 @@ class OutputFormat(StrEnum):
     sarif = "sarif"
     junit = "junit"
     csv = "csv"
+    html = "html"
 
 
 class FailOn(StrEnum):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import imaplib
 import re
-import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_PORT = 993
@@ -56,8 +56,9 @@ class ImapSource:
         return f"imaps://{self.user}@{self.host}/{self.folder};UID={uid}"
 
 
-def messages(source: ImapSource, password: str, *, timeout: float, since: date | None = None,
-             max_bytes: int) -> Iterator[tuple[str, bytes | None]]:
+def messages(
+    source: ImapSource, password: str, *, timeout: float, since: date | None = None, max_bytes: int
+) -> Iterator[tuple[str, bytes | None]]:
     """(name, raw message) for each message of the folder; None for one over `max_bytes`."""
     try:
         with _connect(source, timeout) as conn:
@@ -69,7 +70,7 @@ def messages(source: ImapSource, password: str, *, timeout: float, since: date |
         raise ImapFailed(f"{source.host}: {_text(exc.args[0] if exc.args else exc)}") from None
     except ssl.SSLError as exc:
         raise ImapFailed(f"{source.host}: TLS failed: {exc.reason or exc}") from None
-    except (OSError, socket.timeout) as exc:
+    except (TimeoutError, OSError) as exc:
         raise ImapFailed(f"{source.host}:{source.port}: {exc.strerror or exc}") from None
 
 
@@ -82,7 +83,7 @@ def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _check(reply: tuple[str, list[object]], what: str) -> None:
+def _check(reply: tuple[str, Any], what: str) -> None:
     status, data = reply
     if status != "OK":
         raise ImapFailed(f"{what} refused: {_text(data[0] if data else status)}")
@@ -101,7 +102,11 @@ def _sizes(conn: imaplib.IMAP4_SSL, since: date | None) -> list[tuple[str, int]]
     for line in data:
         match = _SIZE.search(line if isinstance(line, bytes) else b"")
         if match:
-            uid, size = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            uid, size = (
+                (match.group(1), match.group(2))
+                if match.group(1)
+                else (match.group(4), match.group(3))
+            )
             found.append((uid.decode(), int(size)))
     return found
 

@@ -16,6 +16,7 @@ FORMATS = {
     "sarif": "deliverability.render.sarif",
     "junit": "deliverability.render.junit",
     "csv": "deliverability.render.csv",
+    "html": "deliverability.render.html",
 }
 
 

@@ -6,6 +6,8 @@ CSV is one row per source (every source, not only the first hundred).
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -16,14 +18,35 @@ from deliverability.render import html as html_format
 from deliverability.render import markdown as markdown_format
 from deliverability.render import terminal as terminal_format
 from deliverability.render.dmarc_tables import (
-    DOMAIN_HEADER, SOURCE_HEADER, daily_rows, domain_rows, percent, report_data, source_rows,
+    DOMAIN_HEADER,
+    SOURCE_HEADER,
+    daily_rows,
+    domain_rows,
+    percent,
+    report_data,
+    source_rows,
     totals_line,
 )
 from deliverability.text import clean
 
 BAR_WIDTH = 40
-CSV_HEADER = ["ip", "ptr", "header_from", "envelope_from", "messages", "dmarc_pass", "dmarc_fail",
-              "spf_aligned", "dkim_aligned", "spf", "dkim", "none", "quarantine", "reject", "category"]
+CSV_HEADER = [
+    "ip",
+    "ptr",
+    "header_from",
+    "envelope_from",
+    "messages",
+    "dmarc_pass",
+    "dmarc_fail",
+    "spf_aligned",
+    "dkim_aligned",
+    "spf",
+    "dkim",
+    "none",
+    "quarantine",
+    "reject",
+    "category",
+]
 
 
 def terminal(report: Report, *, verbose: bool = False) -> RenderableType:
@@ -31,9 +54,11 @@ def terminal(report: Report, *, verbose: bool = False) -> RenderableType:
     data = report_data(report)
     parts: list[RenderableType] = [terminal_format.render(report, verbose=verbose)]
     if data.get("domains"):
-        parts += [_table("Policy domains", DOMAIN_HEADER, domain_rows(data)),
-                  _table("Sources (most messages first)", SOURCE_HEADER, source_rows(data)),
-                  _chart(data)]
+        parts += [
+            _table("Policy domains", DOMAIN_HEADER, domain_rows(data)),
+            _table("Sources (most messages first)", SOURCE_HEADER, source_rows(data)),
+            _chart(data),
+        ]
     parts.append(Text(totals_line(data), style="dim"))
     return Group(*parts)
 
@@ -47,8 +72,8 @@ def _table(title: str, header: list[str], rows: list[list[str]]) -> Table:
     return table
 
 
-def _chart(data: dict[str, object]) -> Text:
-    days = daily_rows(data)  # type: ignore[arg-type]
+def _chart(data: dict[str, Any]) -> Text:
+    days = daily_rows(data)
     peak = max((m for _, m, _ in days), default=0) or 1
     text = Text("\nMessages per day (█ pass, ░ fail) and DMARC pass rate\n", style="bold")
     for day, messages, passed in days:
@@ -57,7 +82,9 @@ def _chart(data: dict[str, object]) -> Text:
         text.append(f"{day} ")
         text.append("█" * good, style="green")
         text.append("░" * bad, style="red")
-        text.append(f"{' ' * (BAR_WIDTH - good - bad)} {messages:>8} {percent(passed, messages):>6}\n")
+        text.append(
+            f"{' ' * (BAR_WIDTH - good - bad)} {messages:>8} {percent(passed, messages):>6}\n"
+        )
     return text
 
 
@@ -68,30 +95,47 @@ def markdown(report: Report, *, verbose: bool = False) -> str:
     if data.get("domains"):
         lines += _md_table("Policy domains", DOMAIN_HEADER, domain_rows(data))
         lines += _md_table("Sources", SOURCE_HEADER, source_rows(data))
-        lines += _md_table("Per day", ["date", "messages", "pass rate"],
-                           [[d, str(m), percent(p, m)] for d, m, p in daily_rows(data)])
+        lines += _md_table(
+            "Per day",
+            ["date", "messages", "pass rate"],
+            [[d, str(m), percent(p, m)] for d, m, p in daily_rows(data)],
+        )
     lines += ["", f"_{markdown_format.escape(totals_line(data))}_", ""]
     return "\n".join(lines)
 
 
 def _md_table(title: str, header: list[str], rows: list[list[str]]) -> list[str]:
     esc = markdown_format.escape
-    return ["", f"## {title}", "", "| " + " | ".join(header) + " |",
-            "|" + "---|" * len(header),
-            *("| " + " | ".join(esc(cell) for cell in row) + " |" for row in rows)]
+    return [
+        "",
+        f"## {title}",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(esc(cell) for cell in row) + " |" for row in rows),
+    ]
 
 
 def csv(report: Report, *, verbose: bool = False) -> str:
     """One row per source."""
     rows = [CSV_HEADER]
     for s in report_data(report).get("sources", []):
-        rows.append([
-            s["ip"], s["ptr"] or "", s["header_from"], " ".join(s["envelope_from"]),
-            *(str(s[k]) for k in ("messages", "dmarc_pass", "dmarc_fail", "spf_aligned", "dkim_aligned")),
-            " ".join(f"{x['domain']}:{x['result']}" for x in s.get("spf", [])),
-            " ".join(f"{x['domain']}/{x['selector']}:{x['result']}" for x in s["dkim"]),
-            *(str(s["disposition"][k]) for k in ("none", "quarantine", "reject")), s["category"],
-        ])
+        rows.append(
+            [
+                s["ip"],
+                s["ptr"] or "",
+                s["header_from"],
+                " ".join(s["envelope_from"]),
+                *(
+                    str(s[k])
+                    for k in ("messages", "dmarc_pass", "dmarc_fail", "spf_aligned", "dkim_aligned")
+                ),
+                " ".join(f"{x['domain']}:{x['result']}" for x in s.get("spf", [])),
+                " ".join(f"{x['domain']}/{x['selector']}:{x['result']}" for x in s["dkim"]),
+                *(str(s["disposition"][k]) for k in ("none", "quarantine", "reject")),
+                s["category"],
+            ]
+        )
     return csv_format.lines(rows)
 
 

@@ -13,10 +13,29 @@ from deliverability.finding import Report
 
 CHECK = "dmarc-reports"
 MAX_SOURCE_ROWS = 100  # the terminal and Markdown tables; CSV and JSON hold every source
-DOMAIN_HEADER = ["domain", "period", "reporters", "reports", "messages", "pass", "none",
-                 "quarantine", "reject", "p"]
-SOURCE_HEADER = ["ip", "ptr", "header_from", "messages", "spf", "dkim", "aligned", "dmarc",
-                 "category"]
+DOMAIN_HEADER = [
+    "domain",
+    "period",
+    "reporters",
+    "reports",
+    "messages",
+    "pass",
+    "none",
+    "quarantine",
+    "reject",
+    "p",
+]
+SOURCE_HEADER = [
+    "ip",
+    "ptr",
+    "header_from",
+    "messages",
+    "spf",
+    "dkim",
+    "aligned",
+    "dmarc",
+    "category",
+]
 
 
 def report_data(report: Report) -> dict[str, Any]:
@@ -26,10 +45,19 @@ def report_data(report: Report) -> dict[str, Any]:
 
 def domain_rows(data: dict[str, Any]) -> list[list[str]]:
     """One row per policy domain, in DOMAIN_HEADER order."""
-    return [[d["domain"], f"{d['begin']} to {d['end']}", str(len(d["reporters"])), str(d["reports"]),
-             str(d["messages"]), _percent(d["dmarc_pass"], d["messages"]),
-             *(str(d["disposition"][k]) for k in ("none", "quarantine", "reject")),
-             d["policy"]["p"] or "-"] for d in data.get("domains", [])]
+    return [
+        [
+            d["domain"],
+            f"{d['begin']} to {d['end']}",
+            str(len(d["reporters"])),
+            str(d["reports"]),
+            str(d["messages"]),
+            _percent(d["dmarc_pass"], d["messages"]),
+            *(str(d["disposition"][k]) for k in ("none", "quarantine", "reject")),
+            d["policy"]["p"] or "-",
+        ]
+        for d in data.get("domains", [])
+    ]
 
 
 def source_rows(data: dict[str, Any], limit: int | None = MAX_SOURCE_ROWS) -> list[list[str]]:
@@ -40,9 +68,20 @@ def source_rows(data: dict[str, Any], limit: int | None = MAX_SOURCE_ROWS) -> li
 def _source_row(s: dict[str, Any]) -> list[str]:
     spf = "; ".join(f"{x['domain'] or '-'} {x['result']}" for x in s.get("spf", [])[:2])
     dkim = "; ".join(f"{x['domain']}/{x['selector'] or '-'} {x['result']}" for x in s["dkim"][:3])
-    aligned = ",".join(n for n, k in (("spf", "spf_aligned"), ("dkim", "dkim_aligned")) if s[k]) or "no"
-    return [s["ip"], s["ptr"] or "-", s["header_from"], str(s["messages"]), spf or "-",
-            dkim or "-", aligned, f"{s['dmarc_pass']} pass / {s['dmarc_fail']} fail", s["category"]]
+    aligned = (
+        ",".join(n for n, k in (("spf", "spf_aligned"), ("dkim", "dkim_aligned")) if s[k]) or "no"
+    )
+    return [
+        s["ip"],
+        s["ptr"] or "-",
+        s["header_from"],
+        str(s["messages"]),
+        spf or "-",
+        dkim or "-",
+        aligned,
+        f"{s['dmarc_pass']} pass / {s['dmarc_fail']} fail",
+        s["category"],
+    ]
 
 
 def daily_rows(data: dict[str, Any]) -> list[tuple[str, int, int]]:
@@ -55,9 +94,11 @@ def totals_line(data: dict[str, Any]) -> str:
     t = data.get("totals", {})
     if not t:
         return ""
-    return (f"{t['reports']} reports, {t['messages']} messages, "
-            f"{_percent(t['dmarc_pass'], t['messages'])} pass DMARC; {t['duplicates']} duplicates, "
-            f"{t['files_failed']} files skipped")
+    return (
+        f"{t['reports']} reports, {t['messages']} messages, "
+        f"{_percent(t['dmarc_pass'], t['messages'])} pass DMARC; {t['duplicates']} duplicates, "
+        f"{t['files_failed']} files skipped"
+    )
 
 
 def _percent(part: int, whole: int) -> str:

@@ -12,7 +12,13 @@ from html import escape as html_escape
 
 from deliverability.finding import Finding, Report
 from deliverability.render.dmarc_tables import (
-    DOMAIN_HEADER, SOURCE_HEADER, daily_rows, domain_rows, percent, report_data, source_rows,
+    DOMAIN_HEADER,
+    SOURCE_HEADER,
+    daily_rows,
+    domain_rows,
+    percent,
+    report_data,
+    source_rows,
     totals_line,
 )
 from deliverability.render.style import ICONS, check_order
@@ -36,24 +42,33 @@ def render(report: Report, *, verbose: bool = False) -> str:
     title = f"Deliverability report: {esc(report.target.domain)}"
     body = [f"<h1>{title}</h1>"]
     for check in check_order(report.checks):
-        body.append(f'<h2 class="{check.status.value}">{ICONS[check.status]} {esc(check.name)}: '
-                    f"{check.status.value}</h2>")
+        body.append(
+            f'<h2 class="{check.status.value}">{ICONS[check.status]} {esc(check.name)}: '
+            f"{check.status.value}</h2>"
+        )
         body += [_finding(f) for f in check.findings] or ["<p>nothing to report</p>"]
     body += _dmarc(report)
     counts = ", ".join(f"{n} {sev}" for sev, n in report.summary().items() if n)
-    body.append(f"<p><small>{esc(counts or 'no findings')}; {report.queries} DNS queries; "
-                f"deliverability {esc(report.tool_version)}</small></p>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-            f"<title>{title}</title><style>{_STYLE}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    body.append(
+        f"<p><small>{esc(counts or 'no findings')}; {report.queries} DNS queries; "
+        f"deliverability {esc(report.tool_version)}</small></p>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        f"<title>{title}</title><style>{_STYLE}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
 
 
 def _finding(finding: Finding) -> str:
     sev = finding.severity.value
-    parts = [f'<div class="finding"><p><b class="{sev}">{ICONS[finding.severity]} {sev}</b> '
-             f'{esc(finding.summary)}<br><span class="code">{esc(finding.code)} · '
-             f"{esc(finding.subject)}</span></p>"]
+    parts = [
+        f'<div class="finding"><p><b class="{sev}">{ICONS[finding.severity]} {sev}</b> '
+        f'{esc(finding.summary)}<br><span class="code">{esc(finding.code)} · '
+        f"{esc(finding.subject)}</span></p>"
+    ]
     if finding.evidence:
         parts.append("<ul>" + "".join(f"<li>{esc(e)}</li>" for e in finding.evidence) + "</ul>")
     if finding.remediation:
@@ -65,10 +80,15 @@ def _dmarc(report: Report) -> list[str]:
     data = report_data(report)
     if not data.get("domains"):
         return []
-    return ["<h2>Policy domains</h2>", _table(DOMAIN_HEADER, domain_rows(data)),
-            "<h2>Messages per day</h2>", chart_svg(daily_rows(data)),
-            "<h2>Sources (most messages first)</h2>", _table(SOURCE_HEADER, source_rows(data)),
-            f"<p>{esc(totals_line(data))}</p>"]
+    return [
+        "<h2>Policy domains</h2>",
+        _table(DOMAIN_HEADER, domain_rows(data)),
+        "<h2>Messages per day</h2>",
+        chart_svg(daily_rows(data)),
+        "<h2>Sources (most messages first)</h2>",
+        _table(SOURCE_HEADER, source_rows(data)),
+        f"<p>{esc(totals_line(data))}</p>",
+    ]
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -88,14 +108,22 @@ def chart_svg(days: list[tuple[str, int, int]]) -> str:
         x, width = index * step, max(step - 2, 1)
         h_all, h_pass = CHART_HEIGHT * messages / peak, CHART_HEIGHT * passed / peak
         label = esc(f"{day}: {messages} messages, {percent(passed, messages)} pass")
-        bars.append(f'<g><title>{label}</title>'
-                    f'<rect x="{x:.1f}" y="{CHART_HEIGHT - h_all:.1f}" width="{width:.1f}" '
-                    f'height="{h_all - h_pass:.1f}" fill="#d55"/>'
-                    f'<rect x="{x:.1f}" y="{CHART_HEIGHT - h_pass:.1f}" width="{width:.1f}" '
-                    f'height="{h_pass:.1f}" fill="#5a5"/></g>')
-    axis = (f'<text x="0" y="{CHART_HEIGHT + 14}" font-size="11">{esc(days[0][0])}</text>'
-            f'<text x="{CHART_WIDTH}" y="{CHART_HEIGHT + 14}" font-size="11" text-anchor="end">'
-            f"{esc(days[-1][0])}</text>")
-    return (f'<svg width="{CHART_WIDTH}" '
-            f'height="{CHART_HEIGHT + 20}" role="img" aria-label="messages per day">'
-            + "".join(bars) + axis + "</svg>")
+        bars.append(
+            f"<g><title>{label}</title>"
+            f'<rect x="{x:.1f}" y="{CHART_HEIGHT - h_all:.1f}" width="{width:.1f}" '
+            f'height="{h_all - h_pass:.1f}" fill="#d55"/>'
+            f'<rect x="{x:.1f}" y="{CHART_HEIGHT - h_pass:.1f}" width="{width:.1f}" '
+            f'height="{h_pass:.1f}" fill="#5a5"/></g>'
+        )
+    axis = (
+        f'<text x="0" y="{CHART_HEIGHT + 14}" font-size="11">{esc(days[0][0])}</text>'
+        f'<text x="{CHART_WIDTH}" y="{CHART_HEIGHT + 14}" font-size="11" text-anchor="end">'
+        f"{esc(days[-1][0])}</text>"
+    )
+    return (
+        f'<svg width="{CHART_WIDTH}" '
+        f'height="{CHART_HEIGHT + 20}" role="img" aria-label="messages per day">'
+        + "".join(bars)
+        + axis
+        + "</svg>"
+    )

@@ -13,7 +13,12 @@ from datetime import date, timedelta
 
 from deliverability.checks.dmarc_reports.classify import majority, row_category
 from deliverability.checks.dmarc_reports.model import (
-    DISPOSITIONS, AggregateReport, Category, FileOutcome, Policy, Row,
+    DISPOSITIONS,
+    AggregateReport,
+    Category,
+    FileOutcome,
+    Policy,
+    Row,
 )
 
 MAX_DAYS_SPREAD = 31  # a longer span is counted on its first day
@@ -60,7 +65,9 @@ class Source:
         self.spf[(row.spf_domain or row.envelope_from, row.spf_result or "none")] += row.count
         for signature in row.dkim:
             self.dkim[(signature.domain, signature.selector, signature.result)] += row.count
-        self.disposition[row.disposition if row.disposition in DISPOSITIONS else "none"] += row.count
+        self.disposition[row.disposition if row.disposition in DISPOSITIONS else "none"] += (
+            row.count
+        )
         self.categories[row_category(row)] += row.count
 
 
@@ -104,8 +111,9 @@ class Corpus:
         """Count one file's reports and remember what it gave."""
         for report in outcome.reports:
             self.add(report)
-        self.files.append(FileSummary(path=outcome.path, reports=len(outcome.reports),
-                                      error=outcome.error))
+        self.files.append(
+            FileSummary(path=outcome.path, reports=len(outcome.reports), error=outcome.error)
+        )
 
     def add(self, report: AggregateReport) -> bool:
         """Count `report` unless it was seen before; whether it was new."""
@@ -117,7 +125,8 @@ class Corpus:
         for row in report.rows:
             key = (row.ip, row.header_from)
             source = self.sources.get(key) or self.sources.setdefault(
-                key, Source(ip=row.ip, header_from=row.header_from))
+                key, Source(ip=row.ip, header_from=row.header_from)
+            )
             source.add(row)
         self._count_domain(report)
         self._count_days(report)
@@ -130,7 +139,9 @@ class Corpus:
         domain.messages += report.messages
         domain.dmarc_pass += sum(row.count for row in report.rows if row.dmarc_pass)
         for row in report.rows:
-            domain.disposition[row.disposition if row.disposition in DISPOSITIONS else "none"] += row.count
+            domain.disposition[row.disposition if row.disposition in DISPOSITIONS else "none"] += (
+                row.count
+            )
         if domain.end is None or report.end.date() >= domain.end:
             domain.policy = report.policy  # the latest report says what is published now
         domain.begin = min(filter(None, (domain.begin, report.begin.date())))
@@ -142,7 +153,9 @@ class Corpus:
         for index, day in enumerate(days):
             tally = self.daily.setdefault(day, [0, 0])
             # spread evenly; the first day takes the remainder so totals stay exact
-            tally[0] += report.messages // len(days) + (report.messages % len(days) if index == 0 else 0)
+            tally[0] += report.messages // len(days) + (
+                report.messages % len(days) if index == 0 else 0
+            )
             tally[1] += passed // len(days) + (passed % len(days) if index == 0 else 0)
 
     @property
@@ -178,7 +191,14 @@ def _days(report: AggregateReport) -> list[date]:
 def _bare(report: AggregateReport) -> AggregateReport:
     """The report without its rows (they are counted in the sources); keeps its message count."""
     return AggregateReport(
-        org_name=report.org_name, report_id=report.report_id, domain=report.domain,
-        begin=report.begin, end=report.end, policy=report.policy, schema=report.schema,
-        email=report.email, rows=(), message_count=report.messages,
+        org_name=report.org_name,
+        report_id=report.report_id,
+        domain=report.domain,
+        begin=report.begin,
+        end=report.end,
+        policy=report.policy,
+        schema=report.schema,
+        email=report.email,
+        rows=(),
+        message_count=report.messages,
     )

@@ -47,8 +47,11 @@ async def run(ctx: Context) -> list[Finding]:
     ctx.data.update(data.build(corpus, names, ready))
     found = findings.inputs(corpus)
     for domain, state in zip(domains, ready, strict=True):
-        found += [findings.domain_summary(domain), readiness_finding(state),
-                  *findings.selectors(corpus, domain)]
+        found += [
+            findings.domain_summary(domain),
+            readiness_finding(state),
+            *findings.selectors(corpus, domain),
+        ]
     for diagnosis in diagnoses:
         found += findings.source(diagnosis)
     return found

@@ -1,11 +1,11 @@
 """Which category one report row falls in (docs/dmarc-reports.md "Categories").
 
-    aligned               DMARC passed: an aligned SPF or DKIM pass (RFC 7489 appendix C)
-    forwarded             the receiver's override says forwarded / mailing list, or the
-                          IP's PTR name belongs to a known forwarder
-    authorized-unaligned  SPF passed for the IP, or a DKIM signature verified, but for
-                          another domain than From (an ESP's bounce or signing domain)
-    unauthorized          nothing passed: a sender you forgot, or someone spoofing you
+aligned               DMARC passed: an aligned SPF or DKIM pass (RFC 7489 appendix C)
+forwarded             the receiver's override says forwarded / mailing list, or the
+                      IP's PTR name belongs to a known forwarder
+authorized-unaligned  SPF passed for the IP, or a DKIM signature verified, but for
+                      another domain than From (an ESP's bounce or signing domain)
+unauthorized          nothing passed: a sender you forgot, or someone spoofing you
 """
 
 from __future__ import annotations

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from deliverability.checks.dmarc_reports.aggregate import Corpus, Source
 from deliverability.checks.dmarc_reports.classify import is_forwarder_host
 from deliverability.checks.dmarc_reports.lookups import (
-    KeyToday, ReverseName, SpfToday, key_today, reverse_all, spf_today,
+    KeyToday,
+    ReverseName,
+    SpfToday,
+    key_today,
+    reverse_all,
+    spf_today,
 )
 from deliverability.checks.dmarc_reports.model import Category
 from deliverability.checks.dmarc_reports.providers import Catalog, Provider
@@ -38,13 +43,17 @@ class Diagnosis:
     provider: Provider | None
 
 
-async def look_up(dns: DnsClient, corpus: Corpus, catalog: Catalog) -> tuple[dict[str, ReverseName], list[Diagnosis]]:
+async def look_up(
+    dns: DnsClient, corpus: Corpus, catalog: Catalog
+) -> tuple[dict[str, ReverseName], list[Diagnosis]]:
     """PTR names of the busiest sources, and the diagnosis of the failing ones."""
     ranked = corpus.ranked_sources()
     ips = list(dict.fromkeys(s.ip for s in ranked[:MAX_PTR_SOURCES]))
     names = await reverse_all(dns, ips)
     for source in ranked:
-        if is_forwarder_host(names.get(source.ip, ReverseName(ip=source.ip)).ptr, catalog.forwarders):
+        if is_forwarder_host(
+            names.get(source.ip, ReverseName(ip=source.ip)).ptr, catalog.forwarders
+        ):
             relabel_forwarded(source)
     failing = [s for s in ranked if s.failing_category is not None][:MAX_DIAGNOSED]
     found = await asyncio.gather(*(_diagnose(dns, s, names[s.ip], catalog) for s in failing))
@@ -59,10 +68,13 @@ def relabel_forwarded(source: Source) -> None:
     source.categories.update({Category.ALIGNED: aligned, Category.FORWARDED: moved})
 
 
-async def _diagnose(dns: DnsClient, source: Source, reverse: ReverseName, catalog: Catalog) -> Diagnosis:
+async def _diagnose(
+    dns: DnsClient, source: Source, reverse: ReverseName, catalog: Catalog
+) -> Diagnosis:
     if source.failing_category is Category.FORWARDED:  # not ours to fix: PTR is all it needs
-        return Diagnosis(source=source, reverse=reverse, spf=(), spf_from=None, keys=(),
-                         provider=None)
+        return Diagnosis(
+            source=source, reverse=reverse, spf=(), spf_from=None, keys=(), provider=None
+        )
     envelopes = [d for d, _ in source.envelope_from.most_common(MAX_ENVELOPES) if d]
     pairs = [(d, s) for d, s, _ in source.dkim if d and s][:MAX_KEYS]
     from_needed = source.header_from not in envelopes
@@ -72,8 +84,14 @@ async def _diagnose(dns: DnsClient, source: Source, reverse: ReverseName, catalo
         spf_today(dns, source.ip, source.header_from) if from_needed else _none(),
     )
     provider = catalog.identify([reverse.ptr, *envelopes, *(d for d, _ in pairs)])
-    return Diagnosis(source=source, reverse=reverse, spf=tuple(spf), spf_from=spf_from,
-                     keys=tuple(keys), provider=provider)
+    return Diagnosis(
+        source=source,
+        reverse=reverse,
+        spf=tuple(spf),
+        spf_from=spf_from,
+        keys=tuple(keys),
+        provider=provider,
+    )
 
 
 async def _none() -> None:

@@ -80,14 +80,22 @@ async def key_today(dns: DnsClient, domain: str, selector: str) -> KeyToday:
     except LookupFailed as exc:
         return KeyToday(domain=domain, selector=selector, state="unknown", detail=exc.reason)
     if not texts:
-        return KeyToday(domain=domain, selector=selector, state="missing", detail=f"no TXT at {name}")
+        return KeyToday(
+            domain=domain, selector=selector, state="missing", detail=f"no TXT at {name}"
+        )
     key = parse_key(texts[0])
     if key.revoked:
-        return KeyToday(domain=domain, selector=selector, state="revoked", detail=f"{name} has p= empty")
+        return KeyToday(
+            domain=domain, selector=selector, state="revoked", detail=f"{name} has p= empty"
+        )
     if key.error:
         return KeyToday(domain=domain, selector=selector, state="broken", detail=key.error)
-    return KeyToday(domain=domain, selector=selector, state="usable",
-                    detail=f"{key.key_type or 'rsa'} {key.bits} bits")
+    return KeyToday(
+        domain=domain,
+        selector=selector,
+        state="usable",
+        detail=f"{key.key_type or 'rsa'} {key.bits} bits",
+    )
 
 
 async def reverse_all(dns: DnsClient, ips: list[str]) -> dict[str, ReverseName]:

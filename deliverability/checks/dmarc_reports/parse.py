@@ -18,7 +18,11 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from deliverability.checks.dmarc_reports.model import (
-    AggregateReport, DkimResult, Policy, Row, utc,
+    AggregateReport,
+    DkimResult,
+    Policy,
+    Row,
+    utc,
 )
 
 RFC9990_NAMESPACE = "urn:ietf:params:xml:ns:dmarc-2.0"
@@ -43,7 +47,9 @@ def parse_report(data: bytes) -> AggregateReport:
     root = _root(data)
     name = _local(root.tag)
     if name != "feedback":
-        raise NotAReport(f"XML whose root is <{name[:40]}>, not a DMARC aggregate report <feedback>")
+        raise NotAReport(
+            f"XML whose root is <{name[:40]}>, not a DMARC aggregate report <feedback>"
+        )
     schema = "rfc9990" if root.tag.startswith("{" + RFC9990_NAMESPACE + "}") else "rfc7489"
     _strip_namespaces(root)
     return _report(root, schema)
@@ -64,7 +70,9 @@ def _safe_parse(data: bytes | str) -> Element:
     try:
         return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise NotAReport(f"refused: the XML declares entities or external references ({type(exc).__name__})") from None
+        raise NotAReport(
+            f"refused: the XML declares entities or external references ({type(exc).__name__})"
+        ) from None
 
 
 def _repaired(data: bytes) -> str:
@@ -105,12 +113,20 @@ def _report(root: Element, schema: str) -> AggregateReport:
     domain = _text(published, "domain").lower().rstrip(".")
     records = root.findall("record")
     if len(records) > MAX_ROWS:
-        raise NotAReport(f"report {report_id[:60]}: {len(records)} records, over the {MAX_ROWS} limit")
+        raise NotAReport(
+            f"report {report_id[:60]}: {len(records)} records, over the {MAX_ROWS} limit"
+        )
     rows = tuple(row for record in records if (row := _row(record, domain)) is not None)
     return AggregateReport(
-        org_name=org or _text(meta, "email") or "unknown reporter", report_id=report_id,
-        domain=domain, begin=utc(begin), end=utc(max(begin, end)), policy=_policy(published),
-        rows=rows, schema=schema, email=_text(meta, "email"),
+        org_name=org or _text(meta, "email") or "unknown reporter",
+        report_id=report_id,
+        domain=domain,
+        begin=utc(begin),
+        end=utc(max(begin, end)),
+        policy=_policy(published),
+        rows=rows,
+        schema=schema,
+        email=_text(meta, "email"),
     )
 
 
@@ -127,10 +143,16 @@ def _policy(published: Element | None) -> Policy:
         return _text(published, name).lower() or None
 
     pct = _text(published, "pct")
-    return Policy(p=word("p"), sp=word("sp"), np=word("np"), adkim=word("adkim"),
-                  aspf=word("aspf"), testing=word("testing"),
-                  pct=int(pct) if pct.isdigit() else None,
-                  discovery_method=word("discovery_method"))
+    return Policy(
+        p=word("p"),
+        sp=word("sp"),
+        np=word("np"),
+        adkim=word("adkim"),
+        aspf=word("aspf"),
+        testing=word("testing"),
+        pct=int(pct) if pct.isdigit() else None,
+        discovery_method=word("discovery_method"),
+    )
 
 
 def _row(record: Element, policy_domain: str) -> Row | None:
@@ -142,16 +164,26 @@ def _row(record: Element, policy_domain: str) -> Row | None:
     spf = record.find("auth_results/spf")
     header_from = _text(record, "identifiers/header_from").lower().rstrip(".") or policy_domain
     return Row(
-        ip=ip, count=int(count), disposition=_text(row, "policy_evaluated/disposition").lower(),
+        ip=ip,
+        count=int(count),
+        disposition=_text(row, "policy_evaluated/disposition").lower(),
         dkim_evaluated=_text(row, "policy_evaluated/dkim").lower(),
-        spf_evaluated=_text(row, "policy_evaluated/spf").lower(), header_from=header_from,
+        spf_evaluated=_text(row, "policy_evaluated/spf").lower(),
+        header_from=header_from,
         envelope_from=_text(record, "identifiers/envelope_from").lower().rstrip("."),
-        spf_domain=_text(spf, "domain").lower().rstrip("."), spf_result=_text(spf, "result").lower(),
+        spf_domain=_text(spf, "domain").lower().rstrip("."),
+        spf_result=_text(spf, "result").lower(),
         dkim=tuple(_dkim(d) for d in record.findall("auth_results/dkim")[:16]),
-        overrides=tuple(_text(r, "type").lower() for r in row.findall("policy_evaluated/reason")[:8])
-        if row is not None else (),
-        comments=tuple(_text(r, "comment")[:200] for r in row.findall("policy_evaluated/reason")[:8])
-        if row is not None else (),
+        overrides=tuple(
+            _text(r, "type").lower() for r in row.findall("policy_evaluated/reason")[:8]
+        )
+        if row is not None
+        else (),
+        comments=tuple(
+            _text(r, "comment")[:200] for r in row.findall("policy_evaluated/reason")[:8]
+        )
+        if row is not None
+        else (),
     )
 
 
@@ -163,6 +195,8 @@ def _ip(text: str) -> str | None:
 
 
 def _dkim(element: Element) -> DkimResult:
-    return DkimResult(domain=_text(element, "domain").lower().rstrip("."),
-                      selector=_text(element, "selector").lower(),
-                      result=_text(element, "result").lower())
+    return DkimResult(
+        domain=_text(element, "domain").lower().rstrip("."),
+        selector=_text(element, "selector").lower(),
+        result=_text(element, "result").lower(),
+    )

@@ -51,8 +51,16 @@ def load_catalog() -> Catalog:
     text = resources.files("deliverability").joinpath("data/senders.toml").read_text("utf-8")
     raw = tomllib.loads(text)
     providers = tuple(
-        Provider(id=key, name=p["name"], match=tuple(p["match"]), spf_include=p["spf_include"],
-                 return_path=p["return_path"], dkim=p["dkim"])
+        Provider(
+            id=key,
+            name=p["name"],
+            match=tuple(p["match"]),
+            spf_include=p["spf_include"],
+            return_path=p["return_path"],
+            dkim=p["dkim"],
+        )
         for key, p in raw.get("providers", {}).items()
     )
-    return Catalog(providers=providers, forwarders=tuple(raw.get("forwarders", {}).get("hosts", ())))
+    return Catalog(
+        providers=providers, forwarders=tuple(raw.get("forwarders", {}).get("hosts", ()))
+    )

@@ -36,8 +36,13 @@ class Readiness:
 
     def to_data(self) -> dict[str, object]:
         """The JSON form."""
-        return {"p": self.p, "affected": self.affected, "next_step": self.next_step,
-                "quarantine_safe": self.safe, "reject_safe": self.safe}
+        return {
+            "p": self.p,
+            "affected": self.affected,
+            "next_step": self.next_step,
+            "quarantine_safe": self.safe,
+            "reject_safe": self.safe,
+        }
 
 
 def readiness(corpus: Corpus, domain: Domain) -> Readiness:
@@ -61,20 +66,36 @@ def finding(state: Readiness) -> Finding:
     split = ", ".join(f"{name} {count}" for name, count in state.affected.items())
     evidence = (f"published: p={state.p or 'unknown'}", f"failing messages: {failing} ({split})")
     if state.next_step is None:
-        return Finding(code="dmarc-reports.readiness", severity=Severity.OK, subject=state.domain,
-                       summary=f"p=reject is published for {state.domain}", evidence=evidence)
+        return Finding(
+            code="dmarc-reports.readiness",
+            severity=Severity.OK,
+            subject=state.domain,
+            summary=f"p=reject is published for {state.domain}",
+            evidence=evidence,
+        )
     if state.safe:
         return Finding(
-            code="dmarc-reports.readiness", severity=Severity.OK, subject=state.domain,
+            code="dmarc-reports.readiness",
+            severity=Severity.OK,
+            subject=state.domain,
             summary=f"p={state.next_step} is safe for {state.domain}: the {failing} failing messages "
-                    "are forwarded or unauthorized", evidence=evidence,
-            remediation=(f"Publish p={state.next_step} in _dmarc.{state.domain} and keep reading "
-                         "the reports for new sources.",))
+            "are forwarded or unauthorized",
+            evidence=evidence,
+            remediation=(
+                f"Publish p={state.next_step} in _dmarc.{state.domain} and keep reading "
+                "the reports for new sources.",
+            ),
+        )
     own = state.affected[Category.AUTHORIZED_UNALIGNED.value]
     return Finding(
-        code="dmarc-reports.readiness", severity=Severity.WARNING, subject=state.domain,
+        code="dmarc-reports.readiness",
+        severity=Severity.WARNING,
+        subject=state.domain,
         summary=f"p={state.next_step} is not yet safe for {state.domain}: {own} messages from "
-                "authorized-unaligned senders (your own services) would be affected",
+        "authorized-unaligned senders (your own services) would be affected",
         evidence=evidence,
-        remediation=("Align the authorized-unaligned sources first (custom Return-Path or DKIM "
-                     "with d= your domain, see their findings), then tighten the policy.",))
+        remediation=(
+            "Align the authorized-unaligned sources first (custom Return-Path or DKIM "
+            "with d= your domain, see their findings), then tighten the policy.",
+        ),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from deliverability.checks.dmarc_reports.model import AggregateReport, FileOutcome
 from deliverability.checks.dmarc_reports.parse import NotAReport, parse_report
@@ -38,17 +39,18 @@ def expand(paths: Iterable[str]) -> Iterator[str]:
 def _walk(top: str) -> Iterator[str]:
     for directory, subdirs, files in os.walk(top):
         maildir = {"cur", "new"} <= set(subdirs)
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and
-                            not (maildir and d == _MAILDIR_SKIP))
+        subdirs[:] = sorted(
+            d for d in subdirs if not d.startswith(".") and not (maildir and d == _MAILDIR_SKIP)
+        )
         for name in sorted(files):
             if not name.startswith("."):
                 yield os.path.join(directory, name)
 
 
-def read_bytes(path: str, stdin: object = None) -> bytes:
+def read_bytes(path: str, stdin: Any = None) -> bytes:
     """The bytes of `path` (stdin for `-`), refused past MAX_FILE_BYTES."""
     if path == STDIN:
-        data = getattr(stdin, "buffer", stdin).read(MAX_FILE_BYTES + 1)  # type: ignore[union-attr]
+        data = getattr(stdin, "buffer", stdin).read(MAX_FILE_BYTES + 1)
     else:
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
@@ -75,7 +77,7 @@ def outcome(name: str, data: bytes) -> FileOutcome:
     return FileOutcome(path=name, reports=tuple(reports), error=error)
 
 
-def read_inputs(paths: Iterable[str], stdin: object = None) -> Iterator[FileOutcome]:
+def read_inputs(paths: Iterable[str], stdin: Any = None) -> Iterator[FileOutcome]:
     """The outcome of each input file, one at a time."""
     for path in expand(paths):
         try:

@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from deliverability.checks.dmarc_reports.model import (
-    AggregateReport, DkimResult, Policy, Row, utc,
+    AggregateReport,
+    DkimResult,
+    Policy,
+    Row,
+    utc,
 )
 
 SCHEMA = """
@@ -50,8 +54,10 @@ def store(conn: sqlite3.Connection, reports: Iterable[AggregateReport]) -> int:
         conn.executemany(
             'INSERT OR IGNORE INTO reports (org, report_id, domain, begin, "end", body) '
             "VALUES (?, ?, ?, ?, ?, ?)",
-            ((*r.key, r.domain, int(r.begin.timestamp()), int(r.end.timestamp()), _dump(r))
-             for r in reports),
+            (
+                (*r.key, r.domain, int(r.begin.timestamp()), int(r.end.timestamp()), _dump(r))
+                for r in reports
+            ),
         )
     return conn.total_changes - before
 
@@ -72,9 +78,22 @@ def _dump(report: AggregateReport) -> str:
 
 def _load(raw: dict[str, Any]) -> AggregateReport:
     rows = tuple(
-        Row(**{**row, "dkim": tuple(DkimResult(**d) for d in row["dkim"]),
-               "overrides": tuple(row["overrides"]), "comments": tuple(row["comments"])})
+        Row(
+            **{
+                **row,
+                "dkim": tuple(DkimResult(**d) for d in row["dkim"]),
+                "overrides": tuple(row["overrides"]),
+                "comments": tuple(row["comments"]),
+            }
+        )
         for row in raw["rows"]
     )
-    return AggregateReport(**{**raw, "begin": utc(raw["begin"]), "end": utc(raw["end"]),
-                              "policy": Policy(**raw["policy"]), "rows": rows})
+    return AggregateReport(
+        **{
+            **raw,
+            "begin": utc(raw["begin"]),
+            "end": utc(raw["end"]),
+            "policy": Policy(**raw["policy"]),
+            "rows": rows,
+        }
+    )

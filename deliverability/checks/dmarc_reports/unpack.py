@@ -19,7 +19,9 @@ from email.message import Message
 
 from deliverability.checks.dmarc_reports.parse import looks_like_xml
 
-MAX_XML_BYTES = 64 * 1024 * 1024  # the largest real reports (big receivers, a busy day) are a few MB
+MAX_XML_BYTES = (
+    64 * 1024 * 1024
+)  # the largest real reports (big receivers, a busy day) are a few MB
 MAX_ZIP_MEMBERS = 64
 MAX_MESSAGES = 100_000  # per mbox
 MAX_PARTS = 64  # MIME parts looked at per message
@@ -96,8 +98,10 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
 
 def _refuse_past_cap(size: int, what: str) -> None:
     if size > MAX_XML_BYTES:
-        raise Unreadable(f"{what} inflates past {MAX_XML_BYTES // 2**20} MiB: refused "
-                         "(a decompression bomb, or not a DMARC report)")
+        raise Unreadable(
+            f"{what} inflates past {MAX_XML_BYTES // 2**20} MiB: refused "
+            "(a decompression bomb, or not a DMARC report)"
+        )
 
 
 def _mbox(data: bytes, depth: int) -> Iterator[bytes]:
