@@ -12,20 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from deliverability.cli.options import (
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    OfflineOpt,
-    OutputFormat,
-    OutputOpt,
-    ResolverOpt,
-    StrictOpt,
-    TimeoutOpt,
-    UsageFailure,
-    VerboseOpt,
-    ZoneFileOpt,
-)
+from deliverability.cli.options import OutputFormat, ReportOptions, UsageFailure, report_options
 from deliverability.cli.running import emit, exit_status, open_output, prepare_run, write
 
 if TYPE_CHECKING:
@@ -35,6 +22,7 @@ PASSWORD_VARIABLE = "DELIVERABILITY_IMAP_PASSWORD"
 _SINCE = re.compile(r"^(\d{1,5})([hdw])$")
 
 
+@report_options
 def dmarc_reports(
     paths: Annotated[
         list[str] | None,
@@ -73,15 +61,8 @@ def dmarc_reports(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No line on stderr per skipped file.")
     ] = False,
-    output_format: FormatOpt = OutputFormat.terminal,
-    output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.error,
-    strict: StrictOpt = False,
-    resolver: ResolverOpt = None,
-    timeout: TimeoutOpt = 5.0,
-    zone_file: ZoneFileOpt = None,
-    offline: OfflineOpt = False,
-    verbose: VerboseOpt = False,
+    *,
+    opts: ReportOptions,
 ) -> None:
     """Read DMARC aggregate reports: sources, failures and their causes, policy readiness."""
     from deliverability.checks.dmarc_reports.aggregate import Corpus
@@ -95,24 +76,21 @@ def dmarc_reports(
     _check_paths(paths)
     options: dict[str, Any] = {}
     plan = prepare_run(
-        resolver=resolver or [],
-        timeout=timeout,
-        zone_files=zone_file or [],
-        offline=offline,
+        opts,
         only=[],
         extra_specs=[command_check("dmarc-reports")],
         check_options={"dmarc-reports": options},
     )
     corpus = Corpus()
-    _collect(corpus, paths, imap, db, cutoff, timeout)
+    _collect(corpus, paths, imap, db, cutoff, opts.timeout)
     if not quiet:
         for f in corpus.files:
             if f.error:
                 sys.stderr.write(f"deliverability: skipped {_line(f.path)}: {_line(f.error)}\n")
     options["corpus"] = corpus
     report = asyncio.run(plan.run(Target(domain=_main_domain(corpus))))
-    _emit(report, output_format, output, verbose)
-    raise typer.Exit(exit_status(report, fail_on, strict))
+    _emit(report, opts.output_format, opts.output, opts.verbose)
+    raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 
 def _emit(report: Any, output_format: OutputFormat, output: Path | None, verbose: bool) -> None:
