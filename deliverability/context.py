@@ -14,6 +14,7 @@ from typing import Any
 from deliverability.finding import CheckResult, Target
 from deliverability.net.dns import DnsClient
 from deliverability.net.https import HttpSettings, HttpsFetcher
+from deliverability.profile import NO_PROFILE, SenderProfile
 
 __all__ = ["Context", "HttpSettings", "Session"]
 
@@ -24,7 +25,7 @@ class Session:
 
     target: Target
     dns: DnsClient
-    profile: Any = None  # deliverability.profile.SenderProfile when one was loaded
+    profile: SenderProfile = NO_PROFILE
     http_settings: HttpSettings = field(default_factory=HttpSettings)
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     message: Any = None  # deliverability.checks.message.parse.ParsedMessage for `message`
@@ -70,8 +71,8 @@ class Context:
         return self.session.https
 
     @property
-    def profile(self) -> Any:
-        """The sender profile, or None."""
+    def profile(self) -> SenderProfile:
+        """The sender profile; NO_PROFILE (all values empty, `loaded` False) when none was given."""
         return self.session.profile
 
     async def result_of(self, check: str) -> CheckResult | None:

@@ -15,6 +15,7 @@ from deliverability.engine import EngineOptions, run_checks
 from deliverability.finding import Report, Target
 from deliverability.net.dns import DnsClient
 from deliverability.net.zones import ZoneSet
+from deliverability.profile import NO_PROFILE, SenderProfile
 from deliverability.registry import CheckSpec
 
 
@@ -29,7 +30,7 @@ class RunPlan:
     zones: ZoneSet = field(default_factory=ZoneSet)
     offline: bool = False
     secrets: list[str] = field(default_factory=list)
-    profile: Any = None
+    profile: SenderProfile = NO_PROFILE
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property

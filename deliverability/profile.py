@@ -98,6 +98,15 @@ class SenderProfile:
     blocklists: tuple[Any, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether this came from a file (False for NO_PROFILE, the stand-in for none)."""
+        return bool(self.path)
+
+
+# What checks see when no profile was given: every value empty.
+NO_PROFILE = SenderProfile(path="")
+
 
 def load_profile(path: Path | None) -> SenderProfile | None:
     """Read --profile FILE, else ./deliverability.toml if present, else None."""

@@ -13,11 +13,13 @@ from deliverability.context import HttpSettings, Session
 from deliverability.net.dns import DnsClient
 from deliverability.engine import EngineOptions, run_checks
 from deliverability.finding import Target
+from deliverability.profile import NO_PROFILE, SenderProfile
 from deliverability.registry import load_checks
 from deliverability.render.json import report_to_dict
 
 
-def run_direct(resolver: str, target: Target, *, only: tuple[str, ...], profile: Any = None,
+def run_direct(resolver: str, target: Target, *, only: tuple[str, ...],
+               profile: SenderProfile = NO_PROFILE,
                check_options: dict[str, dict[str, Any]] | None = None,
                http: HttpSettings | None = None, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
     """Run the checks named in `only` against `resolver`; the report as JSON data."""

@@ -47,16 +47,16 @@ def guide(
 
     recipient_domain = inputs.domain(recipient, "recipient")
     sender_profile = inputs.profile(profile)
-    from_domains = getattr(sender_profile, "from_domains", ())
+    from_domains = sender_profile.from_domains
     if sender is not None:
         sender_domain = inputs.domain(sender, "--sender")
     else:  # without a sender the guide still names the platform and its generic steps
         sender_domain = from_domains[0] if from_domains else ""
-    return_paths = getattr(sender_profile, "return_path_domains", ()) or (sender_domain,)
+    return_paths = sender_profile.return_path_domains or (sender_domain,)
     target = Target(
         domain=sender_domain,
         mail_from=f"postmaster@{return_paths[0]}" if sender_domain else "",
-        selectors=getattr(sender_profile, "dkim_selectors", ()),
+        selectors=sender_profile.dkim_selectors,
         recipient=recipient_domain,
     )
     plan = prepare_run(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from deliverability.cli.options import UsageFailure
 
 if TYPE_CHECKING:
+    from deliverability.profile import SenderProfile
     from deliverability.registry import CheckSpec
 
 
@@ -50,12 +51,12 @@ def selector(text: str) -> str:
         return validate_selector(text)
 
 
-def profile(path: Path | None) -> Any:
-    """The sender profile from --profile or ./deliverability.toml, or None."""
-    from deliverability.profile import load_profile
+def profile(path: Path | None) -> SenderProfile:
+    """The sender profile from --profile or ./deliverability.toml; NO_PROFILE when neither."""
+    from deliverability.profile import NO_PROFILE, load_profile
 
     with bad_input_is_usage_failure():
-        return load_profile(path)
+        return load_profile(path) or NO_PROFILE
 
 
 def blocklist_choice(text: str, spamhaus_key: str | None, sender_profile: Any) -> None:

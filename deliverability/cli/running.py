@@ -21,6 +21,7 @@ from deliverability.cli.options import (
 if TYPE_CHECKING:
     from deliverability.finding import Finding, Report
     from deliverability.plan import RunPlan
+    from deliverability.profile import SenderProfile
     from deliverability.registry import CheckSpec
 
 
@@ -29,7 +30,7 @@ def prepare_run(
     *,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
-    profile: Any = None,
+    profile: SenderProfile | None = None,
     only: list[str] | None = None,
     extra_specs: list[CheckSpec] | None = None,
     check_options: dict[str, dict[str, Any]] | None = None,
@@ -43,6 +44,7 @@ def prepare_run(
     from deliverability.engine import EngineOptions
     from deliverability.net.zones import ZoneSet, load_zone_file
     from deliverability.plan import RunPlan
+    from deliverability.profile import NO_PROFILE
     from deliverability.registry import Selection
     from deliverability.validation import validate_resolver, validate_timeout
 
@@ -76,7 +78,7 @@ def prepare_run(
         zones=zones,
         offline=opts.offline,
         secrets=secrets or [],
-        profile=profile,
+        profile=profile or NO_PROFILE,
         check_options=check_options or {},
     )
 

@@ -76,9 +76,7 @@ class Probe:
 
 async def run(ctx: Context) -> list[Finding]:
     """Probe every selector on each sending domain at once, then judge what answered."""
-    named = list(
-        dict.fromkeys([*ctx.target.selectors, *getattr(ctx.profile, "dkim_selectors", ())])
-    )
+    named = list(dict.fromkeys([*ctx.target.selectors, *ctx.profile.dkim_selectors]))
     guesses = [s.name for s in BUILT_IN_SELECTORS if s.name not in named]
     delegated = {s.name for s in BUILT_IN_SELECTORS if s.delegated}
     domains = list(
@@ -86,7 +84,7 @@ async def run(ctx: Context) -> list[Finding]:
             [
                 ctx.target.domain,
                 ctx.target.mail_from_domain,
-                *getattr(ctx.profile, "dkim_domains", ()),
+                *ctx.profile.dkim_domains,
             ]
         )
     )

@@ -149,7 +149,7 @@ async def run(ctx: Context) -> list[Finding]:
     """Ask every selected list about every target, side by side."""
     specs = select_lists(
         str(ctx.options.get("lists") or "default"),
-        tuple(getattr(ctx.profile, "blocklists", ()) or ()),
+        ctx.profile.blocklists,
     )
     key = ctx.options.get("spamhaus_key") or None
     ctx.data.update({"catalog_checked": catalog_date(), "lists": [], "results": []})
@@ -194,7 +194,7 @@ def _domains(ctx: Context) -> list[str]:
     given = [
         ctx.target.domain,
         ctx.target.mail_from_domain,
-        *(getattr(ctx.profile, "dkim_domains", ()) or ()),
+        *ctx.profile.dkim_domains,
     ]
     return list(dict.fromkeys(d for g in given for d in (g, psl.privatesuffix(g) or g)))
 

@@ -14,11 +14,14 @@ import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dns.reversename
 
 from deliverability.validation import BadInput, validate_domain
+
+if TYPE_CHECKING:
+    from deliverability.profile import SenderProfile
 
 PROFILE_KEYS = frozenset({"name", "zone", "kind", "ipv6", "test_entry", "codes", "errors"})
 CATALOG_KEYS = PROFILE_KEYS | {
@@ -159,9 +162,9 @@ def select_lists(text: str, extra: tuple[BlocklistSpec, ...] = ()) -> tuple[Bloc
     return tuple(chosen.values())
 
 
-def validate_options(text: str, spamhaus_key: str | None, profile: Any) -> None:
+def validate_options(text: str, spamhaus_key: str | None, profile: SenderProfile) -> None:
     """Check --blocklists and --spamhaus-key before a run; the key is never echoed."""
-    select_lists(text, getattr(profile, "blocklists", ()))
+    select_lists(text, profile.blocklists)
     if spamhaus_key is not None and not _DQS_KEY.match(spamhaus_key):
         raise BadInput("--spamhaus-key must be the letters-and-digits DQS key of your account")
 

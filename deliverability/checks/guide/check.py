@@ -86,7 +86,7 @@ async def run(ctx: Context) -> list[Finding]:
     findings += [_conversion(c) for c in conversions]
     findings += _sender_findings(sender)
     findings.append(_confirm(recipient, platforms, catalog, sender_profile(ctx)))
-    findings += [_playbook(item) for item in getattr(ctx.profile, "playbook", ())]
+    findings += [_playbook(item) for item in ctx.profile.playbook]
     return findings
 
 
@@ -97,7 +97,7 @@ def sender_profile(ctx: Context) -> SenderProfile:
     profile = ctx.profile
     if not ctx.options.get("sender_known", True):
         return SenderProfile(path="")
-    if profile is None:
+    if not profile.loaded:
         return_path = (target.mail_from_domain,) if target.mail_from_domain != target.domain else ()
         return SenderProfile(
             path="",

@@ -63,13 +63,21 @@ async def collect_sender(dns: DnsClient, profile: SenderProfile) -> SenderValues
     refused = {n: why for n in spf.networks if (why := sending_range_problem(n))}
     allowed = [n for n in spf.networks if n not in refused]
     networks = _without_covered(list(dict.fromkeys([*profile.ips, *allowed])))
-    domains = {
-        kind: getattr(profile, kind if kind != "domains" else "from_domains")
-        for kind in DOMAIN_KINDS
-    }
+    domains = {kind: _domains(profile, kind) for kind in DOMAIN_KINDS}
     return SenderValues(
         networks=tuple(networks), domains=domains, spf=spf, spf_via=spf.networks, refused=refused
     )
+
+
+def _domains(profile: SenderProfile, kind: str) -> tuple[str, ...]:
+    by_kind = {
+        "domains": profile.from_domains,
+        "return_path_domains": profile.return_path_domains,
+        "dkim_domains": profile.dkim_domains,
+        "smtp_hosts": profile.smtp_hosts,
+        "link_domains": profile.link_domains,
+    }
+    return by_kind[kind]
 
 
 def _without_covered(networks: list[Network]) -> list[Network]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 
@@ -18,6 +17,7 @@ from deliverability.checks.dnsbl.lists import (
 )
 from deliverability.checks.dnsbl.check import Health, Reading, Status, judge_health, result_status
 from deliverability.validation import BadInput
+from deliverability.profile import SenderProfile
 from deliverability.finding import Target
 from deliverability.net.zones import ZoneSet, load_zone_file
 from conftest import run_cli
@@ -118,7 +118,8 @@ CUSTOM = [
 
 @pytest.mark.parametrize(("table", "ip", "expected"), CUSTOM)
 def test_profile_lists(world, table: dict, ip: str, expected: set[tuple[str, str]]) -> None:
-    profile = SimpleNamespace(blocklists=parse_profile_lists([table], "deliverability.toml"))
+    profile = SenderProfile(path="deliverability.toml",
+                            blocklists=parse_profile_lists([table], "deliverability.toml"))
     report = run_direct(world.address, Target(domain="clean.dnsbl.test", ips=(ip,)),
                         only=("dnsbl",), profile=profile,
                         check_options={"dnsbl": {"lists": "corp-rbl"}})
