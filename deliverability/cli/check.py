@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -58,6 +59,14 @@ def check(
     selector: Annotated[
         list[str] | None,
         typer.Option("--selector", metavar="S", help="A DKIM selector (repeatable)."),
+    ] = None,
+    selectors_from: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--selectors-from",
+            metavar="FILE",
+            help="Also probe the DKIM selectors these DMARC aggregate reports show (repeatable).",
+        ),
     ] = None,
     select: Annotated[
         list[str] | None,
@@ -144,7 +153,7 @@ def check(
         ips=tuple(dict.fromkeys(inputs.ip(i) for i in ip or ())),
         mail_from=mail_from if mail_from is not None else default_mail_from,
         helo=helo,
-        selectors=tuple(inputs.selector(s) for s in selector or ()),
+        selectors=_selectors(selector or [], selectors_from or [], domain_name),
         recipient=inputs.domain(recipient, "--recipient") if recipient is not None else None,
     )
     old_findings = saved_findings(baseline) if baseline is not None else None
@@ -189,6 +198,22 @@ def _warn_if_no_zone_for(domain: str, plan: RunPlan) -> None:
             f"deliverability: warning: --offline and no --zone-file holds {domain} (zones: "
             f"{held}); what depends on its records is unknown\n"
         )
+
+
+def _selectors(given: list[str], reports: list[str], domain: str) -> tuple[str, ...]:
+    """--selector values, then the valid selectors the --selectors-from reports show."""
+    chosen = [inputs.selector(s) for s in given]
+    if reports:
+        from deliverability.checks.dmarc_reports.selectors import reported_selectors
+        from deliverability.validation import BadInput, validate_selector
+
+        for path in reports:
+            if path != "-" and not os.path.lexists(path):
+                raise UsageFailure(f"--selectors-from {path}: no such file or directory")
+        for name in reported_selectors(reports, domain):
+            with contextlib.suppress(BadInput):  # a reporter's junk is not a usage error
+                chosen.append(validate_selector(name))
+    return tuple(dict.fromkeys(chosen))
 
 
 def _split(values: list[str] | None) -> list[str]:

@@ -38,7 +38,7 @@ def _header(report: Report) -> Text:
     t = report.target
     text = Text("Deliverability report for ", style="bold")
     text.append(clean(t.domain), style="bold cyan")
-    details = [f"envelope sender {t.mail_from}"]
+    details = [f"envelope sender {t.mail_from}"] if t.mail_from else []
     details += [f"IPs {', '.join(t.ips)}"] if t.ips else []
     details += [f"HELO {t.helo}"] if t.helo else []
     details += [f"recipient {t.recipient}"] if t.recipient else []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Any
+from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -51,7 +52,8 @@ def parse_report(data: bytes) -> AggregateReport:
             f"XML whose root is <{name[:40]}>, not a DMARC aggregate report <feedback>"
         )
     schema = "rfc9990" if root.tag.startswith("{" + RFC9990_NAMESPACE + "}") else "rfc7489"
-    _strip_namespaces(root)
+    if root.tag.startswith("{"):
+        _strip_namespaces(root)
     return _report(root, schema)
 
 
@@ -67,6 +69,12 @@ def _root(data: bytes) -> Element:
 
 
 def _safe_parse(data: bytes | str) -> Element:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if b"<!DOCTYPE" not in raw and b"\0" not in raw:
+        # Without a DTD nothing can declare an entity (XML 1.0 4.2), so there is nothing to
+        # expand or fetch: the C parser is safe here and ten times faster than defusedxml's.
+        # NUL bytes mean UTF-16/32, where the DOCTYPE test cannot see: defusedxml reads those.
+        return ElementTree.fromstring(raw)
     try:
         return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -157,34 +165,39 @@ def _policy(published: Element | None) -> Policy:
 
 def _row(record: Element, policy_domain: str) -> Row | None:
     """One record, or None when its IP or count is unusable (the rest of the report stands)."""
-    row = record.find("row")
-    ip, count = _ip(_text(row, "source_ip")), _text(row, "count")
+    row = _children(record.find("row"))
+    ip, count = _ip(row.get("source_ip", "")), row.get("count", "")
     if ip is None or not count.isdigit():
         return None
-    spf = record.find("auth_results/spf")
-    header_from = _text(record, "identifiers/header_from").lower().rstrip(".") or policy_domain
+    evaluated = record.find("row/policy_evaluated")
+    policy = _children(evaluated)
+    ids = _children(record.find("identifiers"))
+    spf = _children(record.find("auth_results/spf"))
+    reasons = evaluated.findall("reason")[:8] if evaluated is not None else []
     return Row(
         ip=ip,
         count=int(count),
-        disposition=_text(row, "policy_evaluated/disposition").lower(),
-        dkim_evaluated=_text(row, "policy_evaluated/dkim").lower(),
-        spf_evaluated=_text(row, "policy_evaluated/spf").lower(),
-        header_from=header_from,
-        envelope_from=_text(record, "identifiers/envelope_from").lower().rstrip("."),
-        spf_domain=_text(spf, "domain").lower().rstrip("."),
-        spf_result=_text(spf, "result").lower(),
+        disposition=policy.get("disposition", "").lower(),
+        dkim_evaluated=policy.get("dkim", "").lower(),
+        spf_evaluated=policy.get("spf", "").lower(),
+        header_from=ids.get("header_from", "").lower().rstrip(".") or policy_domain,
+        envelope_from=ids.get("envelope_from", "").lower().rstrip("."),
+        spf_domain=spf.get("domain", "").lower().rstrip("."),
+        spf_result=spf.get("result", "").lower(),
         dkim=tuple(_dkim(d) for d in record.findall("auth_results/dkim")[:16]),
-        overrides=tuple(
-            _text(r, "type").lower() for r in row.findall("policy_evaluated/reason")[:8]
-        )
-        if row is not None
-        else (),
-        comments=tuple(
-            _text(r, "comment")[:200] for r in row.findall("policy_evaluated/reason")[:8]
-        )
-        if row is not None
-        else (),
+        overrides=tuple(_text(r, "type").lower() for r in reasons),
+        comments=tuple(_text(r, "comment")[:200] for r in reasons),
     )
+
+
+def _children(element: Element | None) -> dict[str, str]:
+    """The text of each child of `element` by tag (the first of a repeated tag)."""
+    if element is None:
+        return {}
+    found: dict[str, str] = {}
+    for child in element:
+        found.setdefault(child.tag, (child.text or "").strip())
+    return found
 
 
 def _ip(text: str) -> str | None:
@@ -195,8 +208,9 @@ def _ip(text: str) -> str | None:
 
 
 def _dkim(element: Element) -> DkimResult:
+    found = _children(element)
     return DkimResult(
-        domain=_text(element, "domain").lower().rstrip("."),
-        selector=_text(element, "selector").lower(),
-        result=_text(element, "result").lower(),
+        domain=found.get("domain", "").lower().rstrip("."),
+        selector=found.get("selector", "").lower(),
+        result=found.get("result", "").lower(),
     )

@@ -62,3 +62,20 @@ def test_markdown_cells_cannot_break_the_table(tmp_path: Path) -> None:
     out = rendered(tmp_path, "markdown")
     row = next(line for line in out.splitlines() if line.startswith("| 203.0.113.9 "))
     assert row.count("|") - row.count("\\|") == 10  # nine columns, no extra cell
+
+
+def test_json_validates_against_the_report_schema(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+    from paths import ROOT
+
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+    jsonschema.validate(json.loads(rendered(tmp_path, "json")), schema)
+
+
+def test_html_serves_every_report_command(world) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("check", "example.com", "--select", "mx", "--resolver", world.address,
+                     "--format", "html")
+    assert result.code == 0 and result.stdout.startswith("<!DOCTYPE html>")
+    assert "<script" not in result.stdout
