@@ -30,6 +30,7 @@ ENGINE_CODES = {
 COMMAND_CHECKS = {
     "message": "deliverability.checks.message.check",
     "dmarc-reports": "deliverability.checks.dmarc_reports.check",
+    "bounce": "deliverability.checks.bounce.check",
 }
 
 

@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from deliverability import __version__
-from deliverability.cli import baseline, check, codes, dmarc_reports, guide, message
+from deliverability.cli import baseline, bounce, check, codes, dmarc_reports, guide, message
 from deliverability.cli.options import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UsageFailure
 
 HELP = """Tell why email from a sender does not reach its recipients, and what to do.
@@ -44,6 +44,7 @@ app.command("check")(check.check)
 app.command("guide")(guide.guide)
 app.command("message")(message.message)
 app.command("dmarc-reports")(dmarc_reports.dmarc_reports)
+app.command("bounce")(bounce.bounce)
 app.command("diff")(baseline.diff)
 app.command("checks")(codes.list_checks)
 app.command("explain")(codes.explain)

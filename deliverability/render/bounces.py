@@ -20,8 +20,19 @@ from deliverability.render.json import report_to_dict
 from deliverability.render.style import COLOURS, ICONS
 from deliverability.text import clean_line
 
-CSV_COLUMNS = ["source", "format", "address", "action", "status", "reply_code", "remote_mta",
-               "reason", "hard", "provider", "diagnostic"]
+CSV_COLUMNS = [
+    "source",
+    "format",
+    "address",
+    "action",
+    "status",
+    "reply_code",
+    "remote_mta",
+    "reason",
+    "hard",
+    "provider",
+    "diagnostic",
+]
 
 
 def json_line(report: Report) -> str:
@@ -37,10 +48,21 @@ def csv_header() -> str:
 def csv_rows(report: Report) -> str:
     """One CSV row per recipient of the report's bounce."""
     data = _data(report)
-    rows = [[_cell(value) for value in (data.get("source"), data.get("format"), *(
-        r.get(k) for k in CSV_COLUMNS[2:]))] for r in data.get("recipients", [])]
-    return csv_format.lines(rows or [[_cell(data.get("source")), _cell(data.get("format"))]
-                                     + [""] * (len(CSV_COLUMNS) - 2)])
+    rows = [
+        [
+            _cell(value)
+            for value in (
+                data.get("source"),
+                data.get("format"),
+                *(r.get(k) for k in CSV_COLUMNS[2:]),
+            )
+        ]
+        for r in data.get("recipients", [])
+    ]
+    return csv_format.lines(
+        rows
+        or [[_cell(data.get("source")), _cell(data.get("format"))] + [""] * (len(CSV_COLUMNS) - 2)]
+    )
 
 
 def terminal_line(report: Report) -> Text:
@@ -51,8 +73,10 @@ def terminal_line(report: Report) -> Text:
     for recipient in data.get("recipients", []) or [{}]:
         address = recipient.get("address") or "-"
         status = severity.get(address if recipient else data.get("source", ""), report.status)
-        text.append(f"{ICONS[status]} {recipient.get('reason') or data.get('kind', '-'):<15} ",
-                    style=COLOURS[status])
+        text.append(
+            f"{ICONS[status]} {recipient.get('reason') or data.get('kind', '-'):<15} ",
+            style=COLOURS[status],
+        )
         text.append(clean_line(address), style="bold")
         codes = " ".join(filter(None, (recipient.get("reply_code"), recipient.get("status"))))
         text.append(f"  {codes or '-'}  {recipient.get('provider') or ''}  ", style="dim")
@@ -61,8 +85,9 @@ def terminal_line(report: Report) -> Text:
     return text
 
 
-def summary_table(rows: list[dict[str, Any]], *, messages: int, unreadable: int,
-                  kinds: dict[str, int]) -> Table:
+def summary_table(
+    rows: list[dict[str, Any]], *, messages: int, unreadable: int, kinds: dict[str, int]
+) -> Table:
     """Bounces by recipient domain and reason, most first, with the command to run."""
     others = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()) if kind != "bounce" and n)
     title = f"{messages} messages read" + (f" ({others})" if others else "")
@@ -72,8 +97,14 @@ def summary_table(rows: list[dict[str, Any]], *, messages: int, unreadable: int,
     for column in ("recipient domain", "reason", "count", "hard", "provider", "next step"):
         table.add_column(column, justify="right" if column in ("count", "hard") else "left")
     for row in rows:
-        table.add_row(clean_line(row["domain"]), row["reason"], str(row["count"]), str(row["hard"]),
-                      clean_line(row["provider"] or "-"), clean_line(row["command"] or "-"))
+        table.add_row(
+            clean_line(row["domain"]),
+            row["reason"],
+            str(row["count"]),
+            str(row["hard"]),
+            clean_line(row["provider"] or "-"),
+            clean_line(row["command"] or "-"),
+        )
     return table
 
 

@@ -3,21 +3,23 @@ they are never counted as bounces; the complained-about recipient is Original-Rc
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
 from deliverability.checks.bounce.dsn import read_fields
 from deliverability.checks.bounce.model import Bounce, Kind, Recipient
 
 
-def read_feedback(text: str, base: dict[str, Any]) -> Bounce:
-    """The feedback-report part's fields as a Bounce of kind FEEDBACK."""
+def read_feedback(text: str, base: Bounce) -> Bounce:
+    """The feedback-report part's fields (RFC 5965 3.1, 3.2) as a Bounce of kind FEEDBACK."""
     fields = read_fields(text.replace("\r\n", "\n"))
     kind = fields.get("feedback-type", "abuse")
-    recipient = (fields.get("original-rcpt-to") or base["original"].to or "").strip("<> ") or None
+    recipient = (fields.get("original-rcpt-to") or base.original.to or "").strip("<> ") or None
     reporter = fields.get("reporting-mta", "").partition(";")[2].strip() or None
-    source_ip = fields.get("source-ip")
-    return Bounce(
-        kind=Kind.FEEDBACK, format="arf", reporting_mta=reporter,
+    return replace(
+        base,
+        kind=Kind.FEEDBACK,
+        format="arf",
+        reporting_mta=reporter,
         recipients=(Recipient(address=recipient, diagnostic=f"Feedback-Type: {kind}"),),
-        client_ip=source_ip, **base,
+        client_ip=fields.get("source-ip"),
     )

@@ -40,10 +40,16 @@ async def run(ctx: Context) -> list[Finding]:
     if bounce.kind is Kind.NOT_A_BOUNCE:
         return [_not_a_bounce(bounce)]
     if not classified:
-        return [Finding(code="bounce.no-recipients", severity=Severity.UNKNOWN, subject="bounce",
-                        summary="The bounce names no recipient and no diagnostic",
-                        evidence=(f"format: {bounce.format}", f"source: {bounce.source}"),
-                        remediation=("Read the bounce text itself; it may be truncated.",))]
+        return [
+            Finding(
+                code="bounce.no-recipients",
+                severity=Severity.UNKNOWN,
+                subject="bounce",
+                summary="The bounce names no recipient and no diagnostic",
+                evidence=(f"format: {bounce.format}", f"source: {bounce.source}"),
+                remediation=("Read the bounce text itself; it may be truncated.",),
+            )
+        ]
     return [_finding(bounce, c) for c in classified]
 
 
@@ -56,13 +62,24 @@ def bounce_data(bounce: Bounce, classified: list[Classified]) -> dict[str, Any]:
         "source": bounce.source,
         "mta": bounce.mta,
         "reporting_mta": bounce.reporting_mta,
-        "original": {"message_id": original.message_id, "from": original.from_ or bounce.sender,
-                     "to": original.to, "subject": original.subject},
+        "original": {
+            "message_id": original.message_id,
+            "from": original.from_ or bounce.sender,
+            "to": original.to,
+            "subject": original.subject,
+        },
         "recipients": [
-            {"address": c.recipient.address, "action": c.recipient.action, "status": c.status,
-             "reply_code": c.reply_code, "remote_mta": c.recipient.remote_mta,
-             "diagnostic": c.recipient.diagnostic, "reason": c.reason.value, "hard": c.hard,
-             "provider": c.provider}
+            {
+                "address": c.recipient.address,
+                "action": c.recipient.action,
+                "status": c.status,
+                "reply_code": c.reply_code,
+                "remote_mta": c.recipient.remote_mta,
+                "diagnostic": c.recipient.diagnostic,
+                "reason": c.reason.value,
+                "hard": c.hard,
+                "provider": c.provider,
+            }
             for c in classified
         ],
     }
@@ -76,11 +93,22 @@ def _finding(bounce: Bounce, c: Classified) -> Finding:
     summary = f"{recipient.address or 'the recipient'}: {meaning}"
     if c.reason not in (Reason.DELIVERED, Reason.VACATION, Reason.FEEDBACK):
         summary += f" ({codes + ', ' if codes else ''}{permanence})"
-    situation = Situation(reason=c.reason, sender_domain=c.sender_domain, ip=c.ip,
-                          recipient_domain=c.recipient_domain, provider=c.provider,
-                          diagnostic=recipient.diagnostic)
-    return Finding(code=f"bounce.{c.reason.value}", severity=_severity(c), subject=recipient.address or "recipient",
-                   summary=summary, evidence=_evidence(bounce, c), remediation=next_steps(situation))
+    situation = Situation(
+        reason=c.reason,
+        sender_domain=c.sender_domain,
+        ip=c.ip,
+        recipient_domain=c.recipient_domain,
+        provider=c.provider,
+        diagnostic=recipient.diagnostic,
+    )
+    return Finding(
+        code=f"bounce.{c.reason.value}",
+        severity=_severity(c),
+        subject=recipient.address or "recipient",
+        summary=summary,
+        evidence=_evidence(bounce, c),
+        remediation=next_steps(situation),
+    )
 
 
 def _severity(c: Classified) -> Severity:
@@ -104,18 +132,25 @@ def _evidence(bounce: Bounce, c: Classified) -> tuple[str, ...]:
         f"provider's error reference: {provider.errors}" if provider and provider.errors else "",
         f"bounce: {bounce.format} from {bounce.reporting_mta or 'an unnamed MTA'} ({bounce.source})",
         f"original: {original.subject!r} from {original.from_ or bounce.sender or '-'}"
-        if original.subject or original.from_ else "",
+        if original.subject or original.from_
+        else "",
     ]
     return tuple(line for line in lines if line)
 
 
 def _not_a_bounce(bounce: Bounce) -> Finding:
-    return Finding(code="bounce.not-a-bounce", severity=Severity.INFO, subject=bounce.source,
-                   summary="Nothing in this message says a delivery failed: no delivery status, "
-                           "no complaint report, no automatic reply, no rejection text",
-                   evidence=(f"source: {bounce.source}",),
-                   remediation=("Give the bounce itself (the whole message, with its attachments), "
-                                "or paste the rejection line with --text.",))
+    return Finding(
+        code="bounce.not-a-bounce",
+        severity=Severity.INFO,
+        subject=bounce.source,
+        summary="Nothing in this message says a delivery failed: no delivery status, "
+        "no complaint report, no automatic reply, no rejection text",
+        evidence=(f"source: {bounce.source}",),
+        remediation=(
+            "Give the bounce itself (the whole message, with its attachments), "
+            "or paste the rejection line with --text.",
+        ),
+    )
 
 
 def target_of(bounce: Bounce) -> Target:

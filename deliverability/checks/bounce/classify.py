@@ -40,10 +40,14 @@ def _one(bounce: Bounce, recipient: Recipient) -> Classified:
     reason = _reason(bounce, recipient, status, reply)
     domain = _domain(recipient.address)
     return Classified(
-        recipient=recipient, reason=reason, status=status, reply_code=reply,
+        recipient=recipient,
+        reason=reason,
+        status=status,
+        reply_code=reply,
         hard=_hard(recipient, reason, status, reply),
         provider=recognize(recipient.remote_mta, text, domain),
-        sender_domain=_domain(bounce.original.from_ or bounce.sender), recipient_domain=domain,
+        sender_domain=_domain(bounce.original.from_ or bounce.sender),
+        recipient_domain=domain,
         ip=bounce.client_ip or (client_ip(text) if text else None),
     )
 
@@ -55,11 +59,14 @@ def _reason(bounce: Bounce, recipient: Recipient, status: str | None, reply: str
         return Reason.VACATION
     if recipient.action in _NOT_FAILED:
         return Reason.DELIVERED
-    return classify(load_table(), text=recipient.diagnostic, status=status, reply=reply,
-                    hint=recipient.hint)
+    return classify(
+        load_table(), text=recipient.diagnostic, status=status, reply=reply, hint=recipient.hint
+    )
 
 
-def _hard(recipient: Recipient, reason: Reason, status: str | None, reply: str | None) -> bool | None:
+def _hard(
+    recipient: Recipient, reason: Reason, status: str | None, reply: str | None
+) -> bool | None:
     """Permanent per the codes (RFC 3463 class 5, RFC 5321 5yz), else as the ESP or action says."""
     if reason in (Reason.DELIVERED, Reason.VACATION, Reason.FEEDBACK):
         return False
@@ -77,7 +84,7 @@ def _domain(address: str | None) -> str | None:
     """The domain of an address, validated; None when it has none or it is not a domain."""
     if not address or "@" not in address:
         return None
-    from deliverability.config import BadInput, validate_domain
+    from deliverability.validation import BadInput, validate_domain
 
     try:
         return validate_domain(address.rsplit("@", 1)[1].strip().strip(">").rstrip("."))

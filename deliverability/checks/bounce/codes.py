@@ -11,11 +11,14 @@ _REPLY = re.compile(r"(?<![\d.])([245][0-5]\d)(?:[ -]|$)(?:\s*#?([245]\.\d{1,3}\
 _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)")
 _DIAG_TYPE = re.compile(r"^\s*(smtp|x-[\w-]+|unix|x-postfix|x-unix)\s*;\s*", re.I)
 _CLIENT = re.compile(
-    r"(?:client host|from|IP|address|host)\s*\[?((?:\d{1,3}\.){3}\d{1,3})\]?", re.I
+    r"(?:client host|from|IP|address|host)\s*:?\s*\[?((?:\d{1,3}\.){3}\d{1,3})\]?", re.I
 )
-_ZONE = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:spamhaus\.org|spamcop\.net|barracudacentral\.org|"
-                   r"surriel\.com|mailspike\.net|uceprotect\.net|surbl\.org|uribl\.com|"
-                   r"sorbs\.net))\b", re.I)
+_ZONE = re.compile(
+    r"\b((?:[a-z0-9-]+\.)+(?:spamhaus\.org|spamcop\.net|barracudacentral\.org|"
+    r"surriel\.com|mailspike\.net|uceprotect\.net|surbl\.org|uribl\.com|"
+    r"sorbs\.net))\b",
+    re.I,
+)
 
 
 def diagnostic_text(value: str | None) -> str | None:
@@ -65,8 +68,11 @@ def blocklist_zone(text: str) -> str | None:
 
 
 # Lists a rejection names by title rather than zone.
-_NAMED_LISTS = (("barracuda reputation", "b.barracudacentral.org"), ("spamcop", "bl.spamcop.net"),
-                ("spamhaus", "zen.spamhaus.org"))
+_NAMED_LISTS = (
+    ("barracuda reputation", "b.barracudacentral.org"),
+    ("spamcop", "bl.spamcop.net"),
+    ("spamhaus", "zen.spamhaus.org"),
+)
 
 
 def _plausible_ipv4(text: str) -> bool:

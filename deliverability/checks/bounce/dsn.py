@@ -7,7 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from deliverability.checks.bounce.codes import diagnostic_text, reply_code, status_code, valid_status
+from deliverability.checks.bounce.codes import (
+    diagnostic_text,
+    reply_code,
+    status_code,
+    valid_status,
+)
 from deliverability.checks.bounce.model import Recipient
 
 MAX_FIELDS = 5000  # fields read from one delivery-status part
@@ -28,7 +33,7 @@ class DeliveryStatus:
 def read_delivery_status(text: str, max_recipients: int) -> DeliveryStatus:
     """The fields of a delivery-status body (already decoded to text)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    blocks = [read_fields(block) for block in _BLOCKS.split(text)[:max_recipients + 1]]
+    blocks = [read_fields(block) for block in _BLOCKS.split(text)[: max_recipients + 1]]
     reporting = next((b["reporting-mta"] for b in blocks if "reporting-mta" in b), None)
     recipients = tuple(_recipient(b) for b in blocks if _is_recipient(b))
     return DeliveryStatus(reporting_mta=_typed_value(reporting), recipients=recipients)
@@ -52,11 +57,16 @@ def _recipient(fields: dict[str, str]) -> Recipient:
     diagnostic = diagnostic_text(fields.get("diagnostic-code"))
     action = (fields.get("action") or "").split("(")[0].strip().lower()
     status = valid_status(fields.get("status")) or status_code(diagnostic)
-    address = _typed_value(fields.get("final-recipient")) or _typed_value(fields.get("original-recipient"))
+    address = _typed_value(fields.get("final-recipient")) or _typed_value(
+        fields.get("original-recipient")
+    )
     return Recipient(
-        address=_address(address), action=action if action in ACTIONS else None, status=status,
+        address=_address(address),
+        action=action if action in ACTIONS else None,
+        status=status,
         reply_code=reply_code(diagnostic) if _smtp(fields.get("diagnostic-code")) else None,
-        remote_mta=_host(_typed_value(fields.get("remote-mta"))), diagnostic=diagnostic,
+        remote_mta=_host(_typed_value(fields.get("remote-mta"))),
+        diagnostic=diagnostic,
     )
 
 

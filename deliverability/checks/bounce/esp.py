@@ -58,7 +58,9 @@ def _json_lines(text: str, source: str) -> Iterator[Any]:
         try:
             yield json.loads(line)
         except (ValueError, RecursionError):
-            yield Unreadable(source=f"{source}:{number}", problem="not JSON (nor a JSON export line)")
+            yield Unreadable(
+                source=f"{source}:{number}", problem="not JSON (nor a JSON export line)"
+            )
 
 
 def _dispatch(document: Any, source: str) -> Iterator[Bounce | Unreadable]:
@@ -76,8 +78,10 @@ def _dispatch(document: Any, source: str) -> Iterator[Bounce | Unreadable]:
             return
     reader = events.reader_for(document)
     if reader is None:
-        yield Unreadable(source=source, problem="JSON of no known bounce export "
-                         "(SendGrid, Amazon SES, Mailgun, Postmark)")
+        yield Unreadable(
+            source=source,
+            problem="JSON of no known bounce export (SendGrid, Amazon SES, Mailgun, Postmark)",
+        )
         return
     bounce = reader(document, source)
     if bounce is not None:
@@ -101,7 +105,11 @@ def _sendgrid_csv(text: str, source: str) -> Iterator[Bounce | Unreadable]:
     for number, row in enumerate(rows, 2):
         if number > MAX_EVENTS:
             return
-        cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+        cells = {
+            (k or "").strip().lower(): (v or "").strip()
+            for k, v in row.items()
+            if isinstance(v, str)
+        }
         if not cells.get("email"):
             yield Unreadable(source=f"{source}:{number}", problem="row without an email")
             continue

@@ -19,22 +19,32 @@ MAX_TEXT = 64 * 1024  # characters of bounce text read
 MAX_RECIPIENTS = 1000
 _ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"
 _ADDRESS_LINE = re.compile(rf"^\s*<?({_ADDR})>?(?:\s*$|:|\s+on\s|\s*\.\.\.|\s+\(|,)")
-_SENTENCE = re.compile(rf"(?:delivered to|message to|deliver(?:ed)? (?:your message )?to:?)\s+<?({_ADDR})>?", re.I)
+_SENTENCE = re.compile(
+    rf"(?:delivered to|message to|deliver(?:ed)? (?:your message )?to:?)\s+<?({_ADDR})>?", re.I
+)
 # Where the copy of the original message starts: nothing after it is the bounce's own text.
 _ORIGINAL = re.compile(
     r"^\s*(?:-{2,}\s*(?:Below this line is a copy of the message|This is a copy of the message|"
     r"Original message|Returned message|Forwarded message)|Original message headers:|"
-    r"-{3,} ?The header of the original message|Received: from |Return-Path: <)", re.I)
+    r"-{3,} ?The header of the original message|Received: from |Return-Path: <)",
+    re.I,
+)
 _END = r"(?:\n[ \t]*\n|\Z)"  # a diagnostic ends at a blank line or the end of its chunk
 _DIAGNOSTICS = (
-    re.compile(rf"Remote host said:\s*(.+?)(?:\s*Giving up on |{_END})", re.I | re.S),  # qmail, Yahoo
+    re.compile(
+        rf"Remote host said:\s*(.+?)(?:\s*Giving up on |{_END})", re.I | re.S
+    ),  # qmail, Yahoo
     re.compile(rf"\bsaid:\s*(.+?)(?:\s*\(in reply to [^)]*\)|{_END})", re.I | re.S),  # Postfix
     re.compile(r"Remote Server returned '(.+?)'", re.I | re.S),  # Exchange
     re.compile(r"\(reason:\s*(.+?)\)\s*$", re.I | re.M),  # Sendmail
     re.compile(r"^<<<\s*([245]\d\d[ -].*)$", re.M),  # Sendmail and Courier transcripts
-    re.compile(rf"SMTP error from remote mail server after (?:RCPT TO:<[^>\n]*>|[^:\n]*):\s*(.+?){_END}",
-               re.I | re.S),  # Exim
-    re.compile(rf"The response (?:from the remote server )?was:\s*(.+?){_END}", re.I | re.S),  # Gmail
+    re.compile(
+        rf"SMTP error from remote mail server after (?:RCPT TO:<[^>\n]*>|[^:\n]*):\s*(.+?){_END}",
+        re.I | re.S,
+    ),  # Exim
+    re.compile(
+        rf"The response (?:from the remote server )?was:\s*(.+?){_END}", re.I | re.S
+    ),  # Gmail
     re.compile(rf"\bbecause:\s*(.+?){_END}", re.I | re.S),  # Domino
     re.compile(r"^\s*#?\s*([245]\d\d[ -].*)$", re.M),  # any reply line
 )
@@ -46,7 +56,9 @@ _REMOTE = (
 )
 _REPORTER = re.compile(
     r"(?:This is the mail system at host|This is the qmail-send program at|delivery status "
-    r"notification from|Generating server:|Reporting-MTA:\s*dns;)\s*([\w.-]+?)[.,]?\s*$", re.I | re.M)
+    r"notification from|Generating server:|Reporting-MTA:\s*dns;)\s*([\w.-]+?)[.,]?\s*$",
+    re.I | re.M,
+)
 _MTAS = (  # the phrases that name the software that wrote the bounce
     ("postfix", re.compile(r"This is the mail system at host|Postfix program", re.I)),
     ("exim", re.compile(r"This message was created automatically by mail delivery software", re.I)),
@@ -54,9 +66,18 @@ _MTAS = (  # the phrases that name the software that wrote the bounce
     ("courier", re.compile(r"Courier mail server", re.I)),
     ("sendmail", re.compile(r"permanent fatal errors|Transcript of session follows", re.I)),
     ("domino", re.compile(r"Domino Directory|Lotus Domino|was not delivered to:", re.I)),
-    ("exchange", re.compile(r"Diagnostic information for administrators|Remote Server returned|"
-                            r"could not be reached|Delivery has failed to these recipients", re.I)),
-    ("gmail", re.compile(r"The response (?:from the remote server )?was:|Google tried to deliver", re.I)),
+    (
+        "exchange",
+        re.compile(
+            r"Diagnostic information for administrators|Remote Server returned|"
+            r"could not be reached|Delivery has failed to these recipients",
+            re.I,
+        ),
+    ),
+    (
+        "gmail",
+        re.compile(r"The response (?:from the remote server )?was:|Google tried to deliver", re.I),
+    ),
     ("yahoo", re.compile(r"Sorry, we were unable to deliver your message", re.I)),
     ("amazon-ses", re.compile(r"An error occurred while trying to deliver the mail", re.I)),
     ("mimecast", re.compile(r"Mimecast", re.I)),
@@ -87,14 +108,19 @@ def read_text(text: str, exclude: frozenset[str] = frozenset()) -> HumanBounce:
     own = _own_text(text[:MAX_TEXT])
     chunks = _chunks(own, exclude)
     if not chunks:
-        sentence = [m.group(1) for m in _SENTENCE.finditer(own) if m.group(1).lower() not in exclude]
+        sentence = [
+            m.group(1) for m in _SENTENCE.finditer(own) if m.group(1).lower() not in exclude
+        ]
         chunks = [(address, own) for address in dict.fromkeys(sentence)] or [(None, own)]
     whole = own if len(chunks) == 1 else ""  # one recipient: the text around it is its own
     found = _merge([_found(address, chunk, whole) for address, chunk in chunks[:MAX_RECIPIENTS]])
     reporter = _REPORTER.search(own)
     mta = next((name for name, pattern in _MTAS if pattern.search(own)), None)
-    return HumanBounce(recipients=tuple(found), mta=mta,
-                       reporting_mta=reporter.group(1).lower() if reporter else None)
+    return HumanBounce(
+        recipients=tuple(found),
+        mta=mta,
+        reporting_mta=reporter.group(1).lower() if reporter else None,
+    )
 
 
 def _own_text(text: str) -> str:
@@ -122,25 +148,29 @@ def _chunks(text: str, exclude: frozenset[str]) -> list[tuple[str | None, str]]:
 
 
 def _found(address: str | None, chunk: str, whole: str) -> Found:
-    diagnostic = _diagnostic(chunk) or (_diagnostic(whole) if address is not None and whole else None)
+    diagnostic = _diagnostic(chunk) or (
+        _diagnostic(whole) if address is not None and whole else None
+    )
     if diagnostic is None and address is not None:
         diagnostic = _text_under(chunk)
     remote = next((m.group(1) for p in _REMOTE if (m := p.search(chunk))), None)
-    return Found(address=address, diagnostic=diagnostic, remote_mta=remote.lower() if remote else None)
+    return Found(
+        address=address, diagnostic=diagnostic, remote_mta=remote.lower() if remote else None
+    )
 
 
 def _diagnostic(chunk: str) -> str | None:
     for pattern in _DIAGNOSTICS:
         match = pattern.search(chunk)
         if match:
-            return diagnostic_text(match.group(1)[:MAX_DIAGNOSTIC * 2])
+            return diagnostic_text(match.group(1)[: MAX_DIAGNOSTIC * 2])
     return None
 
 
 def _text_under(chunk: str) -> str | None:
     """A local failure's words: the lines under the address line, up to a blank line."""
     lines = chunk.split("\n")[1:]
-    kept = []
+    kept: list[str] = []
     for line in lines:
         if not line.strip():
             if kept:

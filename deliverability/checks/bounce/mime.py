@@ -11,11 +11,13 @@ from __future__ import annotations
 import email.header
 import email.utils
 import re
+from dataclasses import replace
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
 from deliverability.checks.bounce import arf
+from deliverability.checks.bounce.codes import reply_code
 from deliverability.checks.bounce.dsn import read_delivery_status
 from deliverability.checks.bounce.human import MAX_RECIPIENTS, MAX_TEXT, read_text
 from deliverability.checks.bounce.model import Bounce, Kind, Original, Recipient, Unreadable
@@ -23,10 +25,16 @@ from deliverability.checks.bounce.model import Bounce, Kind, Original, Recipient
 MAX_PARTS = 200
 _BOUNDARIES = re.compile(rb"boundary\s*=", re.I)
 _DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery (system|subsystem)", re.I)
-_BOUNCE_SUBJECT = re.compile(r"undeliver|delivery (status|failure|has failed|failed|notification)|"
-                             r"returned mail|failure notice|non-?delivery|could not be delivered", re.I)
-_AUTO_SUBJECT = re.compile(r"^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|"
-                           r"abwesenheit|absence|r[ée]ponse automatique|vacation)", re.I)
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|delivery (status|failure|has failed|failed|notification)|"
+    r"returned mail|failure notice|non-?delivery|could not be delivered",
+    re.I,
+)
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|"
+    r"abwesenheit|absence|r[ée]ponse automatique|vacation)",
+    re.I,
+)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 
 
@@ -34,7 +42,9 @@ def read_message(data: bytes, source: str) -> Bounce | Unreadable:
     """One message as a Bounce, or why it cannot be read."""
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # LF, CRLF and CR files alike
     if len(_BOUNDARIES.findall(data)) > MAX_PARTS:
-        return Unreadable(source=source, problem=f"more than {MAX_PARTS} MIME boundaries (too deeply nested)")
+        return Unreadable(
+            source=source, problem=f"more than {MAX_PARTS} MIME boundaries (too deeply nested)"
+        )
     try:
         message = BytesParser(policy=compat32).parsebytes(data)
     except (RecursionError, ValueError, LookupError, TypeError) as exc:
@@ -47,7 +57,13 @@ def read_message(data: bytes, source: str) -> Bounce | Unreadable:
 def _bounce(message: Message, source: str) -> Bounce:
     parts = _parts(message)
     sender = _address(message.get("To"))
-    base = {"source": source, "sender": sender, "original": _original(parts)}
+    base = Bounce(
+        kind=Kind.NOT_A_BOUNCE,
+        format="unknown",
+        source=source,
+        sender=sender,
+        original=_original(parts),
+    )
     status = next((p for p in parts if p.get_content_type() in _DSN_TYPES), None)
     if status is not None:
         return _from_dsn(status, parts, base)
@@ -55,47 +71,62 @@ def _bounce(message: Message, source: str) -> Bounce:
     if feedback is not None:
         return arf.read_feedback(_text(feedback), base)
     if _is_auto_reply(message):
-        return Bounce(kind=Kind.AUTO_REPLY, format="auto-reply", recipients=(
-            Recipient(address=_address(message.get("From")), action="delivered"),), **base)
+        sender_of_reply = Recipient(address=_address(message.get("From")), action="delivered")
+        return replace(
+            base, kind=Kind.AUTO_REPLY, format="auto-reply", recipients=(sender_of_reply,)
+        )
     return _from_text(message, parts, base)
 
 
 _DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 
 
-def _from_dsn(status: Message, parts: list[Message], base: dict) -> Bounce:
+def _from_dsn(status: Message, parts: list[Message], base: Bounce) -> Bounce:
     read = read_delivery_status(_text(status), MAX_RECIPIENTS)
-    human = read_text(_human_text(parts), _exclude(base["sender"]))
+    human = read_text(_human_text(parts), _exclude(base.sender))
     by_address = {f.address.lower(): f for f in human.recipients if f.address}
     recipients = tuple(
-        r if r.diagnostic or not r.address or r.address.lower() not in by_address
+        r
+        if r.diagnostic or not r.address or r.address.lower() not in by_address
         else _with_text(r, by_address[r.address.lower()].diagnostic)
         for r in read.recipients
     )
-    return Bounce(kind=Kind.BOUNCE, format="rfc3464", reporting_mta=_host(read.reporting_mta),
-                  mta=human.mta, recipients=recipients, **base)
+    return replace(
+        base,
+        kind=Kind.BOUNCE,
+        format="rfc3464",
+        reporting_mta=_host(read.reporting_mta),
+        mta=human.mta,
+        recipients=recipients,
+    )
 
 
 def _with_text(recipient: Recipient, diagnostic: str | None) -> Recipient:
-    from dataclasses import replace
-
-    from deliverability.checks.bounce.codes import reply_code
-
     return replace(recipient, diagnostic=diagnostic, reply_code=reply_code(diagnostic))
 
 
-def _from_text(message: Message, parts: list[Message], base: dict) -> Bounce:
+def _from_text(message: Message, parts: list[Message], base: Bounce) -> Bounce:
     text = _human_text(parts)
-    human = read_text(text, _exclude(base["sender"]))
+    human = read_text(text, _exclude(base.sender))
     failed = [a.strip() for a in (message.get("X-Failed-Recipients") or "").split(",") if a.strip()]
     looks = bool(failed) or _looks_like_bounce(message) or human.mta is not None
     found = [f for f in human.recipients if f.address or f.diagnostic]
     if not looks or not found:
-        return Bounce(kind=Kind.NOT_A_BOUNCE, format="unknown", **base)
-    recipients = tuple(Recipient(address=f.address, remote_mta=f.remote_mta, diagnostic=f.diagnostic,
-                                 action="failed") for f in found)
-    return Bounce(kind=Kind.BOUNCE, format="mta-text", reporting_mta=human.reporting_mta,
-                  mta=human.mta, recipients=recipients, **base)
+        return base
+    recipients = tuple(
+        Recipient(
+            address=f.address, remote_mta=f.remote_mta, diagnostic=f.diagnostic, action="failed"
+        )
+        for f in found
+    )
+    return replace(
+        base,
+        kind=Kind.BOUNCE,
+        format="mta-text",
+        reporting_mta=human.reporting_mta,
+        mta=human.mta,
+        recipients=recipients,
+    )
 
 
 def _parts(message: Message) -> list[Message]:
@@ -114,8 +145,11 @@ def _text(part: Message) -> str:
         return "\n\n".join(_header_block(sub) for sub in payload if isinstance(sub, Message))
     raw = part.get_payload(decode=True)
     data = raw if isinstance(raw, bytes) else str(payload).encode("utf-8", "replace")
-    return data[:MAX_TEXT * 4].decode(part.get_content_charset() or "utf-8", "replace") \
-        if _known_charset(part) else data[:MAX_TEXT * 4].decode("utf-8", "replace")
+    return (
+        data[: MAX_TEXT * 4].decode(part.get_content_charset() or "utf-8", "replace")
+        if _known_charset(part)
+        else data[: MAX_TEXT * 4].decode("utf-8", "replace")
+    )
 
 
 def _header_block(message: Message) -> str:
@@ -153,17 +187,25 @@ def _own_parts(parts: list[Message]) -> list[Message]:
 
 
 def _original(parts: list[Message]) -> Original:
-    attached = next((p for p in parts if p.get_content_type() in ("message/rfc822", "text/rfc822-headers")), None)
+    attached = next(
+        (p for p in parts if p.get_content_type() in ("message/rfc822", "text/rfc822-headers")),
+        None,
+    )
     if attached is None:
         return Original()
     payload = attached.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         headers = payload[0]
     else:
-        headers = BytesParser(policy=compat32).parsebytes(_text(attached).encode("utf-8", "replace"),
-                                                          headersonly=True)
-    return Original(message_id=_decoded(headers.get("Message-ID")), from_=_address(headers.get("From")),
-                    to=_address(headers.get("To")), subject=_decoded(headers.get("Subject")))
+        headers = BytesParser(policy=compat32).parsebytes(
+            _text(attached).encode("utf-8", "replace"), headersonly=True
+        )
+    return Original(
+        message_id=_decoded(headers.get("Message-ID")),
+        from_=_address(headers.get("From")),
+        to=_address(headers.get("To")),
+        subject=_decoded(headers.get("Subject")),
+    )
 
 
 def _is_auto_reply(message: Message) -> bool:
@@ -171,15 +213,20 @@ def _is_auto_reply(message: Message) -> bool:
     if _looks_like_bounce(message):
         return False
     auto = (message.get("Auto-Submitted") or "").strip().lower()
-    return (auto.startswith("auto-replied") or message.get("X-Autoreply") is not None
-            or message.get("X-Autorespond") is not None
-            or (message.get("Precedence") or "").strip().lower() == "auto_reply"
-            or bool(_AUTO_SUBJECT.match(_decoded(message.get("Subject")) or "")))
+    return (
+        auto.startswith("auto-replied")
+        or message.get("X-Autoreply") is not None
+        or message.get("X-Autorespond") is not None
+        or (message.get("Precedence") or "").strip().lower() == "auto_reply"
+        or bool(_AUTO_SUBJECT.match(_decoded(message.get("Subject")) or ""))
+    )
 
 
 def _looks_like_bounce(message: Message) -> bool:
     sender = str(message.get("From") or "")
-    return bool(_DAEMON.search(sender) or _BOUNCE_SUBJECT.search(_decoded(message.get("Subject")) or ""))
+    return bool(
+        _DAEMON.search(sender) or _BOUNCE_SUBJECT.search(_decoded(message.get("Subject")) or "")
+    )
 
 
 def _decoded(value: object) -> str | None:

@@ -30,9 +30,14 @@ class Provider:
 def providers() -> tuple[Provider, ...]:
     """Every provider in the table, in table order."""
     return tuple(
-        Provider(name=p["name"], title=p["title"], mta=_compile(p.get("mta", [])),
-                 text=_compile(p.get("text", [])), support=p.get("support"),
-                 errors=p.get("errors"))
+        Provider(
+            name=p["name"],
+            title=p["title"],
+            mta=_compile(p.get("mta", [])),
+            text=_compile(p.get("text", [])),
+            support=p.get("support"),
+            errors=p.get("errors"),
+        )
         for p in load_table().raw["provider"]
     )
 
@@ -47,7 +52,9 @@ def recognize(remote_mta: str | None, text: str | None, domain: str | None = Non
     recipient's domain when it is the provider's own (gmail.com, outlook.com); or None."""
     found = _by_host(remote_mta)
     if found is None and text:
-        found = next((p.name for p in providers() if p.text is not None and p.text.search(text)), None)
+        found = next(
+            (p.name for p in providers() if p.text is not None and p.text.search(text)), None
+        )
     return found or _by_host(domain)
 
 

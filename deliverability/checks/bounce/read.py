@@ -36,9 +36,19 @@ def read_pasted(text: str, source: str = "--text") -> Bounce | Unreadable:
         return Unreadable(source=source, problem="empty text")
     found = read_text(text)
     recipients = tuple(
-        Recipient(address=f.address, remote_mta=f.remote_mta, action="failed",
-                  diagnostic=f.diagnostic or diagnostic_text(text))
+        Recipient(
+            address=f.address,
+            remote_mta=f.remote_mta,
+            action="failed",
+            diagnostic=f.diagnostic or diagnostic_text(text),
+        )
         for f in found.recipients
     )
-    return Bounce(kind=Kind.BOUNCE, format="text", source=source, recipients=recipients,
-                  reporting_mta=found.reporting_mta, mta=found.mta)
+    return Bounce(
+        kind=Kind.BOUNCE,
+        format="text",
+        source=source,
+        recipients=recipients,
+        reporting_mta=found.reporting_mta,
+        mta=found.mta,
+    )

@@ -92,8 +92,10 @@ class ReasonTable:
 @functools.cache  # read-only data, read on first use (never at import)
 def load_table() -> ReasonTable:
     """The table shipped with the package."""
-    text = resources.files("deliverability").joinpath("data/bounce_reasons.toml").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("deliverability")
+        .joinpath("data/bounce_reasons.toml")
+        .read_text(encoding="utf-8")
     )
     return parse_table(tomllib.loads(text))
 
@@ -101,13 +103,18 @@ def load_table() -> ReasonTable:
 def parse_table(data: dict[str, Any]) -> ReasonTable:
     """Compile the TOML table; an unknown reason name raises ValueError."""
     rules = tuple(
-        Rule(reason=Reason(rule["reason"]), source=rule["source"],
-             pattern=re.compile("|".join(f"(?:{p})" for p in rule["match"]), re.I))
+        Rule(
+            reason=Reason(rule["reason"]),
+            source=rule["source"],
+            pattern=re.compile("|".join(f"(?:{p})" for p in rule["match"]), re.I),
+        )
         for rule in data["rule"]
     )
     return ReasonTable(
-        info={Reason(name): ReasonInfo(meaning=v["meaning"], step=v["step"])
-              for name, v in data["reason"].items()},
+        info={
+            Reason(name): ReasonInfo(meaning=v["meaning"], step=v["step"])
+            for name, v in data["reason"].items()
+        },
         rules=rules,
         status={code: Reason(name) for code, name in data["status"].items()},
         reply={code: Reason(name) for code, name in data["reply"].items()},
@@ -115,8 +122,14 @@ def parse_table(data: dict[str, Any]) -> ReasonTable:
     )
 
 
-def classify(table: ReasonTable, *, text: str | None, status: str | None,
-             reply: str | None, hint: str | None = None) -> Reason:
+def classify(
+    table: ReasonTable,
+    *,
+    text: str | None,
+    status: str | None,
+    reply: str | None,
+    hint: str | None = None,
+) -> Reason:
     """The reason for one recipient's failure. `hint` is what an ESP's own event type
     says: it decides for events that are not failures, and when nothing else does."""
     if hint in _NOT_FAILURES:

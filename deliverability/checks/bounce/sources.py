@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from deliverability.checks.bounce.model import Unreadable
+from deliverability.files import UnreadableFile, open_user_binary
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # the message command's limit
 MAX_EXPORT_BYTES = 64 * 1024 * 1024  # an ESP export (JSON, CSV) may hold many events
@@ -70,14 +71,15 @@ def _files_in(root: Path, *, recursive: bool) -> Iterator[Item | Unreadable]:
 
 def _file(path: Path) -> Iterator[Item | Unreadable]:
     try:
-        with path.open("rb") as handle:
+        handle = open_user_binary(path, "bounce")
+    except UnreadableFile as exc:
+        yield Unreadable(source=str(path), problem=str(exc).removeprefix(f"{path}: "))
+        return
+    with handle:
+        try:
             yield from _stream(str(path), handle)
-    except FileNotFoundError:
-        yield Unreadable(source=str(path), problem="no such file")
-    except IsADirectoryError:
-        yield Unreadable(source=str(path), problem="is a directory")
-    except OSError as exc:
-        yield Unreadable(source=str(path), problem=f"cannot read: {exc.strerror or exc}")
+        except OSError as exc:  # a read error mid-file (EIO, a FIFO gone away)
+            yield Unreadable(source=str(path), problem=f"cannot read: {exc.strerror or exc}")
 
 
 def _stream(source: str, handle: BinaryIO) -> Iterator[Item | Unreadable]:
@@ -87,10 +89,14 @@ def _stream(source: str, handle: BinaryIO) -> Iterator[Item | Unreadable]:
         yield from _mbox(source, handle, head)
         return
     data = head + handle.read(MAX_EXPORT_BYTES + 1 - len(head))
-    limit = MAX_EXPORT_BYTES if data.lstrip()[:1] in _EXPORT_START or _csv_like(data) else MAX_MESSAGE_BYTES
+    limit = (
+        MAX_EXPORT_BYTES
+        if data.lstrip()[:1] in _EXPORT_START or _csv_like(data)
+        else MAX_MESSAGE_BYTES
+    )
     if len(data) > limit:
         yield Unreadable(source=source, problem=f"over {limit // (1024 * 1024)} MB; not read")
-    elif b"\0" in data[:8192] and not data.lstrip()[:1] in _EXPORT_START:
+    elif b"\0" in data[:8192] and data.lstrip()[:1] not in _EXPORT_START:
         yield Unreadable(source=source, problem="binary file, not a bounce")
     else:
         yield Item(source=source, data=data)
@@ -131,6 +137,7 @@ def _lines(handle: BinaryIO, head: bytes) -> Iterator[bytes]:
 def _mbox_item(source: str, number: int, lines: list[bytes], over: bool) -> Item | Unreadable:
     where = f"{source}:message {number}"
     if over:
-        return Unreadable(source=where, problem=f"over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB; not read")
+        return Unreadable(
+            source=where, problem=f"over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB; not read"
+        )
     return Item(source=where, data=b"".join(lines))
-

@@ -55,8 +55,14 @@ class BounceSummary:
     def rows(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Groups, most bounces first: domain, reason, count, hard, provider, command."""
         return [
-            {"domain": domain, "reason": reason, "count": count, "hard": self.hard[(domain, reason)],
-             "provider": self.provider.get((domain, reason)), "command": self.command.get((domain, reason))}
+            {
+                "domain": domain,
+                "reason": reason,
+                "count": count,
+                "hard": self.hard[(domain, reason)],
+                "provider": self.provider.get((domain, reason)),
+                "command": self.command.get((domain, reason)),
+            }
             for (domain, reason), count in self.groups.most_common(limit)
         ]
 
