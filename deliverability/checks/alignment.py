@@ -19,6 +19,7 @@ from deliverability.checks.dmarc.tree import (
     public_suffix_list,
     tree_walk,
 )
+from deliverability.concurrency import sub_tasks
 from deliverability.context import Context
 from deliverability.finding import CheckResult, Finding, Severity
 
@@ -39,17 +40,12 @@ async def run(ctx: Context) -> list[Finding]:
     """Compare From with the SPF domain and each DKIM domain, strict and relaxed."""
     from_domain, spf_domain = ctx.target.domain, ctx.target.mail_from_domain
     # Walk From and MAIL FROM and read the PSL while the dkim check is still probing.
-    early = asyncio.gather(
-        _walks(ctx, [from_domain, spf_domain]), asyncio.to_thread(public_suffix_list)
-    )
-    try:
+    async with sub_tasks() as tasks:  # cancelled with the check (its time limit)
+        early_walks = tasks.start(_walks(ctx, [from_domain, spf_domain]))
+        early_psl = tasks.start(asyncio.to_thread(public_suffix_list))
         dkim = await ctx.result_of("dkim")
-    except BaseException:  # cancelled (the check's time limit): the walks go with it
-        early.cancel()
-        early.add_done_callback(lambda f: f.cancelled() or f.exception())
-        raise
+        walks, psl = await early_walks, await early_psl
     dkim_domains = list(dkim.data.get("domains", [])) if dkim is not None else None
-    walks, psl = await early
     names = list(dict.fromkeys([from_domain, spf_domain, *(dkim_domains or [])]))
     walks.update(await _walks(ctx, [n for n in names if n not in walks]))
     orgs = {n: (walks[n].organizational_domain, psl_organizational_domain(n, psl)) for n in names}

@@ -23,6 +23,7 @@ from deliverability.checks.spf.evaluate import Verdict, evaluate, is_checkable_d
 from deliverability.checks.spf.findings import record_findings
 from deliverability.checks.spf.parse import SpfRecord, lookalike_reason, parse_record
 from deliverability.checks.spf.walk import Found, Walk, add_networks, fetch_spf, walk
+from deliverability.concurrency import sub_tasks
 from deliverability.context import Context
 from deliverability.finding import Finding, Location, Severity, Target
 from deliverability.net.dns import LookupFailed, normalize_name
@@ -100,12 +101,13 @@ async def run(ctx: Context) -> list[Finding]:
         results={},
         matched={},
     )
-    verdicts = asyncio.ensure_future(_verdicts(ctx, sender))
-    if not is_checkable_domain(domain):
-        findings = [_invalid_domain(domain)]
-    else:
-        findings = await _record(ctx, domain)
-    mail, by_helo = await verdicts
+    async with sub_tasks() as tasks:
+        verdicts = tasks.start(_verdicts(ctx, sender))
+        if not is_checkable_domain(domain):
+            findings = [_invalid_domain(domain)]
+        else:
+            findings = await _record(ctx, domain)
+        mail, by_helo = await verdicts
     record = parse_record(ctx.data["record"]) if ctx.data["record"] else None
     findings += [_ip_finding(ip, sender, v, record) for ip, v in mail.items()]
     helo = normalize_name(ctx.target.helo or "")
@@ -113,30 +115,27 @@ async def run(ctx: Context) -> list[Finding]:
 
 
 async def _record(ctx: Context, domain: str) -> list[Finding]:
-    spf_type = asyncio.ensure_future(_spf_type_records(ctx, domain))
-    # Needed only after the walk (~all with p=none): ask now, not after the chain.
-    dmarc = asyncio.ensure_future(_dmarc_policy(ctx))
-    try:
-        found = await fetch_spf(ctx.dns, domain)
-    except LookupFailed as exc:  # finer than the engine's: the IP verdicts still report
-        spf_type.cancel()
-        dmarc.cancel()
-        return [_lookup_failed(domain, exc)]
-    findings = _lookalikes(domain, found)
-    if not found.records:
-        dmarc.cancel()
-        return findings + await spf_type + [_missing(domain, ctx.target.ips)]
-    if len(found.records) > 1:
-        dmarc.cancel()
-        return findings + await spf_type + [_multiple(domain, found)]
-    record = parse_record(found.records[0])
-    # The include chain is the critical path: walk it before the type-99 answer is in.
-    result = await walk(ctx.dns, domain, record)
-    add_networks(result, record, ())
-    _fill_data(ctx, record, result)
-    findings += record_findings(domain, record, result, found.answer.location)
-    findings += _dmarc_note(ctx, domain, record, await dmarc)
-    findings += await spf_type
+    async with sub_tasks() as tasks:  # what is not awaited by a return is cancelled
+        spf_type = tasks.start(_spf_type_records(ctx, domain))
+        # Needed only after the walk (~all with p=none): ask now, not after the chain.
+        dmarc = tasks.start(_dmarc_policy(ctx))
+        try:
+            found = await fetch_spf(ctx.dns, domain)
+        except LookupFailed as exc:  # finer than the engine's: the IP verdicts still report
+            return [_lookup_failed(domain, exc)]
+        findings = _lookalikes(domain, found)
+        if not found.records:
+            return findings + await spf_type + [_missing(domain, ctx.target.ips)]
+        if len(found.records) > 1:
+            return findings + await spf_type + [_multiple(domain, found)]
+        record = parse_record(found.records[0])
+        # The include chain is the critical path: walk it before the type-99 answer is in.
+        result = await walk(ctx.dns, domain, record)
+        add_networks(result, record, ())
+        _fill_data(ctx, record, result)
+        findings += record_findings(domain, record, result, found.answer.location)
+        findings += _dmarc_note(ctx, domain, record, await dmarc)
+        findings += await spf_type
     if not any(
         f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN) for f in findings
     ):
