@@ -14,7 +14,7 @@ ZONE = TESTS / "world" / "mx.test.zone"
 
 PLUGIN = '''
 """Says whether the domain has an MX record (a third-party example)."""
-from deliverability.finding import Finding, Severity
+from deliverability.api import Finding, Severity
 
 NAME = "acme"
 CODES = {"acme.has-mx": "The domain has MX records"}
@@ -68,3 +68,23 @@ def test_plugin_with_wrong_shape_is_refused(site: Path) -> None:
     install_plugin(site, 'NAME = "acme"\nCODES = {"bad code": "x"}\nasync def run(ctx): return []\n')
     done = deliverability(site, "checks")
     assert done.returncode == 2 and "'bad code'" in done.stderr
+
+
+def test_the_start_up_shortcut_degrades_when_dnspython_renames_its_private_flag() -> None:
+    # cli skips dnspython's DoH import through the private dns._features.force: gone, the
+    # tool must still run (only slower to start).
+    code = ("import dns._features; del dns._features.force; import sys; "
+            "from deliverability.cli import main; sys.exit(main(['check', 'ok.mx.test', "
+            f"'--offline', '--zone-file', {str(ZONE)!r}, '--select', 'mx', '-f', 'json']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert '"mx.ok"' in done.stdout or '"mx.' in done.stdout
+
+
+def test_the_curated_api_exports_what_a_check_needs() -> None:
+    import deliverability.api as api
+
+    assert {"Context", "Finding", "Severity", "LookupFailed", "Target", "sub_tasks"} <= set(
+        api.__all__
+    )
+    assert all(hasattr(api, name) for name in api.__all__)
