@@ -222,7 +222,7 @@ def sending_range_problem(network: Network) -> str:
         )
     special = next(
         (n for n in _NOT_SENDERS if n.version == network.version and network.overlaps(n)), None
-    )  # type: ignore[arg-type]
+    )
     return f"is not a public sending address (it overlaps {special})" if special else ""
 
 

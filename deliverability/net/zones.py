@@ -113,12 +113,12 @@ def parse_zone_text(text: str, filename: str, origin: str | None = None) -> Load
         with zone.writer(True) as txn:
             add = txn.add
 
-            def add_and_remember(name, *rest):  # type: ignore[no-untyped-def]
+            def add_and_remember(name, *rest):
                 rdtype = rest[-1].rdtype
                 lines.setdefault((name, rdtype), tok.record_line)
                 add(name, *rest)
 
-            txn.add = add_and_remember  # type: ignore[method-assign]
+            txn.add = add_and_remember
             # A snippet without $TTL or SOA is still a usable proposed change.
             dns.zonefile.Reader(
                 tok, dns.rdataclass.IN, txn, allow_include=False, default_ttl=DEFAULT_TTL
@@ -208,11 +208,12 @@ def _lookup(zone: LoadedZone, name: dns.name.Name, rdtype: int) -> ZoneAnswer:
     if node is None:
         if name in zone.names:  # an empty non-terminal: the name exists, no data
             return ZoneAnswer(rcode=Rcode.NOERROR)
-        owner = _wildcard_for(zone, name)
-        if owner is None:
+        wildcard = _wildcard_for(zone, name)
+        if wildcard is None:
             return ZoneAnswer(rcode=Rcode.NXDOMAIN)
-        node = zone.zone.get_node(owner)
-    for wanted in (rdtype, dns.rdatatype.CNAME):
+        owner, node = wildcard, zone.zone.get_node(wildcard)
+    assert node is not None  # the wildcard owner is a node of the zone
+    for wanted in (dns.rdatatype.RdataType.make(rdtype), dns.rdatatype.CNAME):
         rdataset = node.get_rdataset(dns.rdataclass.IN, wanted)
         if rdataset is not None:
             rrset = dns.rrset.RRset(name, dns.rdataclass.IN, wanted)

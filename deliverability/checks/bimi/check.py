@@ -102,7 +102,7 @@ async def run(ctx: Context) -> list[Finding]:
     try:
         if len(found[0]) > 1:
             raise ValueError(f"{len(found[0])} v=BIMI1 records; providers use none")
-        tags = parse_record(record)
+        tags = parse_record(record or "")  # None returned above
     except ValueError as exc:
         return [
             _finding(
@@ -163,11 +163,9 @@ async def _judge(
             "Common Mark Certificate and publish its URL with a=.",
         )
     )
-    findings = [f for f in findings if f is not None]
-    if not any(
-        f.severity in (Severity.WARNING, Severity.UNKNOWN, Severity.ERROR) for f in findings
-    ):
-        findings.insert(
+    kept: list[Finding] = [f for f in findings if f is not None]
+    if not any(f.severity in (Severity.WARNING, Severity.UNKNOWN, Severity.ERROR) for f in kept):
+        kept.insert(
             0,
             _finding(
                 "bimi.ok",
@@ -178,7 +176,7 @@ async def _judge(
                 "",
             ),
         )
-    return findings
+    return kept
 
 
 def _dmarc_finding(ctx: Context, domain: str, dmarc: str | None, subdomain: bool) -> Finding | None:

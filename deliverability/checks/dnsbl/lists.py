@@ -217,7 +217,7 @@ def _text(table: dict[str, Any], key: str, where: str, default: str | None = Non
 def _choice(table: dict[str, Any], key: str, enum: type[StrEnum], where: str) -> Any:
     value = table.get(key)
     try:
-        return enum(value)
+        return enum(str(value))
     except ValueError:
         options = " or ".join(f'"{e.value}"' for e in enum)
         raise BadInput(f"{where}: {key} must be {options}, not {value!r}") from None

@@ -85,8 +85,8 @@ def _without_covered(networks: list[Network]) -> list[Network]:
     kept = [
         n
         for n in networks
-        if not any(o != n and o.version == n.version and n.subnet_of(o) for o in networks)
-    ]  # type: ignore[arg-type]
+        if not any(o != n and o.version == n.version and n.subnet_of(o) for o in networks)  # type: ignore[arg-type]
+    ]
     return sorted(kept, key=lambda n: (n.version, n.network_address, n.prefixlen))
 
 

@@ -9,6 +9,7 @@ or the d= of a DKIM signature we verified.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from publicsuffixlist import PublicSuffixList
 
@@ -77,7 +78,7 @@ def evaluate(
     passing = [
         a for s, a in zip(signatures, dkim, strict=True) if s.result == "pass" and a.under(adkim)
     ]
-    common = {
+    common: dict[str, Any] = {
         "from_domain": from_domain,
         "policy": policy,
         "spf": spf,

@@ -11,8 +11,10 @@ from __future__ import annotations
 import email.policy
 import email.utils
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
+from typing import Any
 
 MAX_BYTES = 10 * 1024 * 1024  # messages past this are refused, not read
 MAX_FIELD_CHARS = 64 * 1024  # a header field is analysed up to this length
@@ -91,9 +93,10 @@ def read_message(data: bytes) -> ParsedMessage:
     )
 
 
-def _headers(items: object) -> tuple[list[Header], list[str]]:
-    headers, defects = [], []
-    for index, (name, raw_value) in enumerate(items):  # type: ignore[attr-defined]
+def _headers(items: Iterable[tuple[str, Any]]) -> tuple[list[Header], list[str]]:
+    headers: list[Header] = []
+    defects: list[str] = []
+    for index, (name, raw_value) in enumerate(items):
         value = _text(str(raw_value))
         if len(value) > MAX_FIELD_CHARS:
             defects.append(

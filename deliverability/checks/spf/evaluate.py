@@ -101,7 +101,7 @@ def is_checkable_domain(domain: str) -> bool:
     return all(_LABEL.match(label) for label in labels)
 
 
-class _BridgedQuery(spf.query):  # type: ignore[misc]
+class _BridgedQuery(spf.query):
     """A pyspf query whose every DNS question goes to our DnsClient."""
 
     def __init__(self, bridge: _SyncDns, **kwargs: Any) -> None:
