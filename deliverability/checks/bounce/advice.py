@@ -3,11 +3,13 @@ delisting or sender-support page where one is documented, or "nothing to fix".""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from deliverability.checks.bounce.codes import blocklist_zone
 from deliverability.checks.bounce.providers import by_name
 from deliverability.checks.bounce.reasons import Reason, load_table
+from deliverability.checks.dnsbl.lists import BlocklistSpec, load_catalog
 
 SENDER_PLACEHOLDER = "SENDER-DOMAIN"
 IP_PLACEHOLDER = "SENDING-IP"
@@ -107,14 +109,17 @@ def _commands(step: str, s: Situation) -> list[str]:
     return []
 
 
-def _blocklist(s: Situation) -> list[str]:
-    from deliverability.checks.dnsbl.lists import load_catalog
+@functools.cache  # the blocklist catalog is read-only data: parse it once per process
+def _blocklists() -> tuple[BlocklistSpec, ...]:
+    return load_catalog()
 
+
+def _blocklist(s: Situation) -> list[str]:
     zone = blocklist_zone(s.diagnostic or "")
     listed = next(
         (
             b
-            for b in load_catalog()
+            for b in _blocklists()
             if zone
             and (zone == b.zone or zone.endswith("." + b.zone) or b.zone.endswith("." + zone))
         ),

@@ -14,7 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from deliverability.checks.bounce.advice import Situation, next_steps
-from deliverability.checks.bounce.classify import Classified, classify_bounce
+from deliverability.checks.bounce.classify import (
+    Classified,
+    classify_bounce,
+    recipient_domain,
+    sender_domain,
+    sending_ip,
+)
 from deliverability.checks.bounce.model import Bounce, Kind
 from deliverability.checks.bounce.providers import by_name
 from deliverability.checks.bounce.reasons import Reason, load_table
@@ -156,12 +162,12 @@ def _not_a_bounce(bounce: Bounce) -> Finding:
 def target_of(bounce: Bounce) -> Target:
     """The report's target: the original sender's domain, the sending IP the text names,
     and the first recipient's domain."""
-    classified = classify_bounce(bounce)
-    first = classified[0] if classified else None
-    sender = first.sender_domain if first else None
+    first = bounce.recipients[0] if bounce.recipients else None
+    sender = sender_domain(bounce)
+    ip = sending_ip(bounce, first) if first else None
     return Target(
         domain=sender or NO_DOMAIN,
-        ips=(first.ip,) if first and first.ip else (),
+        ips=(ip,) if ip else (),
         mail_from=(bounce.original.from_ or bounce.sender or "") if sender else "",
-        recipient=first.recipient_domain if first else None,
+        recipient=recipient_domain(first) if first else None,
     )

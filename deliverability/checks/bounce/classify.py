@@ -46,10 +46,26 @@ def _one(bounce: Bounce, recipient: Recipient) -> Classified:
         reply_code=reply,
         hard=_hard(recipient, reason, status, reply),
         provider=recognize(recipient.remote_mta, text, domain),
-        sender_domain=_domain(bounce.original.from_ or bounce.sender),
+        sender_domain=sender_domain(bounce),
         recipient_domain=domain,
-        ip=bounce.client_ip or (client_ip(text) if text else None),
+        ip=sending_ip(bounce, recipient),
     )
+
+
+def sender_domain(bounce: Bounce) -> str | None:
+    """The domain of the original sender: the original From, else whom the bounce went to."""
+    return _domain(bounce.original.from_ or bounce.sender)
+
+
+def sending_ip(bounce: Bounce, recipient: Recipient) -> str | None:
+    """The sending IP the bounce names (an ARF Source-IP, "Client host [192.0.2.1]")."""
+    text = recipient.diagnostic
+    return bounce.client_ip or (client_ip(text) if text else None)
+
+
+def recipient_domain(recipient: Recipient) -> str | None:
+    """The recipient's domain, validated, or None."""
+    return _domain(recipient.address)
 
 
 def _reason(bounce: Bounce, recipient: Recipient, status: str | None, reply: str | None) -> Reason:
