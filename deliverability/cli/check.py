@@ -252,7 +252,7 @@ def _check_many(
 
     try:
         if opts.output_format is OutputFormat.csv:
-            stream.write(render.csv_format.lines([render.csv_format.header(plan.check_names)]))
+            stream.write(render.csv_header(plan.check_names))
         with progress or contextlib.nullcontext():
             asyncio.run(
                 run_bulk(plan, read_targets(from_file, defaults), done, concurrency=concurrency)

@@ -1,8 +1,9 @@
 """Bulk-run output: one line per target as it finishes, and the summary table.
 
-`--format json` writes JSON Lines: each line a full report (docs/report.schema.json)
-or, for a target that could not be checked, `{"line", "domain", "failure"}`.
-`--format csv` writes a header and one row per target (render/csv.py columns).
+`--format json` writes JSON Lines: each line `{"line", ...}`, the target's line in the
+input file followed by its full report (docs/report.schema.json), or, for a target
+that could not be checked, `{"line", "domain", "failure"}`. `--format csv` writes a
+header and one row per target: `line`, then render/csv.py's columns.
 The terminal gets one line per target. The summary table goes to stderr.
 """
 
@@ -31,16 +32,23 @@ def json_line(outcome: Outcome) -> str:
             "failure": clean(outcome.failure or ""),
         }
     else:
-        data = report_to_dict(outcome.report)
+        data = {"line": outcome.row.line, **report_to_dict(outcome.report)}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+def csv_header(checks: Sequence[str]) -> str:
+    """The bulk CSV header: `line` (in the input file), then render/csv.py's columns."""
+    return csv_format.lines([["line", *csv_format.header(checks)]])
+
+
 def csv_line(outcome: Outcome, checks: Sequence[str]) -> str:
-    """The outcome as one CSV row in `csv.header(checks)` order."""
+    """The outcome as one CSV row in `csv_header(checks)` order."""
+    line = str(outcome.row.line)
     if outcome.report is None:
         target = outcome.row.target or Target(domain=outcome.row.domain)
-        return csv_format.lines([csv_format.failure_row(target, outcome.failure or "", checks)])
-    return csv_format.lines([csv_format.row(outcome.report, checks)])
+        failed = csv_format.failure_row(target, outcome.failure or "", checks)
+        return csv_format.lines([[line, *failed]])
+    return csv_format.lines([[line, *csv_format.row(outcome.report, checks)]])
 
 
 def terminal_line(outcome: Outcome) -> Text:
