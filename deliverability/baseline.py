@@ -63,10 +63,11 @@ def findings_of(report: dict[str, Any]) -> list[Finding]:
     """The findings of a report parsed from JSON (KeyError/TypeError/ValueError if malformed)."""
     if report.get("tool", {}).get("name") != "deliverability":
         raise ValueError("not a deliverability report")
-    return [_finding(item) for check in report["checks"].values() for item in check["findings"]]
+    return [finding_of(item) for check in report["checks"].values() for item in check["findings"]]
 
 
-def _finding(item: dict[str, Any]) -> Finding:
+def finding_of(item: dict[str, Any]) -> Finding:
+    """One finding parsed from JSON (KeyError/TypeError/ValueError if malformed)."""
     where = item.get("location")
     return Finding(
         code=_text(item["code"]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from deliverability.finding import Report, Severity, Target
@@ -47,17 +48,26 @@ class BulkSummary:
 
     def add(self, outcome: Outcome) -> None:
         """Count one finished target."""
-        self.targets += 1
-        if outcome.report is None:
-            self.status["failed"] += 1
-            if len(self.failures) < 10:
-                self.failures.append(f"line {outcome.row.line}: {outcome.failure}")
-            return
         report = outcome.report
-        self.status[report.status.value] += 1
-        self.queries += report.queries
+        if report is None:
+            self.add_failure(outcome.row.line, outcome.failure or "")
+            return
         problems = {f.code for f in report.findings if f.severity.rank > Severity.INFO.rank}
-        self.codes.update(problems)
+        self.add_result(report.status.value, report.queries, problems)
+
+    def add_result(self, status: str, queries: int, problems: Iterable[str]) -> None:
+        """Count one checked target: its worst status, queries and problem codes."""
+        self.targets += 1
+        self.status[status] += 1
+        self.queries += queries
+        self.codes.update(set(problems))
+
+    def add_failure(self, line: int, failure: str) -> None:
+        """Count one target that could not be checked (the first few are kept, to show)."""
+        self.targets += 1
+        self.status["failed"] += 1
+        if len(self.failures) < 10:
+            self.failures.append(f"line {line}: {failure}")
 
     @property
     def seconds(self) -> float:

@@ -20,7 +20,16 @@ from typing import Annotated
 import typer
 
 from deliverability import __version__
-from deliverability.cli import baseline, bounce, check, codes, dmarc_reports, guide, message
+from deliverability.cli import (
+    baseline,
+    bounce,
+    check,
+    codes,
+    dmarc_reports,
+    guide,
+    merge,
+    message,
+)
 from deliverability.cli.options import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UsageFailure
 
 HELP = """Tell why email from a sender does not reach its recipients, and what to do.
@@ -49,6 +58,7 @@ app.command("diff")(baseline.diff)
 app.command("checks")(codes.list_checks)
 app.command("explain")(codes.explain)
 app.command("init")(guide.init)
+app.command("merge")(merge.merge)
 
 
 def _version(value: bool) -> None:

@@ -27,9 +27,12 @@ from deliverability.cli.options import (
 from deliverability.cli.running import emit, exit_status, open_output, prepare_run, write
 
 if TYPE_CHECKING:
-    from deliverability.bulk_summary import Outcome
+    from collections.abc import Iterator
+
+    from deliverability.bulk_summary import Outcome, Row
     from deliverability.finding import Target
     from deliverability.plan import RunPlan
+    from deliverability.shard import Shard
 
 
 @report_options
@@ -134,6 +137,14 @@ def check(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary (--from-file).")
     ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="I/N",
+            help="Check only shard I of N of --from-file (I from 0; docs/scale.md).",
+        ),
+    ] = None,
     *,
     opts: ReportOptions,
 ) -> None:
@@ -144,6 +155,7 @@ def check(
         raise UsageFailure("give a DOMAIN to check, or --from-file FILE (not both)")
     if from_file is not None and baseline is not None:
         raise UsageFailure("--baseline compares one DOMAIN's report; it does not take --from-file")
+    part = _shard(shard, from_file)
     domain_name = inputs.domain(domain) if domain is not None else ""
     sender_profile = inputs.profile(profile)
     inputs.blocklist_choice(blocklists, spamhaus_key, sender_profile)
@@ -176,6 +188,7 @@ def check(
                 concurrency=concurrency,
                 quiet=quiet,
                 opts=opts,
+                shard=part,
             )
         )
     report = asyncio.run(plan.run(target))
@@ -216,6 +229,26 @@ def _selectors(given: list[str], reports: list[str], domain: str) -> tuple[str, 
     return tuple(dict.fromkeys(chosen))
 
 
+def _shard(text: str | None, from_file: Path | None) -> Shard | None:
+    """--shard I/N, checked; only a --from-file run is split."""
+    if text is None:
+        return None
+    if from_file is None:
+        raise UsageFailure("--shard splits a --from-file run; it does not take a DOMAIN")
+    from deliverability.shard import parse_shard
+
+    with inputs.bad_input_is_usage_failure():
+        return parse_shard(text)
+
+
+def _targets(from_file: Path, defaults: Target, shard: Shard | None) -> Iterator[Row]:
+    """The rows of the file this run checks: all, or those of its --shard."""
+    from deliverability.bulk import read_targets
+
+    rows = read_targets(from_file, defaults)
+    return rows if shard is None else shard.select(rows)
+
+
 def _split(values: list[str] | None) -> list[str]:
     """--select a,b --select c -> [a, b, c]: repeated or comma-separated, as flake8 takes them."""
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
@@ -229,17 +262,18 @@ def _check_many(
     concurrency: int,
     quiet: bool,
     opts: ReportOptions,
+    shard: Shard | None,
 ) -> int:
     """`check --from-file`: stream one line per target to stdout, the summary to stderr."""
-    from deliverability.bulk import read_targets, run_bulk
+    from deliverability.bulk import run_bulk
     from deliverability.bulk_summary import BulkSummary
     from deliverability.render import bulk as render
 
-    line_of = _bulk_line(opts.output_format, plan.check_names)
+    line_of = bulk_line(opts.output_format, plan.check_names)
     _check_bulk_file(from_file)
     summary = BulkSummary()
     stream = sys.stdout if opts.output is None else open_output(opts.output)
-    progress = _progress(quiet, from_file, defaults)
+    progress = _progress(quiet, from_file, defaults, shard)
 
     def done(outcome: Outcome) -> None:
         write(line_of(outcome), stream)
@@ -255,7 +289,7 @@ def _check_many(
             stream.write(render.csv_header(plan.check_names))
         with progress or contextlib.nullcontext():
             asyncio.run(
-                run_bulk(plan, read_targets(from_file, defaults), done, concurrency=concurrency)
+                run_bulk(plan, _targets(from_file, defaults, shard), done, concurrency=concurrency)
             )
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -280,7 +314,8 @@ def _check_bulk_file(from_file: Path) -> None:
         raise UsageFailure(f"cannot read {from_file}: {exc.strerror or exc}") from None
 
 
-def _bulk_line(output_format: OutputFormat, checks: list[str]) -> Any:
+def bulk_line(output_format: OutputFormat, checks: list[str]) -> Any:
+    """The function that renders one bulk Outcome in `output_format` (a UsageFailure if none)."""
     from deliverability.render import bulk as render
 
     if output_format is OutputFormat.json:
@@ -292,16 +327,14 @@ def _bulk_line(output_format: OutputFormat, checks: list[str]) -> Any:
     raise UsageFailure(f"--from-file writes terminal, json or csv, not {output_format.value}")
 
 
-def _progress(quiet: bool, from_file: Path, defaults: Target) -> Any:
+def _progress(quiet: bool, from_file: Path, defaults: Target, shard: Shard | None) -> Any:
     """A rich progress bar on stderr when it is a terminal and not --quiet; else None."""
     if quiet or not sys.stderr.isatty():
         return None
     from rich.console import Console
     from rich.progress import Progress
 
-    from deliverability.bulk import read_targets
-
-    total = sum(1 for _ in read_targets(from_file, defaults))  # readable: checked already
+    total = sum(1 for _ in _targets(from_file, defaults, shard))  # readable: checked already
     progress = Progress(console=Console(stderr=True), transient=True)
     progress.add_task("checking", total=total)
     return progress

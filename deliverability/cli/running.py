@@ -19,7 +19,7 @@ from deliverability.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from deliverability.finding import Finding, Report
+    from deliverability.finding import Finding, Report, Severity
     from deliverability.plan import RunPlan
     from deliverability.profile import SenderProfile
     from deliverability.registry import CheckSpec
@@ -133,13 +133,19 @@ def exit_status(report: Report, fail_on: FailOn, strict: bool) -> int:
 
 def findings_status(findings: list[Finding], fail_on: FailOn, strict: bool) -> int:
     """0 or 1: whether any of `findings` is at or above --fail-on (--strict: or unknown)."""
+    failing = failing_severities(fail_on, strict)
+    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
+
+
+def failing_severities(fail_on: FailOn, strict: bool) -> set[Severity]:
+    """The severities that make the exit status 1 under --fail-on and --strict."""
     from deliverability.finding import Severity
 
     if fail_on is FailOn.never:
-        return EXIT_OK
+        return set()
     failing: set[Severity] = {Severity.ERROR}
     if fail_on is FailOn.warning:
         failing.add(Severity.WARNING)
     if strict:
         failing.add(Severity.UNKNOWN)
-    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
+    return failing
