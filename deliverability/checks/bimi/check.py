@@ -13,6 +13,7 @@ import asyncio
 from urllib.parse import urlsplit
 
 from deliverability.checks.bimi.svg import svg_problems
+from deliverability.checks.dmarc.parse import is_dmarc
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
 from deliverability.net.https import FetchFailed, FetchProblem
@@ -43,9 +44,13 @@ CODES = {
 def parse_record(record: str) -> dict[str, str]:
     """The record's tags; ValueError when it is not a BIMI1 record with an l= or a= tag."""
     parts = [p.strip() for p in record.split(";") if p.strip()]
+    names = [k.strip().lower() for k, _, _ in (p.partition("=") for p in parts)]
     tags = {k.strip().lower(): v.strip() for k, _, v in (p.partition("=") for p in parts)}
     if not parts or parts[0].replace(" ", "") != "v=BIMI1":
         raise ValueError("the record must start with v=BIMI1")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:  # RFC 6376 3.2 (BIMI's tag-list syntax): a repeated tag is an error
+        raise ValueError(f"the tag {', '.join(f'{n}=' for n in repeated)} appears more than once")
     if "l" not in tags and "a" not in tags:
         raise ValueError("the record has neither l= (logo) nor a= (mark certificate)")
     return tags
@@ -246,6 +251,8 @@ async def _logo_findings(
 
 
 async def _records(ctx: Context, name: str, prefix: str) -> list[str]:
+    if prefix == "v=DMARC1":  # RFC 7489 6.6.3: the DMARC check's rule, a leading space too
+        return [r for r in await ctx.dns.txt(name) if is_dmarc(r)]
     return [r for r in await ctx.dns.txt(name) if r.replace(" ", "").startswith(prefix)]
 
 

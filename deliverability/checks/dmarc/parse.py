@@ -134,10 +134,14 @@ _DOMAIN = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$")
 
 
 def is_dmarc(text: str) -> bool:
-    """Whether a TXT record is a DMARC record: `v=DMARC1` is its first tag (RFC 9989 4.7)."""
+    """Whether a TXT record is a DMARC record: it starts with `v=DMARC1` (RFC 7489 6.6.3).
+
+    The record must start with the tag itself: one with a leading space is discarded by
+    receivers (the ABNF allows blanks only around the `=`), so it is not a record here.
+    """
     first = text.split(";", 1)[0]
     name, sep, value = first.partition("=")
-    return bool(sep) and name.strip().lower() == "v" and value.strip() == "DMARC1"
+    return bool(sep) and name.rstrip().lower() == "v" and value.strip() == "DMARC1"
 
 
 def looks_like_dmarc(text: str) -> bool:

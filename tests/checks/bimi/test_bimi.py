@@ -61,6 +61,8 @@ SCENARIOS = [
     ("declined.bimi.test", {("bimi.declined", "info")}),
     ("invalid.bimi.test", {("bimi.record-invalid", "warning")}),
     ("twice.bimi.test", {("bimi.record-invalid", "warning")}),
+    ("repeated.bimi.test", {("bimi.record-invalid", "warning")}),  # RFC 6376 3.2
+    ("spacedmarc.bimi.test", {NOT_ENFORCING, VMC}),  # RFC 7489 6.6.3: no DMARC record
     ("missing.bimi.test", {("bimi.missing", "info")}),
     ("news.bimi-fallback.test", {NOT_ENFORCING, VMC}),  # org record applies, and its sp=none
 ]

@@ -20,6 +20,8 @@ SCENARIOS = [
     ("loose.dmarc.test", {OK, ("dmarc.subdomain-policy-none", "info")}),
     ("multiple.dmarc.test", {("dmarc.multiple", "error"), ("dmarc.missing", "error")}),
     ("lookalike.dmarc.test", {("dmarc.look-alike", "error"), ("dmarc.missing", "error")}),
+    # RFC 7489 6.6.3: a leading space: receivers discard the record
+    ("leading-space.dmarc.test", {("dmarc.look-alike", "error"), ("dmarc.missing", "error")}),
     ("wrongplace.dmarc.test", {("dmarc.wrong-place", "warning"), ("dmarc.missing", "error")}),
     ("unrelated.dmarc.test", {OK, ("dmarc.unrelated-txt", "info")}),
     ("syntax.dmarc.test", {("dmarc.syntax", "warning")}),
