@@ -17,7 +17,13 @@ from typing import Any
 from deliverability.checks.dmarc.tree import public_suffix_list, tree_walk
 from deliverability.checks.message import findings as build
 from deliverability.checks.message import hygiene
-from deliverability.checks.message.alignment import DmarcOutcome, align, evaluate
+from deliverability.checks.message.alignment import (
+    DmarcOutcome,
+    FoundPolicy,
+    align,
+    evaluate,
+    strictest,
+)
 from deliverability.checks.message.facts import Facts, read_facts
 from deliverability.checks.message.parse import ParsedMessage
 from deliverability.checks.message.signatures import (
@@ -85,12 +91,18 @@ async def run(ctx: Context) -> list[Finding]:
         return []
     facts = read_facts(message)
     found = decode(list(message.headers), load_catalog())
-    # The policy walk and the key lookups are independent: one round trip for both.
-    (signatures, chain), policy = await asyncio.gather(
-        _verify(ctx, message), _policy(ctx, facts.from_domain)
+    # The policy walks and the key lookups are independent: one round trip for all.
+    domains = facts.from_domains
+    (signatures, chain), policies = await asyncio.gather(
+        _verify(ctx, message), asyncio.gather(*(_policy(ctx, domain) for domain in domains))
     )
-    outcome = _dmarc(facts, signatures, policy)
+    outcomes = [_dmarc(facts, d, signatures, p) for d, p in zip(domains, policies, strict=True)]
+    # RFC 7489 6.6.1: several From domains: each is evaluated, the strictest stands.
+    outcome = strictest(outcomes) if outcomes else _dmarc(facts, "", signatures, FoundPolicy())
     _fill_data(ctx.data, facts, signatures, chain, outcome, found, message)
+    ctx.data["dmarc_from_domains"] = [
+        {"domain": o.from_domain, "result": o.result, "policy": o.policy} for o in outcomes
+    ]
     subject = facts.from_domain or "message"
     return [
         *_structure(message, facts),
@@ -133,35 +145,36 @@ async def _verify(ctx: Context, message: ParsedMessage) -> tuple[list[Signature]
     return dkim_results, chain
 
 
-Policy = tuple[Any, str | None, str | None]  # (DmarcRecord or None, its domain, why lookup failed)
-
-
-async def _policy(ctx: Context, from_domain: str | None) -> Policy:
-    """The DMARC record that applies to the From domain (RFC 9989 tree walk)."""
-    if not from_domain:
-        return None, None, None
-    walk = await tree_walk(ctx.dns, from_domain)
+async def _policy(ctx: Context, from_domain: str) -> FoundPolicy:
+    """The DMARC record that applies to the From domain (RFC 9989 tree walk), and np's fact."""
+    walk, exists = await asyncio.gather(tree_walk(ctx.dns, from_domain), _exists(ctx, from_domain))
     step = walk.policy_step
     if step is None:
-        return None, None, walk.failure.failure if walk.failure else None
-    return step.record, step.domain, None
+        return FoundPolicy(failure=walk.failure.failure if walk.failure else None)
+    return FoundPolicy(record=step.record, domain=step.domain, exists=exists)
 
 
-def _dmarc(facts: Facts, signatures: list[Signature], policy: Policy) -> DmarcOutcome:
+async def _exists(ctx: Context, domain: str) -> bool:
+    """False only for NXDOMAIN (RFC 9989 np=); a failed lookup leaves sp= in force."""
+    try:
+        return not (await ctx.dns.query(domain, "TXT")).nxdomain
+    except LookupFailed:
+        return True
+
+
+def _dmarc(
+    facts: Facts, from_domain: str, signatures: list[Signature], found: FoundPolicy
+) -> DmarcOutcome:
     psl = public_suffix_list()
-    from_domain = facts.from_domain or ""
     spf_result = facts.receiver.result("spf")
     spf_domain = _spf_domain(facts, spf_result.properties if spf_result else {})
-    record, policy_domain, failed = policy
     return evaluate(
         from_domain=from_domain,
         spf_pass=bool(spf_result and spf_result.result == "pass"),
         spf=align(from_domain, spf_domain, psl) if spf_domain else None,
         signatures=signatures,
         dkim=[align(from_domain, s.domain, psl) for s in signatures],
-        record=record,
-        policy_domain=policy_domain,
-        lookup_failed=failed,
+        found=found,
     )
 
 
@@ -256,7 +269,9 @@ def _disagreement(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
 
 def _structure(message: ParsedMessage, facts: Facts) -> list[Finding]:
     found = []
-    if facts.from_domain is None:
+    if len(facts.from_addresses) > 1:
+        found.append(_several_from(message, facts))
+    elif facts.from_domain is None:
         found.append(
             Finding(
                 code="message.from-invalid",
@@ -283,6 +298,19 @@ def _structure(message: ParsedMessage, facts: Facts) -> list[Finding]:
             )
         )
     return found
+
+
+def _several_from(message: ParsedMessage, facts: Facts) -> Finding:
+    return Finding(
+        code="message.from-invalid",
+        severity=Severity.ERROR,
+        subject="from",
+        summary=f"From holds {len(facts.from_addresses)} addresses: DMARC is evaluated for "
+        "each domain and the strictest result is reported, and a receiver may reject such "
+        "a message outright (RFC 7489 6.6.1)",
+        evidence=tuple(f"From: {h.value}" for h in message.named("From")),
+        remediation=("Send with exactly one From address at your own domain.",),
+    )
 
 
 def _identities(facts: Facts) -> Finding:

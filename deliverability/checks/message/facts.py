@@ -19,6 +19,7 @@ from deliverability.checks.message.authres import (
 )
 from deliverability.checks.message.parse import MAX_TRACE_FIELDS, ParsedMessage
 from deliverability.checks.message.received import Hop, handoff, hops_oldest_first
+from deliverability.checks.message.receivers import load_receivers, receiver_of
 from deliverability.checks.message.signatures import signing_keys
 from deliverability.finding import Target
 from deliverability.validation import BadInput, validate_domain
@@ -57,6 +58,12 @@ class Facts:
         return (times[-1] - times[0]).total_seconds() if len(times) > 1 else None
 
     @property
+    def from_domains(self) -> tuple[str, ...]:
+        """The usable domain of every From address, once each (RFC 7489 6.6.1)."""
+        found = (_domain_of(address) for address in self.from_addresses)
+        return tuple(dict.fromkeys(d for d in found if d))
+
+    @property
     def return_path_domain(self) -> str | None:
         """The envelope sender's domain as the receiver recorded it."""
         return _domain_of(self.return_path) if self.return_path else None
@@ -67,9 +74,10 @@ def read_facts(message: ParsedMessage) -> Facts:
     received = [(h.index, h.value) for h in message.named("Received")[:MAX_TRACE_FIELDS]]
     hops = hops_oldest_first(received)
     ip = _receiver_stated_ip(message)
-    hop = handoff(hops, ip)
+    relays = receiver_of(hops[-1].by if hops else None, load_receivers())
+    hop = handoff(hops, ip, relays)
     if hop is None and ip is not None:  # a stated IP no hop shows: trust the chain instead
-        hop = handoff(hops, None)
+        hop = handoff(hops, None, relays)
     authres = message.named("Authentication-Results")[:MAX_TRACE_FIELDS]
     receiver = receiver_results(authres, _boundary(hops, hop))
     from_addresses = tuple(message.addresses("From"))

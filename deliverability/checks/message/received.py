@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from deliverability.checks.message.receivers import ReceiverHops
+
 _CLAUSE = re.compile(r"(?i)(?:^|\s)(from|by|via|with|id|for)\s+")
 _BRACKET_IP = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]")
 _PAREN_IP = re.compile(r"\(\s*([0-9A-Fa-f:.]+)\s*\)")  # Microsoft: "host (2603:10b6::14)"
@@ -22,6 +24,11 @@ _TLS = (
     re.compile(r"(?i)\busing\s+(TLSv?[\d.]+)"),
     re.compile(r"(?i)\b(TLSv?1(?:[._]\d)?)\b"),  # TLSv1.3, TLS1.3 (Exim), TLS1_2
     re.compile(r"(?i)\bwith\s+(E?SMTPS\w*|UTF8SMTPS\w*|LMTPS\w*)"),
+)
+_FRACTION = re.compile(r"(\d{1,2}:\d{2}:\d{2})\.\d+")  # 13:35:36.270 -> 13:35:36
+_GO_TIME = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[ T](?P<time>\d{2}:\d{2}:\d{2})(?:\.\d+)?"
+    r"\s*(?P<zone>[+-]\d{2}:?\d{2}|Z)(?:\s+\(?[A-Z]{1,5}\)?)?"
 )
 # Hops inside one organization usually use these; the receiver's hand-off does not.
 _INTERNAL = tuple(
@@ -127,8 +134,17 @@ def _tls(value: str) -> str | None:
 
 
 def _time(text: str) -> datetime | None:
+    """An RFC 5322 3.3 date, or the forms real relays write: fractional seconds, Go's ISO."""
+    text = text.strip()
+    iso = _GO_TIME.fullmatch(text)
+    if iso:  # SendGrid (Go): 2018-03-26 13:35:36.270951634 +0000 UTC
+        text = f"{iso['date']}T{iso['time']}{iso['zone']}"
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None
     try:
-        when = email.utils.parsedate_to_datetime(text.strip())
+        when = email.utils.parsedate_to_datetime(_FRACTION.sub(r"\1", text))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
@@ -139,13 +155,20 @@ def hops_oldest_first(received: list[tuple[int, str]]) -> list[Hop]:
     return [parse_received(value, index) for index, value in reversed(received)]
 
 
-def handoff(hops: list[Hop], connecting_ip: str | None) -> Hop | None:
+def handoff(
+    hops: list[Hop], connecting_ip: str | None, receiver: ReceiverHops | None = None
+) -> Hop | None:
     """The hop where the receiver accepted the message from the sender's last host.
 
     The receiver's own statement of the connecting IP wins; otherwise the newest hop
-    whose sending address is not internal (receivers relay inside on private ranges).
+    whose sending address is not internal (receivers relay inside on private ranges),
+    skipping the relays of a known `receiver` (Exchange Online's own hosts).
     """
     newest_first = list(reversed(hops))
     if connecting_ip is not None:
         return next((h for h in newest_first if h.ip == connecting_ip), None)
-    return next((h for h in newest_first if h.ip and not is_internal(h.ip)), None)
+    outside = [h for h in newest_first if h.ip and not is_internal(h.ip)]
+    if receiver is not None:
+        theirs = [h for h in outside if not (receiver.wrote(h.from_host) or receiver.owns(h.ip))]
+        outside = theirs or outside  # all hops the receiver's: mail between its own users
+    return outside[0] if outside else None

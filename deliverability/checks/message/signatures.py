@@ -3,7 +3,10 @@
 dkimpy asks for keys through `fetch_txt`, which the caller wires to our DNS layer:
 dkimpy makes no lookups of its own. A key lookup that fails (timeout, SERVFAIL)
 makes that signature `unknown`, never `fail`; so does a body hash that cannot be
-checked because the input holds headers only.
+checked because the input holds headers only. A signature whose s= and d= name no
+key at all (an empty s=, a bad label) is malformed: `fail` (RFC 6376 6.1.1), not a
+lookup failure. ARC-Message-Signature or ARC-Authentication-Results without an
+ARC-Seal is a broken chain: `fail` (RFC 8617 5.2).
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import dkim
+import dns.exception
+import dns.name
 from dkim.util import InvalidTagValueList, parse_tag_value
 
 from deliverability.checks.message.parse import ParsedMessage
 
 MIN_STRONG_BITS = 2048  # RFC 8301 3.2: signers SHOULD use 2048 bits; 1024 is the floor
 MAX_SIGNATURES = 20  # a hostile message with thousands of signatures is not verified past this
+_ARC_PARTS = ("ARC-Message-Signature", "ARC-Authentication-Results")
 
 
 class KeyLookupFailed(Exception):
@@ -27,6 +33,14 @@ class KeyLookupFailed(Exception):
         super().__init__(f"TXT lookup of {name} failed: {reason}")
         self.name = name
         self.reason = reason
+
+
+class KeyNameInvalid(Exception):
+    """A signature's s= and d= do not form a domain name: no key can be asked for."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"s= and d= name no key: {name!r} is not a domain name")
+        self.name = name
 
 
 FetchTxt = Callable[[str], list[str]]  # name -> TXT strings; raises KeyLookupFailed
@@ -157,6 +171,8 @@ def _run(
         ok = verifier.verify(idx=idx, dnsfunc=dnsfunc)
     except KeyLookupFailed as exc:
         return "unknown", f"the key lookup failed: {exc.reason}", "not checked"
+    except KeyNameInvalid as exc:
+        return "fail", f"malformed signature: {exc}", "not checked"
     except dkim.ValidationError as exc:
         if "body hash" in str(exc):
             if not has_body:
@@ -172,13 +188,25 @@ def _run(
 
 def _dnsfunc(fetch_txt: FetchTxt, seen: dict[str, list[str]]) -> Callable[..., bytes]:
     def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes:
-        text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
+        text = name.decode("utf-8", "replace") if isinstance(name, bytes) else name
+        _check_key_name(text)
         records = fetch_txt(text.rstrip("."))
         seen[text.rstrip(".")] = records
         keys = [r for r in records if "p=" in r] or records
         return keys[0].encode("utf-8", "replace") if keys else b""
 
     return dnsfunc
+
+
+def _check_key_name(name: str) -> None:
+    """KeyNameInvalid unless `name` is a domain name DNS could be asked (RFC 6376 3.6.2.1)."""
+    labels = name.rstrip(".").split(".")
+    try:
+        dns.name.from_text(name)
+    except (dns.exception.DNSException, ValueError):  # IDNA, empty or long labels
+        raise KeyNameInvalid(name) from None
+    if not labels[0] or "" in labels:
+        raise KeyNameInvalid(name)
 
 
 def _why_false(seen: dict[str, list[str]]) -> str:
@@ -195,7 +223,10 @@ def _why_false(seen: dict[str, list[str]]) -> str:
 def verify_arc(message: ParsedMessage, fetch_txt: FetchTxt) -> ArcChain:
     """Validate the ARC chain (blocking: run in a thread)."""
     instances = len(message.named("ARC-Seal"))
+    others = [n for n in _ARC_PARTS if message.named(n)]
     if not instances:
+        if others:  # RFC 8617 5.2: a set without its seal is a broken chain
+            return ArcChain(result="fail", reason=f"{' and '.join(others)} without an ARC-Seal")
         return ArcChain(result="none", reason="the message has no ARC headers")
     try:
         cv, _, reason = dkim.arc_verify(message.raw, dnsfunc=_dnsfunc(fetch_txt, {}))
@@ -203,6 +234,8 @@ def verify_arc(message: ParsedMessage, fetch_txt: FetchTxt) -> ArcChain:
         return ArcChain(
             result="unknown", reason=f"a key lookup failed: {exc.reason}", instances=instances
         )
+    except KeyNameInvalid as exc:
+        return ArcChain(result="fail", reason=f"malformed ARC set: {exc}", instances=instances)
     result = (cv or b"fail").decode()
     if result == "fail" and "body hash" in reason and not message.has_body:
         return ArcChain(
