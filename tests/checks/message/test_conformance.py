@@ -13,12 +13,12 @@ from pathlib import Path
 
 import dkim
 import pytest
-
 from conftest import CliResult, run_cli
+from paths import TESTS
+
 from deliverability.checks.message.facts import read_facts
 from deliverability.checks.message.parse import read_message
 from deliverability.checks.message.received import parse_received
-from paths import TESTS
 
 KEYS = TESTS / "messages" / "keys"
 RECEIVER = (
