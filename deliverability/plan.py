@@ -7,13 +7,13 @@ then checks one target (`check DOMAIN`) or many over one shared DNS cache
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from deliverability.context import Session
 from deliverability.engine import EngineOptions, run_checks
 from deliverability.finding import Report, Target
-from deliverability.net.dns import DnsClient
+from deliverability.net.dns import DEFAULT_MAX_IN_FLIGHT, DnsClient
 from deliverability.net.zones import ZoneSet
 from deliverability.profile import NO_PROFILE, SenderProfile
 from deliverability.registry import CheckSpec
@@ -32,6 +32,7 @@ class RunPlan:
     secrets: list[str] = field(default_factory=list)
     profile: SenderProfile = NO_PROFILE
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    qps: float | None = None  # queries per second to each resolver; None: no cap
 
     @property
     def check_names(self) -> list[str]:
@@ -47,7 +48,17 @@ class RunPlan:
             offline=self.offline,
             secrets=self.secrets,
             max_cached=max_cached,
+            qps=self.qps,
         )
+
+    def throttled(self, qps: float | None, *, targets_at_once: int) -> RunPlan:
+        """This plan capped at `qps` (None: no cap). A check's time limit grows by the
+        longest a full set of in-flight lookups can wait for their turn."""
+        if qps is None:
+            return replace(self, qps=None)
+        waiting = targets_at_once * DEFAULT_MAX_IN_FLIGHT / qps
+        limit = self.options.check_timeout + waiting
+        return replace(self, qps=qps, options=replace(self.options, check_timeout=limit))
 
     async def run(
         self, target: Target, dns: DnsClient | None = None, message: Any = None

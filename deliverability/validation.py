@@ -99,6 +99,13 @@ def validate_timeout(value: float) -> float:
     return value
 
 
+def validate_qps(value: float) -> float | None:
+    """--qps: queries per second, 0 for no cap (None)."""
+    if not 0 <= value < float("inf"):
+        raise BadInput(f"--qps must be a number of queries per second (0: no cap), not {value:g}")
+    return value or None
+
+
 def validate_selector(text: str, what: str = "--selector") -> str:
     """A DKIM selector (one or more DNS labels), lower case; BadInput says what is wrong.
 

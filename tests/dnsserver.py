@@ -17,6 +17,7 @@ import asyncio
 import socket
 import struct
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -60,6 +61,7 @@ class DnsServer:
         self.latency = latency  # seconds added to every answer
         self.faults: list[Fault] = []
         self.queries: Counter[tuple[str, str]] = Counter()
+        self.arrivals: list[float] = []
         self.tcp_queries = 0
         self.port = 0
         self._loop = asyncio.new_event_loop()
@@ -94,6 +96,7 @@ class DnsServer:
         self.faults = []
         self.latency = 0.0
         self.queries = Counter()
+        self.arrivals: list[float] = []  # time.monotonic() of each question, for rate tests
         self.tcp_queries = 0
         self.max_in_flight = 0
 
@@ -150,6 +153,7 @@ class DnsServer:
             return None
         qname, rdtype = question.name, dns.rdatatype.to_text(question.rdtype)
         self.queries[(qname.to_text().rstrip(".").lower(), rdtype)] += 1
+        self.arrivals.append(time.monotonic())
         self._in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:

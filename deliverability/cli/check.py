@@ -271,6 +271,9 @@ def _check_many(
 
     line_of = bulk_line(opts.output_format, plan.check_names)
     _check_bulk_file(from_file)
+    plan = plan.throttled(
+        _bulk_qps(plan, opts, from_file, defaults, shard), targets_at_once=concurrency
+    )
     summary = BulkSummary()
     stream = sys.stdout if opts.output is None else open_output(opts.output)
     progress = _progress(quiet, from_file, defaults, shard)
@@ -301,6 +304,20 @@ def _check_many(
     if summary.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_FINDINGS if summary.failing else EXIT_OK
+
+
+def _bulk_qps(
+    plan: RunPlan, opts: ReportOptions, from_file: Path, defaults: Target, shard: Shard | None
+) -> float | None:
+    """--qps as given; when not given, DEFAULT_BULK_QPS for runs over BULK_TARGETS targets."""
+    from itertools import islice
+
+    from deliverability.net.rate import BULK_TARGETS, DEFAULT_BULK_QPS
+
+    if opts.qps is not None:
+        return plan.qps
+    first = islice(_targets(from_file, defaults, shard), BULK_TARGETS + 1)
+    return DEFAULT_BULK_QPS if sum(1 for _ in first) > BULK_TARGETS else None
 
 
 def _check_bulk_file(from_file: Path) -> None:

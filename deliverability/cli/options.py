@@ -60,6 +60,15 @@ ResolverOpt = Annotated[
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", metavar="SECONDS", help="Seconds allowed per DNS lookup.")
 ]
+QpsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--qps",
+        metavar="N",
+        help="At most N DNS queries a second to each resolver; 0: no cap "
+        "(default: none, or 200 for --from-file runs over 1,000 targets).",
+    ),
+]
 ZoneFileOpt = Annotated[
     list[Path] | None,
     typer.Option(
@@ -96,6 +105,7 @@ class ReportOptions:
     strict: StrictOpt = False
     resolver: ResolverOpt = None
     timeout: TimeoutOpt = DEFAULT_TIMEOUT
+    qps: QpsOpt = None
     zone_file: ZoneFileOpt = None
     offline: OfflineOpt = False
     verbose: VerboseOpt = False

@@ -46,11 +46,12 @@ def prepare_run(
     from deliverability.plan import RunPlan
     from deliverability.profile import NO_PROFILE
     from deliverability.registry import Selection
-    from deliverability.validation import validate_resolver, validate_timeout
+    from deliverability.validation import validate_qps, validate_resolver, validate_timeout
 
     with inputs.bad_input_is_usage_failure():
         nameservers = [validate_resolver(r) for r in opts.resolver or ()]
         timeout = validate_timeout(opts.timeout)
+        qps = validate_qps(opts.qps or 0)
         zones = ZoneSet([load_zone_file(path) for path in opts.zone_file or ()])
     if only is None:
         specs = inputs.installed_checks()
@@ -70,7 +71,7 @@ def prepare_run(
         check_timeout=max(60.0, timeout * 6),
         raise_crashes=os.environ.get("DELIVERABILITY_RAISE_CRASHES") == "1",
     )
-    return RunPlan(
+    plan = RunPlan(
         specs=[spec for spec in specs if selection.runs(spec)],  # decided once, not per target
         options=options,
         nameservers=nameservers,
@@ -81,6 +82,7 @@ def prepare_run(
         profile=profile or NO_PROFILE,
         check_options=check_options or {},
     )
+    return plan.throttled(qps, targets_at_once=1)
 
 
 def emit(report: Report, output_format: OutputFormat, output: Path | None, verbose: bool) -> None:

@@ -34,6 +34,7 @@ import dns.resolver
 import dns.reversename
 
 from deliverability.finding import Location, TraceEntry
+from deliverability.net.rate import QueryRate
 from deliverability.net.zones import Rcode, ZoneSet
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ class DnsClient:
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         secrets: Sequence[str] = (),
         max_cached: int | None = None,
+        qps: float | None = None,
     ) -> None:
         self.zones = zones or ZoneSet()
         # Bulk runs: past this many answers the oldest finished ones are forgotten,
@@ -124,6 +126,7 @@ class DnsClient:
         self._resolver: dns.asyncresolver.Resolver | None = None
         self._tasks: dict[tuple[str, str], asyncio.Task[Answer]] = {}
         self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._rate = QueryRate(qps) if qps else None  # --qps; views share it
 
     def view(self) -> DnsClient:
         """A client sharing this one's cache, resolver and cap, with its own trace and count.
@@ -236,6 +239,8 @@ class DnsClient:
         if self.offline:
             raise LookupFailed(name, rdtype, "offline, and no --zone-file holds this name")
         resolver = self._get_resolver(name, rdtype)
+        if self._rate is not None:  # before the lookup's own time starts
+            await self._rate.wait()
         async with self._in_flight:
             self.queries += 1
             try:
