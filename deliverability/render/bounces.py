@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 
 from deliverability.finding import Report
@@ -87,25 +86,22 @@ def terminal_line(report: Report) -> Text:
 
 def summary_table(
     rows: list[dict[str, Any]], *, messages: int, unreadable: int, kinds: dict[str, int]
-) -> Table:
-    """Bounces by recipient domain and reason, most first, with the command to run."""
+) -> Text:
+    """Bounces by recipient domain and reason, most first, each with the command to run.
+    Plain aligned lines, not a table: the commands stay whole for copying at any width."""
     others = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()) if kind != "bounce" and n)
     title = f"{messages} messages read" + (f" ({others})" if others else "")
     if unreadable:
         title += f", {unreadable} unreadable"
-    table = Table(title=title, title_justify="left", show_edge=False)
-    for column in ("recipient domain", "reason", "count", "hard", "provider", "next step"):
-        table.add_column(column, justify="right" if column in ("count", "hard") else "left")
+    text = Text(title + "\n", style="bold")
+    width = max((len(clean_line(r["domain"])) for r in rows), default=0)
     for row in rows:
-        table.add_row(
-            clean_line(row["domain"]),
-            row["reason"],
-            str(row["count"]),
-            str(row["hard"]),
-            clean_line(row["provider"] or "-"),
-            clean_line(row["command"] or "-"),
-        )
-    return table
+        text.append(f"{row['count']:>7} ", style="bold")
+        text.append(f"{clean_line(row['domain']):<{width}}  {row['reason']:<15} ")
+        text.append(f"{row['hard']} hard  {clean_line(row['provider'] or '-'):<10} ", style="dim")
+        text.append(clean_line(row["command"] or "-") + "\n")
+    text.rstrip()
+    return text
 
 
 def _data(report: Report) -> dict[str, Any]:

@@ -11,7 +11,7 @@ _REPLY = re.compile(r"(?<![\d.])([245][0-5]\d)(?:[ -]|$)(?:\s*#?([245]\.\d{1,3}\
 _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)")
 _DIAG_TYPE = re.compile(r"^\s*(smtp|x-[\w-]+|unix|x-postfix|x-unix)\s*;\s*", re.I)
 _CLIENT = re.compile(
-    r"(?:client host|from|IP|address|host)\s*:?\s*\[?((?:\d{1,3}\.){3}\d{1,3})\]?", re.I
+    r"(?:client host|from|IP|address|host)\s*[:=]?\s*\[?((?:\d{1,3}\.){3}\d{1,3})\]?", re.I
 )
 _ZONE = re.compile(
     r"\b((?:[a-z0-9-]+\.)+(?:spamhaus\.org|spamcop\.net|barracudacentral\.org|"

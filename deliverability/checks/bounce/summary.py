@@ -68,8 +68,9 @@ class BounceSummary:
 
 
 def _command(remediation: tuple[str, ...]) -> str | None:
+    """The first command of the next steps, else the first step's first sentence."""
     for line in remediation:
         match = _COMMAND.search(line)
         if match:
             return match.group(1)
-    return None
+    return remediation[0].split(". ", 1)[0].rstrip(".") if remediation else None

@@ -264,3 +264,13 @@ def test_every_reason_of_the_vocabulary_has_a_code() -> None:
     from deliverability.checks.bounce.reasons import Reason
 
     assert {f"bounce.{r.value}" for r in Reason} <= set(CODES)
+
+
+def test_docs_list_every_reason_and_every_rule_has_a_source() -> None:
+    from paths import ROOT
+
+    from deliverability.checks.bounce.reasons import Reason, load_table
+
+    docs = (ROOT / "docs" / "bounces.md").read_text()
+    assert [r.value for r in Reason if f"| `{r.value}` |" not in docs] == []
+    assert [rule.reason for rule in load_table().rules if not rule.source.strip()] == []
