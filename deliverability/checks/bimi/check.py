@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
-from deliverability.checks.bimi.svg import svg_problems
+from deliverability.checks.bimi.certificate import CheckdmarcMissing, svg_requirements
+from deliverability.checks.bimi.svg import declares, svg_problems
+from deliverability.checks.bimi.vmc import vmc_findings
 from deliverability.checks.dmarc.parse import is_dmarc
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
@@ -38,7 +40,17 @@ CODES = {
     "bimi.logo-http-status": "The logo URL does not answer 200",
     "bimi.logo-content-type": "The logo is not served as image/svg+xml",
     "bimi.logo-too-large": "The logo is larger than 32 KiB",
+    "bimi.vmc-not-validated": "The mark certificate was not validated (checkdmarc not installed)",
+    "bimi.vmc-unavailable": "The mark certificate could not be fetched",
+    "bimi.vmc-unreadable": "The a= file is not a PEM certificate",
+    "bimi.vmc-untrusted": "The mark certificate does not chain to a mark verifying authority",
+    "bimi.vmc-expired": "The mark certificate has expired",
+    "bimi.vmc-not-yet-valid": "The mark certificate is not valid yet",
+    "bimi.vmc-wrong-domain": "The mark certificate does not cover the domain",
+    "bimi.vmc-logo-mismatch": "The certificate's embedded logo is not the l= logo",
+    "bimi.vmc-invalid": "The mark certificate breaks a VMC/CMC requirement",
 }
+DEFAULTS = {"mark_roots": ""}  # a PEM file of roots to trust instead of the MVAs' (tests)
 
 
 def parse_record(record: str) -> dict[str, str]:
@@ -125,6 +137,7 @@ async def run(ctx: Context) -> list[Finding]:
         tags,
         (f"{record_name} TXT {record}",),
         dmarc,
+        org=org,
         subdomain=not own_dmarc and org != domain,
     )
 
@@ -136,6 +149,7 @@ async def _judge(
     evidence: tuple[str, ...],
     dmarc: str | None,
     *,
+    org: str,
     subdomain: bool,
 ) -> list[Finding]:
     logo, vmc = tags.get("l", ""), tags.get("a", "")
@@ -152,22 +166,22 @@ async def _judge(
             )
         ]
     findings = [_dmarc_finding(ctx, domain, dmarc, subdomain)]
-    findings += await _logo_findings(ctx, domain, logo, evidence) if logo else []
-    findings.append(
-        _finding(
-            "bimi.vmc", Severity.INFO, domain, f"Mark certificate published: {vmc}", evidence, ""
+    logo_findings, body = await _logo_findings(ctx, domain, logo, evidence) if logo else ([], None)
+    findings += logo_findings
+    if vmc:
+        findings += await vmc_findings(ctx, domain, org, vmc, body, evidence)
+    else:
+        findings.append(
+            _finding(
+                "bimi.no-vmc",
+                Severity.INFO,
+                domain,
+                "No mark certificate (a=): Gmail and Apple Mail will not show the logo",
+                evidence,
+                "Obtain a Verified Mark Certificate (trademarked logo) or a "
+                "Common Mark Certificate and publish its URL with a=.",
+            )
         )
-        if vmc
-        else _finding(
-            "bimi.no-vmc",
-            Severity.INFO,
-            domain,
-            "No mark certificate (a=): Gmail and Apple Mail will not show the logo",
-            evidence,
-            "Obtain a Verified Mark Certificate (trademarked logo) or a "
-            "Common Mark Certificate and publish its URL with a=.",
-        )
-    )
     kept: list[Finding] = [f for f in findings if f is not None]
     if not any(f.severity in (Severity.WARNING, Severity.UNKNOWN, Severity.ERROR) for f in kept):
         kept.insert(
@@ -203,40 +217,58 @@ def _dmarc_finding(ctx: Context, domain: str, dmarc: str | None, subdomain: bool
 
 async def _logo_findings(
     ctx: Context, domain: str, logo: str, evidence: tuple[str, ...]
-) -> list[Finding]:
+) -> tuple[list[Finding], bytes | None]:
+    """Fetch and judge the logo: its findings, and its bytes for the certificate's check."""
     parsed = urlsplit(logo)
     if parsed.scheme != "https" or not parsed.hostname:
-        return [
-            _finding(
-                "bimi.logo-not-https",
-                Severity.WARNING,
-                domain,
-                f"The BIMI logo URL {logo} is not an https: URL",
-                evidence,
-                "Serve the SVG over HTTPS and publish that URL in l=.",
-            )
-        ]
+        return (
+            [
+                _finding(
+                    "bimi.logo-not-https",
+                    Severity.WARNING,
+                    domain,
+                    f"The BIMI logo URL {logo} is not an https: URL",
+                    evidence,
+                    "Serve the SVG over HTTPS and publish that URL in l=.",
+                )
+            ],
+            None,
+        )
     try:
         fetched = await ctx.https.fetch(
             logo, max_bytes=MAX_LOGO_BYTES, content_types=("image/svg+xml",)
         )
     except FetchFailed as exc:
         severity = Severity.UNKNOWN if exc.problem is FetchProblem.UNREACHABLE else Severity.WARNING
-        return [
-            _finding(
-                _FETCH_CODES[exc.problem],
-                severity,
-                domain,
-                f"The BIMI logo of {domain} could not be used: {exc.reason}",
-                evidence + (f"GET {logo}: {exc.reason}",),
-                "Serve the logo directly (no redirect) with HTTP 200, Content-Type "
-                "image/svg+xml, a valid certificate, under 32 KiB.",
-            )
-        ]
+        return (
+            [
+                _finding(
+                    _FETCH_CODES[exc.problem],
+                    severity,
+                    domain,
+                    f"The BIMI logo of {domain} could not be used: {exc.reason}",
+                    evidence + (f"GET {logo}: {exc.reason}",),
+                    "Serve the logo directly (no redirect) with HTTP 200, Content-Type "
+                    "image/svg+xml, a valid certificate, under 32 KiB.",
+                )
+            ],
+            None,
+        )
     problems = svg_problems(fetched.body)
     ctx.data["svg_problems"] = problems
+    # checkdmarc's SVG requirements beside our Tiny PS rules, when the extra is installed
+    try:  # never hand checkdmarc's XML parser a document with declarations
+        theirs = (
+            []
+            if declares(fetched.body)
+            else await asyncio.to_thread(svg_requirements, fetched.body)
+        )
+    except CheckdmarcMissing:
+        theirs = []
+    ctx.data["svg_requirements"] = theirs
+    problems = problems + [f"checkdmarc: {p}" for p in theirs]
     if not problems:
-        return []
+        return [], fetched.body
     return [
         _finding(
             "bimi.svg-not-tiny-ps",
@@ -247,7 +279,7 @@ async def _logo_findings(
             'Export the logo as SVG Tiny 1.2 Portable/Secure: version="1.2" '
             'baseProfile="tiny-ps", a <title>, no scripts, images or external links.',
         )
-    ]
+    ], fetched.body
 
 
 async def _records(ctx: Context, name: str, prefix: str) -> list[str]:

@@ -14,10 +14,14 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 _FORBIDDEN = {"script", "image", "foreignObject", "audio", "video", "iframe", "animation"}
 
 
+def declares(body: bytes) -> bool:
+    """Whether the document has a DOCTYPE or entity declarations (never parsed further)."""
+    return b"<!DOCTYPE" in body[:4096].upper() or b"<!ENTITY" in body.upper()
+
+
 def svg_problems(body: bytes) -> list[str]:
     """What keeps `body` from being an SVG Tiny PS logo; [] when the basics hold."""
-    head = body[:4096].upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in body.upper():
+    if declares(body):
         return ["contains a DOCTYPE or entity declarations (not allowed; never expanded here)"]
     try:
         root = ET.fromstring(body)

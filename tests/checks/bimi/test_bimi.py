@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from deliverability.context import HttpSettings
 from deliverability.finding import Target
 from direct import codes_of, run_direct
 from httpserver import HttpsServer
+from marks import MarkAuthority
 
 GOOD_SVG = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
             b'<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" '
@@ -28,21 +30,56 @@ LOGOS = {
 }
 
 
+AUTHORITY = MarkAuthority.create()
+PEM = "application/pem-certificate-chain"
+# A logo checkdmarc rejects (no viewBox) that our Tiny PS rules let through.
+NO_VIEWBOX_SVG = GOOD_SVG.replace(b' viewBox="0 0 100 100"', b"")
+
+
+def mark_certificates() -> dict[str, bytes]:
+    """Every certificate the scenarios publish at a=, each with one defect."""
+    bomb = AUTHORITY.issue(domains=["bimi.test"], logo=b"<svg/>" + b" " * (4 * 1024 * 1024))
+    return {
+        "/good.pem": AUTHORITY.issue(domains=["bimi.test", "bimi-fallback.test"], logo=GOOD_SVG),
+        "/expired.pem": AUTHORITY.issue(domains=["bimi.test"], logo=GOOD_SVG, days=(-400, -1)),
+        "/future.pem": AUTHORITY.issue(domains=["bimi.test"], logo=GOOD_SVG, days=(2, 400)),
+        "/domain.pem": AUTHORITY.issue(domains=["brand.example"], logo=GOOD_SVG),
+        "/logo.pem": AUTHORITY.issue(domains=["bimi.test"], logo=BAD_SVG),
+        "/untrusted.pem": MarkAuthority.create().issue(domains=["bimi.test"], logo=GOOD_SVG),
+        "/nomark.pem": AUTHORITY.issue(domains=["bimi.test"], logo=GOOD_SVG, mark_fields=False),
+        "/garbage.pem": b"-----BEGIN NOTHING-----\n",
+        "/bomb.pem": bomb,
+        "/noviewbox.pem": AUTHORITY.issue(domains=["bimi.test"], logo=NO_VIEWBOX_SVG),
+    }
+
+
 @pytest.fixture(scope="module")
 def https() -> Iterator[HttpsServer]:
     """logo.bimi.test serves the logos; badlogo.bimi.test has a certificate for another name."""
     server = HttpsServer(hosts=["logo.bimi.test", "badlogo.bimi.test"],
                          bad_cert_hosts=("badlogo.bimi.test",)).start()
-    for path, route in LOGOS.items():
+    routes = {**LOGOS, "/noviewbox.svg": {"body": NO_VIEWBOX_SVG, "content_type": "image/svg+xml"},
+              **{p: {"body": b, "content_type": PEM} for p, b in mark_certificates().items()}}
+    for path, route in routes.items():
         server.route("logo.bimi.test", path, **route)
         server.route("badlogo.bimi.test", path, **route)
     yield server
     server.stop()
 
 
-def run_bimi(world, https: HttpsServer, domain: str) -> dict:
+@pytest.fixture(scope="module")
+def roots(tmp_path_factory) -> str:
+    """The suite's mark authority, given to the check in place of the real MVAs' roots."""
+    path = tmp_path_factory.mktemp("marks") / "roots.pem"
+    path.write_bytes(AUTHORITY.pem)
+    return str(path)
+
+
+def run_bimi(world, https: HttpsServer, domain: str, roots: str = "") -> dict:
     http = HttpSettings(port=https.port, verify=https.client_context(), timeout=2)
-    return run_direct(world.address, Target(domain=domain), only=("bimi",), http=http)
+    options = {"bimi": {"mark_roots": roots}} if roots else {}
+    return run_direct(world.address, Target(domain=domain), only=("bimi",), http=http,
+                      check_options=options)
 
 
 NOT_ENFORCING, VMC = ("bimi.dmarc-not-enforcing", "warning"), ("bimi.vmc", "info")
@@ -53,7 +90,8 @@ SCENARIOS = [
     ("pct.bimi.test", {NOT_ENFORCING, VMC}),
     ("nodmarc.bimi.test", {NOT_ENFORCING, VMC}),
     ("http.bimi.test", {("bimi.logo-not-https", "warning"), VMC}),
-    ("badsvg.bimi.test", {("bimi.svg-not-tiny-ps", "warning"), VMC}),
+    # the certificate embeds the good logo, not this one
+    ("badsvg.bimi.test", {("bimi.svg-not-tiny-ps", "warning"), ("bimi.vmc-logo-mismatch", "warning")}),
     ("redirect.bimi.test", {("bimi.logo-redirect", "warning"), VMC}),
     ("bigsvg.bimi.test", {("bimi.logo-too-large", "warning"), VMC}),
     ("png.bimi.test", {("bimi.logo-content-type", "warning"), VMC}),
@@ -69,8 +107,48 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize(("domain", "expected"), SCENARIOS)
-def test_bimi_scenarios(world, https, domain: str, expected: set[tuple[str, str]]) -> None:
-    assert codes_of(run_bimi(world, https, domain)) == expected
+def test_bimi_scenarios(world, https, roots, domain: str, expected: set[tuple[str, str]]) -> None:
+    assert codes_of(run_bimi(world, https, domain, roots)) == expected
+
+
+# The a= certificate, validated with checkdmarc: one defect -> its code (all warnings: the
+# logo is not shown, mail still flows).
+MARK_SCENARIOS = [
+    ("vmc-expired.bimi.test", "bimi.vmc-expired"),
+    ("vmc-future.bimi.test", "bimi.vmc-not-yet-valid"),
+    ("vmc-domain.bimi.test", "bimi.vmc-wrong-domain"),
+    ("vmc-logo.bimi.test", "bimi.vmc-logo-mismatch"),
+    ("vmc-untrusted.bimi.test", "bimi.vmc-untrusted"),
+    ("vmc-nomark.bimi.test", "bimi.vmc-invalid"),
+    ("vmc-garbage.bimi.test", "bimi.vmc-unreadable"),
+    ("vmc-missing.bimi.test", "bimi.vmc-unavailable"),
+    ("vmc-bomb.bimi.test", "bimi.vmc-invalid"),
+]
+
+
+@pytest.mark.parametrize(("domain", "code"), MARK_SCENARIOS)
+def test_mark_certificate_defects(world, https, roots, domain: str, code: str) -> None:
+    assert codes_of(run_bimi(world, https, domain, roots)) == {(code, "warning")}
+
+
+def test_the_real_authorities_do_not_trust_a_suite_certificate(world, https) -> None:
+    """Without mark_roots the MVAs' roots shipped with checkdmarc decide: ours is untrusted."""
+    assert ("bimi.vmc-untrusted", "warning") in codes_of(run_bimi(world, https, "good.bimi.test"))
+
+
+def test_checkdmarc_svg_requirements_beside_ours(world, https, roots) -> None:
+    report = run_bimi(world, https, "svg-xy.bimi.test", roots)
+    data = report["checks"]["bimi"]["data"]
+    assert data["svg_problems"] == [] and data["svg_requirements"]
+    assert codes_of(report) == {("bimi.svg-not-tiny-ps", "warning"), VMC}
+
+
+def test_without_checkdmarc_the_certificate_is_not_validated(world, https, roots,
+                                                             monkeypatch) -> None:
+    for name in ("checkdmarc", "checkdmarc.bimi"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails as if not installed
+    assert codes_of(run_bimi(world, https, "good.bimi.test", roots)) == {
+        ("bimi.ok", "ok"), ("bimi.vmc-not-validated", "info")}
 
 
 def test_fallback_reads_the_organizational_record(world, https) -> None:
