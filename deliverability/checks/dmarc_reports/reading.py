@@ -50,13 +50,24 @@ def _walk(top: str) -> Iterator[str]:
 def read_bytes(path: str, stdin: Any = None) -> bytes:
     """The bytes of `path` (stdin for `-`), refused past MAX_FILE_BYTES."""
     if path == STDIN:
-        data = getattr(stdin, "buffer", stdin).read(MAX_FILE_BYTES + 1)
+        data = _read_capped(getattr(stdin, "buffer", stdin))
     else:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                raise Unreadable(f"larger than {MAX_FILE_BYTES // 2**20} MiB: refused")
+            data = _read_capped(handle)
     if len(data) > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES // 2**20} MiB: refused")
     return data
+
+
+def _read_capped(stream: Any) -> bytes:
+    """Up to MAX_FILE_BYTES + 1 bytes, read in chunks (read(n) would reserve all n at once)."""
+    chunks, size = [], 0
+    while size <= MAX_FILE_BYTES and (chunk := stream.read(1 << 20)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def outcome(name: str, data: bytes) -> FileOutcome:
