@@ -124,7 +124,8 @@ def _report(root: Element, schema: str) -> AggregateReport:
         raise NotAReport(
             f"report {report_id[:60]}: {len(records)} records, over the {MAX_ROWS} limit"
         )
-    rows = tuple(row for record in records if (row := _row(record, domain)) is not None)
+    ips: dict[str, str | None] = {}  # the same IP recurs in a report: normalize it once
+    rows = tuple(row for record in records if (row := _row(record, domain, ips)) is not None)
     return AggregateReport(
         org_name=org or _text(meta, "email") or "unknown reporter",
         report_id=report_id,
@@ -163,16 +164,25 @@ def _policy(published: Element | None) -> Policy:
     )
 
 
-def _row(record: Element, policy_domain: str) -> Row | None:
-    """One record, or None when its IP or count is unusable (the rest of the report stands)."""
-    row = _children(record.find("row"))
-    ip, count = _ip(row.get("source_ip", "")), row.get("count", "")
+def _row(record: Element, policy_domain: str, ips: dict[str, str | None]) -> Row | None:
+    """One record, or None when its IP or count is unusable (the rest of the report stands).
+
+    Children are read by one pass over each element, not by path: ElementPath's
+    `find("a/b")` costs more than the parsing on reports with thousands of records.
+    """
+    parts = _elements(record)
+    row, evaluated = (
+        _children(parts.get("row")),
+        _elements(parts.get("row")).get("policy_evaluated"),
+    )
+    text = row.get("source_ip", "")
+    ip = ips[text] if text in ips else ips.setdefault(text, _ip(text))
+    count = row.get("count", "")
     if ip is None or not count.isdigit():
         return None
-    evaluated = record.find("row/policy_evaluated")
-    policy = _children(evaluated)
-    ids = _children(record.find("identifiers"))
-    spf = _children(record.find("auth_results/spf"))
+    policy, ids = _children(evaluated), _children(parts.get("identifiers"))
+    auth = parts.get("auth_results")
+    spf = _children(auth.find("spf") if auth is not None else None)
     reasons = evaluated.findall("reason")[:8] if evaluated is not None else []
     return Row(
         ip=ip,
@@ -184,10 +194,20 @@ def _row(record: Element, policy_domain: str) -> Row | None:
         envelope_from=ids.get("envelope_from", "").lower().rstrip("."),
         spf_domain=spf.get("domain", "").lower().rstrip("."),
         spf_result=spf.get("result", "").lower(),
-        dkim=tuple(_dkim(d) for d in record.findall("auth_results/dkim")[:16]),
+        dkim=tuple(_dkim(d) for d in auth.findall("dkim")[:16]) if auth is not None else (),
         overrides=tuple(_text(r, "type").lower() for r in reasons),
         comments=tuple(_text(r, "comment")[:200] for r in reasons),
     )
+
+
+def _elements(element: Element | None) -> dict[str, Element]:
+    """Each child element of `element` by tag (the first of a repeated tag)."""
+    if element is None:
+        return {}
+    found: dict[str, Element] = {}
+    for child in element:
+        found.setdefault(child.tag, child)
+    return found
 
 
 def _children(element: Element | None) -> dict[str, str]:

@@ -15,6 +15,7 @@ from typing import Any
 from deliverability.checks.dmarc_reports.model import AggregateReport, FileOutcome
 from deliverability.checks.dmarc_reports.parse import NotAReport, parse_report
 from deliverability.checks.dmarc_reports.unpack import Unreadable, documents
+from deliverability.files import UnreadableFile, open_user_binary
 
 STDIN = "-"
 MAX_FILE_BYTES = 256 * 1024 * 1024  # an mbox of a year of reports fits; a disk image does not
@@ -52,7 +53,7 @@ def read_bytes(path: str, stdin: Any = None) -> bytes:
     if path == STDIN:
         data = _read_capped(getattr(stdin, "buffer", stdin))
     else:
-        with open(path, "rb") as handle:
+        with open_user_binary(Path(path), "DMARC report") as handle:
             if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
                 raise Unreadable(f"larger than {MAX_FILE_BYTES // 2**20} MiB: refused")
             data = _read_capped(handle)
@@ -96,7 +97,7 @@ def read_inputs(paths: Iterable[str], stdin: Any = None) -> Iterator[FileOutcome
         except Unreadable as exc:
             yield FileOutcome(path=path, error=str(exc))
             continue
-        except OSError as exc:
-            yield FileOutcome(path=path, error=f"cannot read: {exc.strerror or exc}")
+        except UnreadableFile as exc:
+            yield FileOutcome(path=path, error=str(exc).removeprefix(f"{path}: "))
             continue
         yield outcome("<stdin>" if path == STDIN else str(Path(path)), data)
