@@ -155,7 +155,7 @@ def _index(path: Path) -> ShardFile:
 def _kind(handle: BinaryIO, path: Path) -> tuple[ShardKind, tuple[str, ...], int]:
     """JSON Lines (records from the start) or CSV (a header with `line` first)."""
     first = handle.readline()
-    if first.lstrip().startswith(b"{"):
+    if not first or first.lstrip().startswith(b"{"):  # empty: a shard that held no target
         handle.seek(0)
         return ShardKind.json, (), 0
     header = tuple(csv_cells(first.decode("utf-8", "replace").strip()))
