@@ -40,7 +40,7 @@ def deliverability_args(shell: str, variables: dict[str, str]) -> list[str]:
 
 
 def run_recipe(args: list[str], world) -> object:  # type: ignore[no-untyped-def]
-    live = ["--resolver", world.address, "--timeout", "1"] if args[0] == "check" else []
+    live = ["--resolver", world.address, "--timeout", "3"] if args[0] == "check" else []
     result = run_cli(*args, *live)
     assert result.code in (0, 1), result.stderr  # 1: some domains have problems
     return result

@@ -29,7 +29,7 @@ Bücher.example
 missing.dmarc.test
 """
 CSV_TARGETS = "domain,ip\nok.spf.test,192.0.2.10\nnone.dmarc.test,\nnot a domain,\n"
-SCOPE = ("--select", "spf,dmarc,mx", "--timeout", "1", "--quiet")
+SCOPE = ("--select", "spf,dmarc,mx", "--timeout", "3", "--quiet")  # 3 s: a busy machine
 
 
 @pytest.fixture
