@@ -55,6 +55,7 @@ class Finding:
     evidence: tuple[str, ...] = ()
     remediation: tuple[str, ...] = ()
     location: Location | None = None
+    caused_by: str | None = None  # the code of the finding behind this one, set by the check
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -124,6 +125,13 @@ class Comparison:
     unchanged: tuple[Finding, ...] = ()  # problems both runs have (as the new run sees them)
 
 
+class ReportKind(StrEnum):
+    """What a report is for, set by the command that builds it: renderers need not guess."""
+
+    REPORT = "report"  # findings about a sender, a message, ...
+    LETTER = "letter"  # `guide RECIPIENT`: the letter to the recipient's IT team
+
+
 @dataclass(frozen=True, kw_only=True)
 class Report:
     """Everything a renderer needs; renderers never look anything up."""
@@ -134,6 +142,7 @@ class Report:
     trace: tuple[TraceEntry, ...] = ()
     queries: int = 0
     baseline: Comparison | None = None  # set when run with --baseline: what is new, fixed
+    kind: ReportKind = ReportKind.REPORT
 
     @property
     def findings(self) -> list[Finding]:

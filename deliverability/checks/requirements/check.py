@@ -78,6 +78,15 @@ def _failed(result: CheckResult) -> bool:
     return any(f.severity == Severity.UNKNOWN for f in result.findings)
 
 
+def _cause(result: CheckResult, *codes: str) -> str | None:
+    """The code of the finding that makes a rule fail: the first of `codes` present,
+    else the result's first error or warning."""
+    present = [f.code for f in result.findings]
+    chosen = [c for c in codes if c in present]
+    problems = [f.code for f in result.findings if f.severity in (Severity.ERROR, Severity.WARNING)]
+    return next(iter(chosen or problems), None)
+
+
 def _probes_failed(dkim: CheckResult) -> bool:
     """Some DKIM key lookups failed: "no key found" would then be a guess."""
     return any(f.code == "dkim.probe-failed" for f in dkim.findings)
@@ -94,7 +103,12 @@ def _spf(ctx: Context, result: CheckResult | None) -> Fact:
     if not result.data.get("record"):
         if _failed(result):
             return Fact(status=Status.UNKNOWN, detail=f"the SPF lookup of {domain} failed")
-        return Fact(status=Status.NOT_MET, detail=f"{domain} has no SPF record", fix=publish)
+        return Fact(
+            status=Status.NOT_MET,
+            detail=f"{domain} has no SPF record",
+            fix=publish,
+            cause=_cause(result, "spf.missing"),
+        )
     verdicts = result.data.get("results") or {}
     failing = {ip: v for ip, v in verdicts.items() if v != "pass"}
     if any(v == "temperror" for v in failing.values()):
@@ -104,6 +118,7 @@ def _spf(ctx: Context, result: CheckResult | None) -> Fact:
         return Fact(
             status=Status.NOT_MET,
             detail=f"SPF of {domain} does not pass for {listed}",
+            cause=_cause(result),
             fix=tuple(
                 f"Authorize {ip} in the SPF record at {domain}: add "
                 f"ip{'6' if ':' in ip else '4'}:{ip} to {domain}. TXT"
@@ -114,6 +129,7 @@ def _spf(ctx: Context, result: CheckResult | None) -> Fact:
         return Fact(
             status=Status.NOT_MET,
             detail=f"the SPF record of {domain} has errors (see spf)",
+            cause=_cause(result),
             fix=("Fix the SPF record as the spf findings say.",),
         )
     checked = (
@@ -136,7 +152,10 @@ def _dkim(ctx: Context, result: CheckResult | None) -> Fact:
     )
     if result.data.get("selectors"):
         return Fact(
-            status=Status.NOT_MET, detail="DKIM keys found are revoked or unusable", fix=publish
+            status=Status.NOT_MET,
+            detail="DKIM keys found are revoked or unusable",
+            fix=publish,
+            cause=_cause(result),
         )
     if _probes_failed(result) or (
         _failed(result) and not any(f.code == "dkim.no-selector-found" for f in result.findings)
@@ -166,6 +185,7 @@ def _key_size(result: CheckResult | None) -> Fact:
         return Fact(
             status=Status.NOT_MET,
             detail=f"RSA keys under 1024 bits: {', '.join(small)}",
+            cause=_cause(result, "dkim.key-too-small"),
             fix=(
                 "Publish a 2048-bit key at a new selector: <new>._domainkey.DOMAIN. TXT "
                 '"v=DKIM1; k=rsa; p=<base64 public key>", sign with it, revoke the old.',
@@ -195,6 +215,7 @@ def _dmarc(ctx: Context, result: CheckResult | None) -> Fact:
     return Fact(
         status=Status.NOT_MET,
         detail=f"no usable DMARC record governs {domain}",
+        cause=_cause(result, "dmarc.missing"),
         fix=(
             f'Publish _dmarc.{domain}. TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}"',
         ),
@@ -233,6 +254,7 @@ def _alignment(ctx: Context, result: CheckResult | None, spf: Fact, dkim: Fact) 
         status=Status.NOT_MET,
         fix=fix,
         detail="neither an aligned SPF domain that passes nor an aligned DKIM key",
+        cause=_cause(result),
     )
 
 
@@ -252,6 +274,7 @@ def _fcrdns(ctx: Context, result: CheckResult | None) -> Fact:
         return Fact(
             status=Status.NOT_MET,
             detail=f"no forward-confirmed PTR for {', '.join(bad)}",
+            cause=_cause(result, "rdns.missing", "rdns.not-confirmed"),
             fix=tuple(
                 f"Set the PTR of {ip} to your mail host name and publish that "
                 f"name's A/AAAA record pointing to {ip}."
@@ -277,7 +300,9 @@ def _both(a: Fact, b: Fact) -> Fact:
 
 
 def _joined(status: Status, a: Fact, b: Fact) -> Fact:
-    return Fact(status=status, detail=f"{a.detail}; {b.detail}", fix=a.fix + b.fix)
+    return Fact(
+        status=status, detail=f"{a.detail}; {b.detail}", fix=a.fix + b.fix, cause=a.cause or b.cause
+    )
 
 
 def _findings(judged: list[tuple[Rule, Fact]]) -> list[Finding]:
@@ -313,6 +338,7 @@ def _rule_finding(rule: Rule, fact: Fact) -> Finding:
         subject=rule.id,
         summary=f"{who}: {rule.text}: not met, {fact.detail}",
         remediation=fact.fix,
+        caused_by=fact.cause,
     )
 
 

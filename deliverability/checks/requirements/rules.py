@@ -118,6 +118,7 @@ class Fact:
     detail: str
     fix: tuple[str, ...] = ()
     topic: str = ""  # for not-visible facts: what to look at instead (groups findings)
+    cause: str | None = None  # the other check's finding code this fact rests on, if failing
 
 
 OUT_OF_DNS = {

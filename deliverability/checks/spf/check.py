@@ -204,6 +204,8 @@ def _ip_finding(ip: str, sender: str, verdict: Verdict, record: SpfRecord | None
         summary=summary,
         remediation=fixes.get(verdict.result, authorize),
         evidence=(verdict.explanation,) if verdict.explanation else (),
+        # no record is why there is no result: one fix (publish it) for both findings
+        caused_by="spf.missing" if verdict.result == "none" and record is None else None,
     )
 
 
