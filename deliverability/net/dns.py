@@ -45,6 +45,10 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_IN_FLIGHT = 128
 
 
+OFFLINE = "offline, and no --zone-file holds this name"  # the reason of an --offline miss
+OFFLINE_FIX = "Not checked offline: run live, or give a --zone-file holding the names."
+
+
 class LookupFailed(Exception):
     """A lookup gave no usable answer; `reason` is fit to show a user."""
 
@@ -237,7 +241,7 @@ class DnsClient:
         self, name: str, qname: dns.name.Name, rdtype: str, cnames: tuple[str, ...]
     ) -> Answer:
         if self.offline:
-            raise LookupFailed(name, rdtype, "offline, and no --zone-file holds this name")
+            raise LookupFailed(name, rdtype, OFFLINE)
         resolver = self._get_resolver(name, rdtype)
         if self._rate is not None:  # before the lookup's own time starts
             await self._rate.wait()

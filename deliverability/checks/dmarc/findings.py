@@ -17,7 +17,7 @@ from deliverability.checks.dmarc.parse import (
 )
 from deliverability.checks.dmarc.tree import Step, Walk, tree_walk
 from deliverability.finding import Finding, Severity
-from deliverability.net.dns import Answer, DnsClient, LookupFailed
+from deliverability.net.dns import OFFLINE, OFFLINE_FIX, Answer, DnsClient, LookupFailed
 
 MAX_URIS = 2  # RFC 9990: receivers need not send to more than two addresses per tag
 
@@ -46,7 +46,11 @@ def step_findings(walk: Walk, apex: Answer | None) -> list[Finding]:
                 + ("organizational domain" if own_record else "policy or organizational domain")
                 + " higher in the tree is unknown",
                 remediation=(
-                    "Run again; if it persists, check the DNS servers of " + failed.domain + ".",
+                    OFFLINE_FIX
+                    if failed.failure == OFFLINE
+                    else "Run again; if it persists, check the DNS servers of "
+                    + failed.domain
+                    + ".",
                 ),
             )
         )

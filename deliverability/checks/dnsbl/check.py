@@ -26,7 +26,7 @@ from deliverability.checks.dnsbl.lists import (
 )
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
-from deliverability.net.dns import Answer, LookupFailed
+from deliverability.net.dns import OFFLINE, OFFLINE_FIX, Answer, LookupFailed
 
 NAME = "dnsbl"
 DEFAULTS: dict[str, Any] = {"lists": "default", "spamhaus_key": None}
@@ -275,7 +275,7 @@ def _target_findings(
                 subject,
                 evidence,
                 f"Could not ask {spec.display} about {item}: {reading.reason}",
-                _RETRY,
+                OFFLINE_FIX if reading.reason == OFFLINE else _RETRY,
             )
         ]
     if reading.status in (Status.UNEXPECTED, Status.REFUSED):
@@ -329,6 +329,8 @@ def _list_finding(
         f"{spec.display}: {health.reason}; its answers about {targets} "
         f"target{'s' if targets != 1 else ''} are unknown"
     )
+    if health.reason == OFFLINE:  # nothing failed: --offline, and no zone file for the list
+        summary, fix = f"{spec.display} not checked (offline)", OFFLINE_FIX
     if health.code == "dnsbl.unverified":
         summary = f"{spec.display}: {health.reason}, so 'not listed' answers cannot be trusted"
     return _unknown(health.code, spec.name, evidence, summary, fix)
