@@ -49,9 +49,6 @@ def bounce(
         str | None,
         typer.Option("--text", metavar="TEXT", help="A pasted rejection line or bounce body."),
     ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No summary for many bounces.")
-    ] = False,
     *,
     opts: ReportOptions,
 ) -> None:
@@ -78,7 +75,7 @@ def bounce(
         raise UsageFailure(
             f"many bounces are written as terminal, json or csv, not {opts.output_format.value}"
         )
-    raise typer.Exit(_many(plan, itertools.chain(first, stream), opts, quiet=quiet))
+    raise typer.Exit(_many(plan, itertools.chain(first, stream), opts, quiet=opts.quiet))
 
 
 def _bounces(paths: list[str], text: str | None) -> Iterator[Bounce | Unreadable]:
@@ -101,7 +98,7 @@ def _one(plan: RunPlan, found: Bounce | Unreadable, opts: ReportOptions) -> int:
     if isinstance(found, Unreadable):
         raise UsageFailure(f"{found.source}: {found.problem}")
     report = asyncio.run(plan.run(target_of(found), message=found))
-    emit(report, opts.output_format, opts.output, opts.verbose)
+    emit(report, opts.output_format, opts.output, opts.verbose, opts.quiet)
     return exit_status(report, opts.fail_on, opts.strict)
 
 

@@ -134,9 +134,6 @@ def check(
             "--concurrency", metavar="N", min=1, max=1000, help="Targets checked at once."
         ),
     ] = 16,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar or summary (--from-file).")
-    ] = False,
     shard: Annotated[
         str | None,
         typer.Option(
@@ -186,7 +183,7 @@ def check(
                 from_file,
                 target,
                 concurrency=concurrency,
-                quiet=quiet,
+                quiet=opts.quiet,
                 opts=opts,
                 shard=part,
             )
@@ -196,7 +193,7 @@ def check(
         from deliverability.baseline import compare
 
         report = dataclasses.replace(report, baseline=compare(old_findings, report.findings))
-    emit(report, opts.output_format, opts.output, opts.verbose)
+    emit(report, opts.output_format, opts.output, opts.verbose, opts.quiet)
     raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 

@@ -58,9 +58,6 @@ def dmarc_reports(
             help="Only reports ending in the last AGE (30d, 12h, 2w) or since a date (YYYY-MM-DD).",
         ),
     ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No line on stderr per skipped file.")
-    ] = False,
     *,
     opts: ReportOptions,
 ) -> None:
@@ -83,13 +80,16 @@ def dmarc_reports(
     )
     corpus = Corpus()
     _collect(corpus, paths, imap, db, cutoff, opts.timeout)
-    if not quiet:
+    if not opts.quiet:  # -q: also no line on stderr per skipped file
         for f in corpus.files:
             if f.error:
                 sys.stderr.write(f"deliverability: skipped {_line(f.path)}: {_line(f.error)}\n")
     options["corpus"] = corpus
     report = asyncio.run(plan.run(Target(domain=_main_domain(corpus))))
-    _emit(report, opts.output_format, opts.output, opts.verbose)
+    if opts.quiet:  # the verdict block alone, as for every command
+        emit(report, opts.output_format, opts.output, opts.verbose, quiet=True)
+    else:
+        _emit(report, opts.output_format, opts.output, opts.verbose)
     raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 

@@ -4,6 +4,7 @@ recipient's IT team, built from the sender profile."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -43,7 +44,7 @@ def guide(
     opts: ReportOptions,
 ) -> None:
     """Write allowlist instructions for the platform that filters RECIPIENT's mail."""
-    from deliverability.finding import Target
+    from deliverability.finding import ReportKind, Target
 
     recipient_domain = inputs.domain(recipient, "recipient")
     sender_profile = inputs.profile(profile)
@@ -65,8 +66,8 @@ def guide(
         only=GUIDE_CHECKS if sender_domain else ["guide"],
         check_options={"guide": {"sender_known": bool(sender_domain)}},
     )
-    report = asyncio.run(plan.run(target))
-    emit(report, opts.output_format, opts.output, opts.verbose)
+    report = dataclasses.replace(asyncio.run(plan.run(target)), kind=ReportKind.LETTER)
+    emit(report, opts.output_format, opts.output, opts.verbose, opts.quiet)
     raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 

@@ -49,7 +49,7 @@ def message(
         extra_specs=[command_check("message")],
     )
     report = asyncio.run(plan.run(target, message=parsed))
-    emit(report, opts.output_format, opts.output, opts.verbose)
+    emit(report, opts.output_format, opts.output, opts.verbose, opts.quiet)
     raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 

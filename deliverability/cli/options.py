@@ -32,6 +32,7 @@ class OutputFormat(StrEnum):
     junit = "junit"
     csv = "csv"
     html = "html"
+    text = "text"
 
 
 class FailOn(StrEnum):
@@ -80,7 +81,20 @@ ZoneFileOpt = Annotated[
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Never query the network: only --zone-file answers.")
 ]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every DNS query made.")]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Show every finding with its evidence, and every DNS query."
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Only the verdict block (with --from-file: no progress bar or summary).",
+    ),
+]
 ProfileOpt = Annotated[
     Path | None,
     typer.Option(
@@ -109,6 +123,7 @@ class ReportOptions:
     zone_file: ZoneFileOpt = None
     offline: OfflineOpt = False
     verbose: VerboseOpt = False
+    quiet: QuietOpt = False
 
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])

@@ -18,6 +18,11 @@ from deliverability.cli.options import (
     UsageFailure,
 )
 
+# The formats people read: they take -q (the verdict block only).
+HUMAN_FORMATS = frozenset(
+    {OutputFormat.terminal, OutputFormat.markdown, OutputFormat.text, OutputFormat.html}
+)
+
 if TYPE_CHECKING:
     from deliverability.finding import Finding, Report, Severity
     from deliverability.plan import RunPlan
@@ -85,12 +90,18 @@ def prepare_run(
     return plan.throttled(qps, targets_at_once=1)
 
 
-def emit(report: Report, output_format: OutputFormat, output: Path | None, verbose: bool) -> None:
-    """Render the report and write it to stdout or --output."""
+def emit(
+    report: Report,
+    output_format: OutputFormat,
+    output: Path | None,
+    verbose: bool,
+    quiet: bool = False,
+) -> None:
+    """Render the report and write it to stdout or --output (-q: the verdict block only)."""
     from deliverability.render import renderer
 
     render = renderer(output_format.value)
-    rendered = render(report, verbose=verbose, **_render_inputs(output_format))
+    rendered = render(report, verbose=verbose, **_render_inputs(output_format, quiet))
     if output is None:
         write(rendered, sys.stdout)
         return
@@ -98,9 +109,11 @@ def emit(report: Report, output_format: OutputFormat, output: Path | None, verbo
         write(rendered, handle)
 
 
-def _render_inputs(output_format: OutputFormat) -> dict[str, Any]:
-    """What a renderer needs from files, read here since renderers do no I/O: SARIF's
-    rule texts come from docs/checks.md."""
+def _render_inputs(output_format: OutputFormat, quiet: bool) -> dict[str, Any]:
+    """What a renderer needs beyond the report: -q for the formats people read, and
+    SARIF's rule texts from docs/checks.md (read here since renderers do no I/O)."""
+    if output_format in HUMAN_FORMATS:
+        return {"quiet": quiet}
     if output_format is not OutputFormat.sarif:
         return {}
     from deliverability.catalog import catalog_text, documented_codes
@@ -122,9 +135,15 @@ def write(rendered: Any, stream: Any) -> None:
         stream.write(rendered)
         return
     from rich.console import Console
+    from rich.text import Text
 
+    # Wrapped at the terminal's width (COLUMNS, else 80) even into a pipe, so continuation
+    # lines hang under their text; uncropped, so a no_wrap record line stays whole.
+    # A bulk run's one-line Text keeps its single line in a pipe.
     is_tty = stream.isatty() if hasattr(stream, "isatty") else False
-    Console(file=stream, highlight=False, soft_wrap=not is_tty, emoji=False).print(rendered)
+    one_line = isinstance(rendered, Text) and not is_tty
+    console = Console(file=stream, highlight=False, soft_wrap=one_line, emoji=False)
+    console.print(rendered, crop=False)
 
 
 def exit_status(report: Report, fail_on: FailOn, strict: bool) -> int:

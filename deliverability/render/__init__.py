@@ -17,6 +17,7 @@ FORMATS = {
     "junit": "deliverability.render.junit",
     "csv": "deliverability.render.csv",
     "html": "deliverability.render.html",
+    "text": "deliverability.render.text",
 }
 
 

@@ -21,8 +21,10 @@ from deliverability.render.dmarc_tables import (
     source_rows,
     totals_line,
 )
+from deliverability.render.document import Block, Kind, document, verdict_blocks
 from deliverability.render.style import ICONS, check_order
 from deliverability.text import clean
+from deliverability.verdict import verdict
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _STYLE = """body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222}
@@ -37,22 +39,29 @@ def esc(text: object) -> str:
     return html_escape(clean(text), quote=True)
 
 
-def render(report: Report, *, verbose: bool = False) -> str:
-    """The whole page."""
+def render(report: Report, *, verbose: bool = False, quiet: bool = False) -> str:
+    """The whole page: the letter of a guide run, or the verdict and then the findings."""
+    if report.kind == "letter" and not quiet:
+        doc = document(report, verbose=verbose)
+        return _page(esc(doc.title), [f"<h1>{esc(doc.title)}</h1>", *map(_block, doc.blocks)])
     title = f"Deliverability report: {esc(report.target.domain)}"
-    body = [f"<h1>{title}</h1>"]
-    for check in check_order(report.checks):
+    body = [f"<h1>{title}</h1>", *map(_block, verdict_blocks(verdict(report)))]
+    for check in [] if quiet else check_order(report.checks):
         body.append(
             f'<h2 class="{check.status.value}">{ICONS[check.status]} {esc(check.name)}: '
             f"{check.status.value}</h2>"
         )
         body += [_finding(f) for f in check.findings] or ["<p>nothing to report</p>"]
-    body += _dmarc(report)
+    body += [] if quiet else _dmarc(report)
     counts = ", ".join(f"{n} {sev}" for sev, n in report.summary().items() if n)
     body.append(
         f"<p><small>{esc(counts or 'no findings')}; {report.queries} DNS queries; "
         f"deliverability {esc(report.tool_version)}</small></p>"
     )
+    return _page(title, body)
+
+
+def _page(title: str, body: list[str]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
@@ -60,6 +69,21 @@ def render(report: Report, *, verbose: bool = False) -> str:
         + "\n".join(body)
         + "\n</body></html>\n"
     )
+
+
+def _block(block: Block) -> str:
+    """One document block as HTML; every string escaped."""
+    if block.kind is Kind.HEADING:
+        return f"<h2>{esc(block.text)}</h2>"
+    if block.kind is Kind.NOTE:
+        return f"<p><small>{esc(block.text)}</small></p>"
+    if block.kind in (Kind.BULLETS, Kind.NUMBERED):
+        tag = "ol" if block.kind is Kind.NUMBERED else "ul"
+        return f"<{tag}>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + f"</{tag}>"
+    if block.kind is Kind.TABLE:
+        header, *rows = block.rows
+        return _table(list(header), [list(row) for row in rows])
+    return f"<p>{esc(block.text)}</p>"
 
 
 def _finding(finding: Finding) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from deliverability.finding import CheckResult, Comparison, Finding, Report
 from deliverability.text import clean
+from deliverability.verdict import Verdict, verdict
 
 SCHEMA_VERSION = 1
 
@@ -36,7 +37,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 **({"recipient": target.recipient} if target.recipient else {}),
             },
             "checks": {check.name: _check(check) for check in report.checks},
-            "summary": report.summary(),
+            "summary": summary_to_dict(verdict(report)),
             "dns": {
                 "queries": report.queries,
                 "trace": [
@@ -47,6 +48,24 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             **({"baseline": _baseline(report)} if report.baseline is not None else {}),
         }
     )
+
+
+def summary_to_dict(judged: Verdict) -> dict[str, Any]:
+    """The verdict block as data: `problems` in the order the terminal shows them."""
+    return {
+        "status": judged.status.value,
+        "problems": [
+            {
+                "code": p.code,
+                "subject": p.subject,
+                "severity": p.severity.value,
+                "summary": p.summary,
+                "caused_by": p.caused_by,
+            }
+            for p in judged.problems
+        ],
+        "counts": judged.counts,
+    }
 
 
 def _baseline(report: Report) -> dict[str, Any]:
@@ -73,6 +92,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "evidence": list(finding.evidence),
         "remediation": list(finding.remediation),
     }
+    if finding.caused_by is not None:
+        out["caused_by"] = finding.caused_by
     if finding.location is not None:
         out["location"] = {"file": finding.location.file, "line": finding.location.line}
     return out

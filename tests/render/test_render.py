@@ -63,7 +63,7 @@ def test_json_round_trips_and_is_clean() -> None:
     assert finding["location"] == {"file": "zones/hostile.zone", "line": 7}
     assert "\x1b" not in json.dumps(data, ensure_ascii=False)
     assert data["checks"]["rdns"]["status"] == "warning"
-    assert data["summary"] == {"ok": 0, "info": 0, "warning": 1, "unknown": 0, "error": 0}
+    assert data["summary"]["counts"] == {"ok": 0, "info": 0, "warning": 1, "unknown": 0, "error": 0}
 
 
 def test_terminal_groups_worst_check_first_with_numbered_steps() -> None:
