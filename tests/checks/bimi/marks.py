@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 LOGOTYPE = ObjectIdentifier("1.3.6.1.5.5.7.1.12")
 KP_BIMI = ObjectIdentifier("1.3.6.1.5.5.7.3.31")
