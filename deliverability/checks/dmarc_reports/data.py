@@ -3,6 +3,7 @@ shape, keys fixed), plus domains, daily figures, readiness and the selectors see
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,18 @@ def build(corpus: Corpus, names: dict[str, ReverseName], ready: list[Readiness])
             for day, (m, p) in sorted(corpus.daily.items())
         ],
         "readiness": {r.domain: r.to_data() for r in ready},
+        "selectors": _selectors(corpus),
     }
+
+
+def _selectors(corpus: Corpus) -> list[dict[str, Any]]:
+    """Every (d=, s=) the reports show, with the messages signed with it, most first."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for source in corpus.sources.values():
+        for (domain, selector, _), count in source.dkim.items():
+            if selector:
+                seen[(domain, selector)] += count
+    return [{"domain": d, "selector": s, "messages": n} for (d, s), n in seen.most_common()]
 
 
 def iso(moment: datetime) -> str:

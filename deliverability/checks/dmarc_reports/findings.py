@@ -246,22 +246,37 @@ def selectors(corpus: Corpus, domain: Domain) -> list[Finding]:
     ]
 
 
+MAX_SKIPPED_FINDINGS = 20  # one finding each; the rest in one (data.files lists them all)
+_SKIPPED_FIX = (
+    "Check that the file is a DMARC aggregate report (XML, gzip, zip or the report email).",
+)
+
+
 def inputs(corpus: Corpus) -> list[Finding]:
     """Skipped files, duplicates, and an empty run."""
+    skipped = [f for f in corpus.files if f.error]
     found = [
         Finding(
             code="dmarc-reports.file-skipped",
             severity=Severity.WARNING,
             subject=f.path,
             summary=f"{f.path}: {f.error}",
-            remediation=(
-                "Check that the file is a DMARC aggregate report (XML, gzip, zip "
-                "or the report email).",
-            ),
+            remediation=_SKIPPED_FIX,
         )
-        for f in corpus.files
-        if f.error
+        for f in skipped[:MAX_SKIPPED_FINDINGS]
     ]
+    if len(skipped) > MAX_SKIPPED_FINDINGS:
+        rest = skipped[MAX_SKIPPED_FINDINGS:]
+        found.append(
+            Finding(
+                code="dmarc-reports.file-skipped",
+                severity=Severity.WARNING,
+                subject="more files",
+                summary=f"{len(rest)} more inputs were skipped (data.files lists each with its reason)",
+                evidence=tuple(f"{f.path}: {f.error}" for f in rest[:50]),
+                remediation=_SKIPPED_FIX,
+            )
+        )
     if corpus.duplicates:
         found.append(
             Finding(

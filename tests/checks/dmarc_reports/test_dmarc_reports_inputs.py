@@ -160,3 +160,18 @@ def test_bad_usage_is_one_line_and_exit_2(args: tuple[str, ...]) -> None:
     result = dmarc_reports(*args)
     assert result.code == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_many_skipped_files_do_not_flood_the_findings(tmp_path: Path) -> None:
+    for n in range(30):
+        (tmp_path / f"note-{n}.txt").write_bytes(b"\x00 not a report")
+    result = dmarc_reports(str(tmp_path), "-q")
+    skipped = [f for f in result.json()["checks"]["dmarc-reports"]["findings"]
+               if f["code"] == "dmarc-reports.file-skipped"]
+    assert len(skipped) == 21 and data(result)["totals"]["files_failed"] == 30
+    assert result.stderr == ""  # -q: no line per skipped file
+
+
+def test_selectors_seen_are_listed() -> None:
+    got = data(dmarc_reports(str(Path(__file__).parent / "reports" / "google.xml")))["selectors"]
+    assert {(s["domain"], s["selector"]) for s in got} == {("rua.test", "s1"), ("esp-mail.test", "esp1")}
