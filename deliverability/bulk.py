@@ -19,7 +19,7 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -63,6 +63,12 @@ def read_targets(path: Path, defaults: Target) -> Iterator[Row]:
         else:
             yield from _plain_targets([(number, text)], defaults)
             yield from _plain_targets(lines, defaults)
+
+
+def domain_rows(domains: Sequence[str], defaults: Target) -> Iterator[Row]:
+    """One Row per domain named on the command line (several DOMAINs, or a profile's
+    from_domains), numbered from 1 like the lines of a file."""
+    yield from _plain_targets(enumerate(domains, 1), defaults)
 
 
 def check_file(path: Path) -> None:

@@ -27,6 +27,7 @@ from deliverability.cli import (
     codes,
     dmarc_reports,
     guide,
+    hints,
     merge,
     message,
 )
@@ -92,12 +93,22 @@ def main(argv: list[str] | None = None) -> int:
         ):  # bare `deliverability`: its message is the help
             sys.stdout.write(exc.format_message() + "\n")
             return EXIT_OK
-        _error(_domain_taken_for_option(argv) or exc.format_message())
+        args = sys.argv[1:] if argv is None else [str(a) for a in argv]
+        _error(
+            _domain_taken_for_option(argv)
+            or hints.no_command_hint(args, sorted(app_commands()))
+            or hints.with_choice_hint(exc.format_message())
+        )
         return EXIT_BAD_INPUT
     except UsageFailure as exc:
         _error(str(exc))
         return EXIT_BAD_INPUT
     return result if isinstance(result, int) else EXIT_OK
+
+
+def app_commands() -> set[str]:
+    """The names of the commands."""
+    return {c.name for c in app.registered_commands if c.name}
 
 
 def _domain_taken_for_option(argv: list[str] | None) -> str | None:

@@ -14,6 +14,7 @@ import typer
 
 from deliverability.cli import inputs
 from deliverability.cli.baseline import saved_findings
+from deliverability.cli.defaults import with_profile
 from deliverability.cli.options import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from deliverability.finding import Target
     from deliverability.plan import RunPlan
     from deliverability.shard import Shard
+
+# Where a run's targets come from: a --from-file, or the domains named (a profile's from_domains).
+TargetSource = Path | tuple[str, ...]
 
 
 @report_options
@@ -148,13 +152,21 @@ def check(
     """Check a sending domain: SPF, DKIM, DMARC, MX, reverse DNS and more."""
     from deliverability.finding import Target
 
-    if (domain is None) == (from_file is None):
+    sender_profile = inputs.profile(profile)
+    # without DOMAIN or --from-file, the profile's from_domains are the domains to check
+    named = sender_profile.from_domains if sender_profile and domain is None else ()
+    source: TargetSource | None = from_file or (tuple(named) if len(named) > 1 else None)
+    if domain is None and from_file is None and not named:
+        raise UsageFailure(
+            "give a DOMAIN to check, --from-file FILE, or a profile with from_domains"
+        )
+    if domain is not None and from_file is not None:
         raise UsageFailure("give a DOMAIN to check, or --from-file FILE (not both)")
-    if from_file is not None and baseline is not None:
+    if source is not None and baseline is not None:
         raise UsageFailure("--baseline compares one DOMAIN's report; it does not take --from-file")
     part = _shard(shard, from_file)
-    domain_name = inputs.domain(domain) if domain is not None else ""
-    sender_profile = inputs.profile(profile)
+    domain_name = inputs.lenient_domain(domain) if domain is not None else ""
+    domain_name = domain_name or (named[0] if len(named) == 1 and from_file is None else "")
     inputs.blocklist_choice(blocklists, spamhaus_key, sender_profile)
     default_mail_from = f"postmaster@{domain_name}" if domain_name else ""
     target = Target(
@@ -163,8 +175,11 @@ def check(
         mail_from=mail_from if mail_from is not None else default_mail_from,
         helo=helo,
         selectors=_selectors(selector or [], selectors_from or [], domain_name),
-        recipient=inputs.domain(recipient, "--recipient") if recipient is not None else None,
+        recipient=inputs.lenient_domain(recipient, "--recipient")
+        if recipient is not None
+        else None,
     )
+    target = with_profile(target, sender_profile, mail_from_given=mail_from is not None)
     old_findings = saved_findings(baseline) if baseline is not None else None
     plan = prepare_run(
         opts,
@@ -176,11 +191,11 @@ def check(
     )
     if opts.offline and domain_name:
         _warn_if_no_zone_for(domain_name, plan)
-    if from_file is not None:
+    if source is not None:
         raise typer.Exit(
             _check_many(
                 plan,
-                from_file,
+                source,
                 target,
                 concurrency=concurrency,
                 quiet=opts.quiet,
@@ -238,22 +253,27 @@ def _shard(text: str | None, from_file: Path | None) -> Shard | None:
         return parse_shard(text)
 
 
-def _targets(from_file: Path, defaults: Target, shard: Shard | None) -> Iterator[Row]:
-    """The rows of the file this run checks: all, or those of its --shard."""
-    from deliverability.bulk import read_targets
+def _targets(source: TargetSource, defaults: Target, shard: Shard | None) -> Iterator[Row]:
+    """The rows this run checks (of the file, or the domains named): all, or its --shard's."""
+    from deliverability.bulk import domain_rows, read_targets
 
-    rows = read_targets(from_file, defaults)
+    rows = (
+        domain_rows(source, defaults)
+        if isinstance(source, tuple)
+        else read_targets(source, defaults)
+    )
     return rows if shard is None else shard.select(rows)
 
 
 def _split(values: list[str] | None) -> list[str]:
     """--select a,b --select c -> [a, b, c]: repeated or comma-separated, as flake8 takes them."""
-    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+    # names and codes are lower case: --select SPF means spf
+    return [p.strip().lower() for value in values or () for p in value.split(",") if p.strip()]
 
 
 def _check_many(
     plan: RunPlan,
-    from_file: Path,
+    from_file: TargetSource,
     defaults: Target,
     *,
     concurrency: int,
@@ -261,13 +281,15 @@ def _check_many(
     opts: ReportOptions,
     shard: Shard | None,
 ) -> int:
-    """`check --from-file`: stream one line per target to stdout, the summary to stderr."""
+    """`check --from-file` (or several domains): one line per target to stdout, the summary
+    to stderr."""
     from deliverability.bulk import run_bulk
     from deliverability.bulk_summary import BulkSummary
     from deliverability.render import bulk as render
 
     line_of = bulk_line(opts.output_format, plan.check_names)
-    _check_bulk_file(from_file)
+    if isinstance(from_file, Path):
+        _check_bulk_file(from_file)
     plan = plan.throttled(
         _bulk_qps(plan, opts, from_file, defaults, shard), targets_at_once=concurrency
     )
@@ -304,7 +326,11 @@ def _check_many(
 
 
 def _bulk_qps(
-    plan: RunPlan, opts: ReportOptions, from_file: Path, defaults: Target, shard: Shard | None
+    plan: RunPlan,
+    opts: ReportOptions,
+    from_file: TargetSource,
+    defaults: Target,
+    shard: Shard | None,
 ) -> float | None:
     """--qps as given; when not given, DEFAULT_BULK_QPS for runs over BULK_TARGETS targets."""
     from itertools import islice
@@ -341,7 +367,7 @@ def bulk_line(output_format: OutputFormat, checks: list[str]) -> Any:
     raise UsageFailure(f"--from-file writes terminal, json or csv, not {output_format.value}")
 
 
-def _progress(quiet: bool, from_file: Path, defaults: Target, shard: Shard | None) -> Any:
+def _progress(quiet: bool, from_file: TargetSource, defaults: Target, shard: Shard | None) -> Any:
     """A rich progress bar on stderr when it is a terminal and not --quiet; else None."""
     if quiet or not sys.stderr.isatty():
         return None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from deliverability.cli import inputs
 from deliverability.cli.options import UsageFailure
+
+if TYPE_CHECKING:
+    from deliverability.registry import CheckSpec
 
 
 def list_checks() -> None:
@@ -23,12 +26,30 @@ def list_checks() -> None:
 
 
 def explain(
-    code: Annotated[str, typer.Argument(metavar="CODE", help="A finding code, e.g. mx.null.")],
+    code: Annotated[
+        str, typer.Argument(metavar="CODE", help="A finding code (mx.null) or a check (spf).")
+    ],
 ) -> None:
-    """Explain a finding code: what it means, why it matters, how to fix it."""
+    """Explain a finding code (what it means, why, how to fix it), or list a check's codes."""
     from deliverability.catalog import explain_code
+    from deliverability.cli.hints import did_you_mean
 
-    text = explain_code(code.strip(), inputs.installed_checks() + inputs.command_checks())
+    specs = inputs.installed_checks() + inputs.command_checks()
+    text = explain_code(code.strip(), specs)
+    owner = next((s for s in specs if s.name == code.strip().lower()), None)
+    if text is None and owner is not None:  # a check's name: what it is and its codes
+        text = _check_text(owner)
     if text is None:
-        raise UsageFailure(f"unknown code {code!r}; `deliverability checks` lists them")
+        known = [s.name for s in specs] + [c for s in specs for c in s.all_codes]
+        hint = did_you_mean(code.strip(), known)
+        raise UsageFailure(f"unknown code {code!r}{hint}; `deliverability checks` lists them")
     typer.echo(text)
+
+
+def _check_text(spec: CheckSpec) -> str:
+    """A check's first doc line and its codes, each with its title."""
+    first_line = spec.doc.splitlines()[0] if spec.doc else ""
+    lines = [f"{spec.name}: {first_line}".rstrip(": "), ""]
+    lines += [f"  {code:<34} {title}" for code, title in spec.all_codes.items()]
+    lines += ["", f"`deliverability explain {next(iter(spec.all_codes), 'CODE')}` explains a code."]
+    return "\n".join(lines)

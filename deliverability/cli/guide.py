@@ -46,11 +46,11 @@ def guide(
     """Write allowlist instructions for the platform that filters RECIPIENT's mail."""
     from deliverability.finding import ReportKind, Target
 
-    recipient_domain = inputs.domain(recipient, "recipient")
+    recipient_domain = inputs.lenient_domain(recipient, "recipient")
     sender_profile = inputs.profile(profile)
     from_domains = sender_profile.from_domains
     if sender is not None:
-        sender_domain = inputs.domain(sender, "--sender")
+        sender_domain = inputs.lenient_domain(sender, "--sender")
     else:  # without a sender the guide still names the platform and its generic steps
         sender_domain = from_domains[0] if from_domains else ""
     return_paths = sender_profile.return_path_domains or (sender_domain,)

@@ -35,6 +35,19 @@ def domain(text: str, what: str = "domain") -> str:
         return validate_domain(text, what)
 
 
+def lenient_domain(text: str, what: str = "domain") -> str:
+    """A domain, also read out of a URL or an address (with a note on stderr saying so)."""
+    import sys
+
+    from deliverability.cli.hints import domain_of
+    from deliverability.text import clean_line
+
+    host, note = domain_of(text)
+    if note is not None and host:
+        sys.stderr.write(f"deliverability: note: {clean_line(note)}\n")
+    return domain(host or text, what)
+
+
 def ip(text: str) -> str:
     """A validated IP address in canonical form."""
     from deliverability.validation import validate_ip

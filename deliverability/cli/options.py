@@ -43,14 +43,20 @@ class FailOn(StrEnum):
     never = "never"
 
 
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
+]
 OutputOpt = Annotated[
     Path | None,
     typer.Option(
         "--output", "-o", metavar="FILE", help="Write the report to FILE.", dir_okay=False
     ),
 ]
-FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 at or above this severity.")]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option("--fail-on", case_sensitive=False, help="Exit 1 at or above this severity."),
+]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Also exit 1 when a result is unknown.")]
 ResolverOpt = Annotated[
     list[str] | None,

@@ -68,8 +68,12 @@ def prepare_run(
     selection = Selection(select=tuple(select or ()), ignore=tuple(ignore or ()))
     unknown = selection.unknown(specs)
     if unknown:
+        from deliverability.cli.hints import did_you_mean
+
+        known = [spec.name for spec in specs] + [code for spec in specs for code in spec.all_codes]
         raise UsageFailure(
-            f"unknown check or code {unknown[0]!r}; `deliverability checks` lists them"
+            f"unknown check or code {unknown[0]!r}{did_you_mean(unknown[0], known)}; "
+            "`deliverability checks` lists them"
         )
     options = EngineOptions(
         selection=selection,

@@ -21,7 +21,7 @@ class Kind(StrEnum):
 
     HEADING = "heading"
     PARAGRAPH = "paragraph"
-    NOTE = "note"  # a remark under a list (shown smaller or in italics)
+    NOTE = "note"  # remarks under a list, `text` or `items` (shown smaller or in italics)
     BULLETS = "bullets"
     NUMBERED = "numbered"
     TABLE = "table"  # rows of (label, values...); the first row is the header
@@ -101,12 +101,12 @@ def letter_document(report: Report) -> Document | None:
     ]
     for finding in _found(guide, *_OPENING):
         blocks += [_para(finding.summary + "."), _bullets(finding.evidence)]
-    blocks += _values(guide)
-    for finding in _found(guide, "guide.steps"):
+    for finding in _found(guide, "guide.steps"):  # the steps first: they name the values
         blocks += [_heading(finding.summary), _numbered(finding.remediation)]
-        blocks += [_note("; ".join(finding.evidence))] if finding.evidence else []
+        blocks += [Block(kind=Kind.NOTE, items=finding.evidence)] if finding.evidence else []
+    blocks += _values(guide)
     caveats = [e for f in _found(guide, "guide.caveats") for e in f.evidence]
-    caveats += [f.summary for f in _found(guide, *_NOTES)]
+    caveats += [f.summary[:1].upper() + f.summary[1:] for f in _found(guide, *_NOTES)]
     blocks += [_heading("Caveats"), _bullets(tuple(dict.fromkeys(caveats)))] if caveats else []
     for finding in _found(guide, "guide.confirm"):
         blocks += [_heading("How to confirm it worked"), _numbered(finding.remediation)]

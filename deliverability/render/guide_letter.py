@@ -29,7 +29,7 @@ def block_lines(block: Block) -> list[str]:
     if block.kind is Kind.HEADING:
         return [f"## {escape(block.text)}"]
     if block.kind is Kind.NOTE:
-        return [f"_{escape(block.text)}_"]
+        return [f"_{'; '.join(escape(t) for t in block.items or (block.text,))}_"]
     if block.kind is Kind.BULLETS:
         return [f"- {escape(item)}" for item in block.items]
     if block.kind is Kind.NUMBERED:

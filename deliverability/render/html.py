@@ -76,7 +76,8 @@ def _block(block: Block) -> str:
     if block.kind is Kind.HEADING:
         return f"<h2>{esc(block.text)}</h2>"
     if block.kind is Kind.NOTE:
-        return f"<p><small>{esc(block.text)}</small></p>"
+        notes = "<br>".join(esc(t) for t in block.items or (block.text,))
+        return f"<p><small>{notes}</small></p>"
     if block.kind in (Kind.BULLETS, Kind.NUMBERED):
         tag = "ol" if block.kind is Kind.NUMBERED else "ul"
         return f"<{tag}>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + f"</{tag}>"

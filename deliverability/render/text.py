@@ -44,6 +44,8 @@ def _block(block: Block, width: int) -> list[str]:
         return [text, "-" * min(len(text), width), ""]
     if block.kind is Kind.TABLE:
         return _table(block.rows, width) + [""]
+    if block.kind is Kind.NOTE and block.items:
+        return [line for item in block.items for line in _wrap(item, "", "", width)] + [""]
     if block.kind in (Kind.BULLETS, Kind.NUMBERED):
         return [
             line for i, item in enumerate(block.items, 1) for line in _item(block, i, item, width)
@@ -59,13 +61,23 @@ def _item(block: Block, number: int, item: str, width: int) -> list[str]:
 def _wrap(text: str, lead: str, indent: str, width: int) -> list[str]:
     """Wrapped under its text; a record inside gets a line of its own, unwrapped."""
     before, record, after = split_record(clean_line(text))
-    out = textwrap.wrap(before, width, initial_indent=lead, subsequent_indent=indent) or [
-        lead.rstrip()
-    ]
+    out = _fill(before, lead, indent, width) or [lead.rstrip()]
     if record:
         out.append(indent + record)
-        out += textwrap.wrap(after, width, initial_indent=indent, subsequent_indent=indent)
+        out += _fill(after, indent, indent, width)
     return out
+
+
+def _fill(text: str, lead: str, indent: str, width: int) -> list[str]:
+    # URLs and host names stay whole: no breaks at hyphens or inside words
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=lead,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _table(rows: tuple[tuple[str, ...], ...], width: int) -> list[str]:
@@ -75,14 +87,7 @@ def _table(rows: tuple[tuple[str, ...], ...], width: int) -> list[str]:
     out = []
     for index, row in enumerate(cells):
         lead = row[0].ljust(first) + "  "
-        out += textwrap.wrap(
-            row[1],
-            width,
-            initial_indent=lead,
-            subsequent_indent=" " * len(lead),
-            break_long_words=False,
-            break_on_hyphens=False,
-        ) or [lead.rstrip()]
+        out += _fill(row[1], lead, " " * len(lead), width) or [lead.rstrip()]
         if index == 0:
             out.append("-" * min(width, max(len(line) for line in out)))
     return out
