@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from deliverability.change import Change
+
 
 class Severity(StrEnum):
     """How bad a finding is. Ordered best to worst: ok < info < warning < unknown < error."""
@@ -56,6 +58,7 @@ class Finding:
     remediation: tuple[str, ...] = ()
     location: Location | None = None
     caused_by: str | None = None  # the code of the finding behind this one, set by the check
+    changes: tuple[Change, ...] = ()  # the DNS edits that fix it (see change.py, remedy.py)
 
     @property
     def identity(self) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from deliverability.net.dns import DEFAULT_MAX_IN_FLIGHT, DnsClient
 from deliverability.net.zones import ZoneSet
 from deliverability.profile import NO_PROFILE, SenderProfile
 from deliverability.registry import CheckSpec
+from deliverability.remedy import verify
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,12 +65,22 @@ class RunPlan:
         self, target: Target, dns: DnsClient | None = None, message: Any = None
     ) -> Report:
         """Check `target`, over `dns` when given (a view of a shared client) or a new client;
-        `message` is the parsed message the `message` check reads."""
-        session = Session(
+        `message` is the parsed message the `message` check reads. The DNS changes the
+        checks propose are verified (remedy.py) before the report is returned."""
+        dns = dns or self.new_dns()
+        report = await run_checks(self.specs, self._session(target, dns, message), self.options)
+
+        async def rerun(patched: DnsClient, names: tuple[str, ...]) -> Report:
+            specs = [spec for spec in self.specs if spec.name in names]
+            return await run_checks(specs, self._session(target, patched, message), self.options)
+
+        return await verify(report, dns, rerun, self.profile)
+
+    def _session(self, target: Target, dns: DnsClient, message: Any) -> Session:
+        return Session(
             target=target,
-            dns=dns or self.new_dns(),
+            dns=dns,
             profile=self.profile,
             check_options=self.check_options,
             message=message,
         )
-        return await run_checks(self.specs, session, self.options)

@@ -79,6 +79,14 @@ class Answer:
         """TXT/SPF records, each one's strings joined with nothing between (RFC 7208 3.3)."""
         return [b"".join(r.strings).decode("utf-8", "replace") for r in self.records]
 
+    def presentation_of(self, text: str) -> str | None:
+        """The zone-file form of the TXT record whose joined strings are `text` (its own
+        string split kept, so a change can name the record exactly)."""
+        for record, joined in zip(self.records, self.texts(), strict=True):
+            if joined == text:
+                return str(record.to_text())
+        return None
+
     def values(self) -> list[str]:
         """Each record in presentation form, names without the trailing dot."""
         return [_presentation(r) for r in self.records]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from deliverability.change import Change
 from deliverability.finding import CheckResult, Comparison, Finding, Report
 from deliverability.text import clean
 from deliverability.verdict import Verdict, verdict
@@ -91,12 +92,27 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "summary": finding.summary,
         "evidence": list(finding.evidence),
         "remediation": list(finding.remediation),
+        "changes": [change_to_dict(c) for c in finding.changes],
     }
     if finding.caused_by is not None:
         out["caused_by"] = finding.caused_by
     if finding.location is not None:
         out["location"] = {"file": finding.location.file, "line": finding.location.line}
     return out
+
+
+def change_to_dict(change: Change) -> dict[str, Any]:
+    """One proposed DNS edit as plain data (JSON `changes` items)."""
+    return {
+        "name": change.name,
+        "type": change.type,
+        "action": change.action.value,
+        "old": change.old,
+        "new": change.new,
+        "ttl": change.ttl,
+        "verified": change.verified,
+        "note": change.note,
+    }
 
 
 def _cleaned(value: Any) -> Any:

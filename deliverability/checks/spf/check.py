@@ -16,17 +16,26 @@ term}], unflattenable, results {ip: result}, matched {ip: term}, helo_results.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import ipaddress
 import re
 
+from deliverability.change import Action, Change, txt_change
 from deliverability.checks.spf.advice import edited, ip_term, publish
-from deliverability.checks.spf.evaluate import Verdict, evaluate, is_checkable_domain
+from deliverability.checks.spf.changes import combined, record_fix
+from deliverability.checks.spf.evaluate import Verdict, evaluate, is_checkable_domain, spf_identity
 from deliverability.checks.spf.findings import record_findings
-from deliverability.checks.spf.parse import SpfRecord, lookalike_reason, parse_record
+from deliverability.checks.spf.parse import (
+    SpfRecord,
+    is_spf_record,
+    lookalike_reason,
+    parse_record,
+)
 from deliverability.checks.spf.walk import Found, Walk, add_networks, fetch_spf, walk
 from deliverability.concurrency import sub_tasks
 from deliverability.context import Context
-from deliverability.finding import Finding, Location, Severity, Target
-from deliverability.net.dns import LookupFailed, normalize_name
+from deliverability.finding import Finding, Location, Severity
+from deliverability.net.dns import Answer, LookupFailed, normalize_name
 
 NAME = "spf"
 CODES = {
@@ -77,16 +86,6 @@ _IP_SEVERITY = {
 }
 
 
-def spf_identity(target: Target) -> tuple[str, str]:
-    """(sender address, domain) whose SPF is checked: MAIL FROM, or HELO for a null sender."""
-    if not target.envelope_sender and target.helo:
-        helo = normalize_name(target.helo)
-        return f"postmaster@{helo}", helo  # RFC 7208 2.4: a null sender uses the HELO name
-    domain = target.mail_from_domain
-    local = target.envelope_sender.rpartition("@")[0]
-    return f"{local or 'postmaster'}@{domain}", domain
-
-
 async def run(ctx: Context) -> list[Finding]:
     """Find, walk and judge the record; give each --ip its verdict, side by side."""
     sender, domain = spf_identity(ctx.target)
@@ -101,20 +100,47 @@ async def run(ctx: Context) -> list[Finding]:
         results={},
         matched={},
     )
+    answer = None
     async with sub_tasks() as tasks:
         verdicts = tasks.start(_verdicts(ctx, sender))
         if not is_checkable_domain(domain):
             findings = [_invalid_domain(domain)]
         else:
-            findings = await _record(ctx, domain)
+            findings, answer = await _record(ctx, domain)
         mail, by_helo = await verdicts
     record = parse_record(ctx.data["record"]) if ctx.data["record"] else None
-    findings += [_ip_finding(ip, sender, v, record) for ip, v in mail.items()]
+    missing = any(f.code == "spf.missing" for f in findings)
+    findings += [_ip_finding(ip, sender, v, record, missing) for ip, v in mail.items()]
+    if record is not None and answer is not None:
+        findings = combined(findings, domain, record, answer, _known_senders(ctx, mail))
     helo = normalize_name(ctx.target.helo or "")
     return findings + [_helo_finding(ip, helo, v) for ip, v in by_helo.items()]
 
 
-async def _record(ctx: Context, domain: str) -> list[Finding]:
+def _known_senders(ctx: Context, mail: dict[str, Verdict]) -> tuple[str, ...]:
+    """Terms for the known senders (--ip, the profile's IPs) that pass only through +all:
+    a fix that ends +all must authorize them by name (RFC 7208 5.1)."""
+    via_all = [ip for ip, v in mail.items() if v.result == "pass" and _is_all(v.term)]
+    listed = [ipaddress.ip_network(n["network"]) for n in ctx.data["networks"]]
+    profiled = (
+        [n for n in getattr(ctx.profile, "ips", ()) if not any(n.subnet_of(m) for m in listed)]
+        if ctx.data["record"] and "+all" in ctx.data["record"].lower().split()
+        else []
+    )
+    return tuple(ip_term(ip) for ip in via_all) + tuple(_network_term(n) for n in profiled)
+
+
+def _is_all(term: str | None) -> bool:
+    return bool(term) and (term or "").lstrip("+").lower() == "all"
+
+
+def _network_term(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    if network.prefixlen == network.max_prefixlen:
+        return ip_term(str(network.network_address))
+    return f"ip{network.version}:{network}"
+
+
+async def _record(ctx: Context, domain: str) -> tuple[list[Finding], Answer | None]:
     async with sub_tasks() as tasks:  # what is not awaited by a return is cancelled
         spf_type = tasks.start(_spf_type_records(ctx, domain))
         # Needed only after the walk (~all with p=none): ask now, not after the chain.
@@ -122,12 +148,12 @@ async def _record(ctx: Context, domain: str) -> list[Finding]:
         try:
             found = await fetch_spf(ctx.dns, domain)
         except LookupFailed as exc:  # finer than the engine's: the IP verdicts still report
-            return [_lookup_failed(domain, exc)]
+            return [_lookup_failed(domain, exc)], None
         findings = _lookalikes(domain, found)
         if not found.records:
-            return findings + await spf_type + [_missing(domain, ctx.target.ips)]
+            return findings + await spf_type + [_missing(domain, ctx.target.ips)], found.answer
         if len(found.records) > 1:
-            return findings + await spf_type + [_multiple(domain, found)]
+            return findings + await spf_type + [_multiple(domain, found)], found.answer
         record = parse_record(found.records[0])
         # The include chain is the critical path: walk it before the type-99 answer is in.
         result = await walk(ctx.dns, domain, record)
@@ -140,7 +166,7 @@ async def _record(ctx: Context, domain: str) -> list[Finding]:
         f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN) for f in findings
     ):
         findings.append(_ok(domain, record, result, found.answer.location))
-    return findings
+    return findings, found.answer
 
 
 def _fill_data(ctx: Context, record: SpfRecord, result: Walk) -> None:
@@ -176,16 +202,18 @@ async def _verdicts(ctx: Context, sender: str) -> tuple[dict[str, Verdict], dict
     return mail, by_helo
 
 
-def _ip_finding(ip: str, sender: str, verdict: Verdict, record: SpfRecord | None) -> Finding:
+def _ip_finding(
+    ip: str, sender: str, verdict: Verdict, record: SpfRecord | None, missing: bool
+) -> Finding:
     domain = sender.rpartition("@")[2]
     matched = f" (matched '{verdict.term}')" if verdict.term else ""
     summary = f"SPF for {ip} sending as {sender}: {verdict.result}{matched}"
-    authorize = (
-        f"If {ip} sends your mail, authorize it (or add your provider's include): "
-        + publish(
-            domain, edited(record, add=(ip_term(ip),)) if record else f"v=spf1 {ip_term(ip)} -all"
-        ),
-    )
+    authorize = (f"If {ip} sends your mail, authorize it (or add your provider's include).",)
+    changes: tuple[Change, ...] = ()
+    if verdict.result in ("fail", "softfail", "neutral") and record is not None:
+        changes = record_fix(domain, record, edited(record, add=(ip_term(ip),)))
+    elif verdict.result == "none" and missing:
+        changes = (txt_change(domain, None, f"v=spf1 {ip_term(ip)} ~all"),)
     fixes = {
         "pass": (),
         "temperror": (
@@ -206,6 +234,7 @@ def _ip_finding(ip: str, sender: str, verdict: Verdict, record: SpfRecord | None
         evidence=(verdict.explanation,) if verdict.explanation else (),
         # no record is why there is no result: one fix (publish it) for both findings
         caused_by="spf.missing" if verdict.result == "none" and record is None else None,
+        changes=changes,
     )
 
 
@@ -252,8 +281,12 @@ async def _spf_type_records(ctx: Context, domain: str) -> list[Finding]:
             evidence=tuple(f"{domain} SPF {t}" for t in texts),
             location=answer.location,
             remediation=(
-                f"Delete the SPF-type record; receivers read only {publish(domain, texts[0])} "
-                "(publish that TXT record if it is missing).",
+                "Delete the SPF-type record; receivers read only the TXT record "
+                "(publish that if it is missing).",
+            ),
+            changes=tuple(
+                Change(name=domain, type="SPF", action=Action.REMOVE, old=str(r.to_text()))
+                for r in answer.records
             ),
         )
     ]
@@ -264,21 +297,48 @@ def _lookalikes(domain: str, found: Found) -> list[Finding]:
     for text in found.answer.texts():
         reason = lookalike_reason(text)
         if reason:
-            findings.append(
-                Finding(
-                    code="spf.lookalike",
-                    severity=Severity.WARNING,
-                    subject=f"{domain} {text[:40]}",
-                    summary=f"A TXT record of {domain} looks like SPF but receivers ignore it: {reason}",
-                    evidence=(f"{domain} TXT {text}",),
-                    location=found.answer.location,
-                    remediation=(
-                        f'Delete {domain}. TXT "{text}" and publish one record that '
-                        f"starts with 'v=spf1 ', e.g. {publish(domain, 'v=spf1 mx -all')}",
-                    ),
-                )
-            )
+            findings.append(_lookalike(domain, text, reason, found))
     return findings
+
+
+def _lookalike(domain: str, text: str, reason: str, found: Found) -> Finding:
+    sender_id = text.strip().lower().startswith("spf2.0/")
+    # RFC 7208 4.5: a Sender ID record is simply not SPF; beside a valid one it harms nothing
+    if sender_id and found.records:
+        return Finding(
+            code="spf.lookalike",
+            severity=Severity.INFO,
+            subject=f"{domain} {text[:40]}",
+            summary=f"{domain} also publishes a Sender ID record; SPF receivers ignore it "
+            "(RFC 7208 4.5)",
+            evidence=(f"{domain} TXT {text}",),
+            location=found.answer.location,
+            remediation=("Nothing to change for SPF; delete it when you tidy the zone.",),
+        )
+    old = found.answer.presentation_of(text)
+    stripped = text.strip().strip('"')
+    changes: tuple[Change, ...] = ()
+    if old is not None and found.records:
+        changes = (Change(name=domain, type="TXT", action=Action.REMOVE, old=old),)
+    elif old is not None and is_spf_record(stripped):
+        changes = (dataclasses.replace(txt_change(domain, stripped, stripped), old=old),)
+    return Finding(
+        code="spf.lookalike",
+        severity=Severity.WARNING,
+        subject=f"{domain} {text[:40]}",
+        summary=f"A TXT record of {domain} looks like SPF but receivers ignore it: {reason}",
+        evidence=(f"{domain} TXT {text}",),
+        location=found.answer.location,
+        remediation=(
+            "Delete it; the domain's one SPF record must start with 'v=spf1 '."
+            if found.records
+            else "Publish it starting with 'v=spf1 ' (no space or quote before it)."
+            if changes
+            else "Replace it with one record that starts with 'v=spf1 ', listing every "
+            "host and provider that sends as the domain.",
+        ),
+        changes=changes,
+    )
 
 
 def _missing(domain: str, ips: tuple[str, ...]) -> Finding:
@@ -290,10 +350,8 @@ def _missing(domain: str, ips: tuple[str, ...]) -> Finding:
         summary=f"{domain} publishes no SPF record: receivers cannot tell which hosts may send "
         "as it; Gmail, Yahoo and Microsoft junk or reject such mail",
         evidence=(f"{domain} TXT: no v=spf1 record",),
-        remediation=(
-            f"Publish {publish(domain, f'v=spf1 {terms} -all')} listing every host "
-            "and provider that sends as the domain.",
-        ),
+        remediation=("List every host and provider that sends as the domain in it.",),
+        changes=(txt_change(domain, None, f"v=spf1 {terms} ~all"),) if ips else (),
     )
 
 
@@ -306,19 +364,34 @@ def _multiple(domain: str, found: Found) -> Finding:
         "permerror (RFC 7208 4.5)",
         evidence=tuple(f"{domain} TXT {r}" for r in found.records),
         location=found.answer.location,
-        remediation=(
-            "Merge them into one record and delete the others, e.g. publish "
-            + publish(domain, _merged(found.records)),
-        ),
+        remediation=("Merge them into one record and delete the others.",),
+        changes=_merge_changes(domain, found),
     )
+
+
+_STRICTNESS = "?~-"  # weakest first: a merge must not turn any sender's softfail into fail
 
 
 def _merged(records: tuple[str, ...]) -> str:
     terms: list[str] = []
+    qualifiers = []
     for text in records:
         record = parse_record(text)
         terms += [t.text for t in record.terms if t.name not in ("all", "redirect")]
-    return edited(parse_record("v=spf1 " + " ".join(dict.fromkeys(terms))), ending="-all")
+        if record.all_term is not None:
+            qualifiers.append(record.all_term.qualifier)
+    weakest = min(qualifiers, key=lambda q: _STRICTNESS.find(q), default="~")
+    ending = f"{weakest if weakest in _STRICTNESS else '~'}all"
+    return edited(parse_record("v=spf1 " + " ".join(dict.fromkeys(terms))), ending=ending)
+
+
+def _merge_changes(domain: str, found: Found) -> tuple[Change, ...]:
+    olds = [found.answer.presentation_of(text) for text in found.records]
+    first = dataclasses.replace(
+        txt_change(domain, found.records[0], _merged(found.records)), old=olds[0]
+    )
+    rest = [Change(name=domain, type="TXT", action=Action.REMOVE, old=old) for old in olds[1:]]
+    return (first, *rest)
 
 
 def _invalid_domain(domain: str) -> Finding:

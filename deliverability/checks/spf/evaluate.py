@@ -24,7 +24,8 @@ from typing import Any
 from dns import exception as dns_exception
 
 import spf
-from deliverability.net.dns import Answer, DnsClient, LookupFailed
+from deliverability.finding import Target
+from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,16 @@ def _check_host(bridge: _SyncDns, ip: str, sender: str, helo: str) -> Verdict:
         result = "permerror"
     term = query.mechanism if result not in ("temperror", "permerror") else None
     return Verdict(result=result, term=term, explanation=explanation)
+
+
+def spf_identity(target: Target) -> tuple[str, str]:
+    """(sender address, domain) whose SPF is checked: MAIL FROM, or HELO for a null sender."""
+    if not target.envelope_sender and target.helo:
+        helo = normalize_name(target.helo)
+        return f"postmaster@{helo}", helo  # RFC 7208 2.4: a null sender uses the HELO name
+    domain = target.mail_from_domain
+    local = target.envelope_sender.rpartition("@")[0]
+    return f"{local or 'postmaster'}@{domain}", domain
 
 
 def is_checkable_domain(domain: str) -> bool:

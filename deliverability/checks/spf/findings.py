@@ -7,9 +7,12 @@ to publish, edited from the one seen (spf_advice).
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 
+from deliverability.change import Change
 from deliverability.checks.spf.advice import all_terms, edited, modifiers, publish
+from deliverability.checks.spf.changes import decision, nearest_include, record_fix
 from deliverability.checks.spf.parse import MAX_RECORD_BYTES, Problem, SpfRecord
 from deliverability.checks.spf.walk import Hit, Walk
 from deliverability.finding import Finding, Location, Severity
@@ -35,15 +38,7 @@ def record_findings(
 def _at(finding: Finding, location: Location | None) -> Finding:
     if location is None or finding.location is not None:
         return finding
-    return Finding(
-        code=finding.code,
-        severity=finding.severity,
-        subject=finding.subject,
-        summary=finding.summary,
-        evidence=finding.evidence,
-        remediation=finding.remediation,
-        location=location,
-    )
+    return dataclasses.replace(finding, location=location)
 
 
 def _syntax(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding]:
@@ -60,13 +55,11 @@ def _syntax_finding(
     messages = "; ".join(dict.fromkeys(p.message for p in problems))
     where = f"term {position} '{text}'" if position else "the record"
     fix = (
-        (
-            f"Fix or remove term {position} '{text}': publish "
-            + publish(domain, edited(record, drop=(text,)))
-        )
+        f"Fix or remove term {position} '{text}'."
         if position
-        else (f"Publish the record in plain ASCII: {publish(domain, record.text)}")
+        else "Publish the record in plain ASCII (no other characters)."
     )
+    changes = record_fix(domain, record, edited(record, drop=(text,))) if position else ()
     return Finding(
         code="spf.syntax",
         severity=Severity.ERROR,
@@ -75,6 +68,7 @@ def _syntax_finding(
         "receivers return permerror",
         evidence=seen,
         remediation=(fix,),
+        changes=changes,
     )
 
 
@@ -113,9 +107,10 @@ def _policy(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findi
                 "any other host gets neutral, which protects nothing",
                 evidence=seen,
                 remediation=(
-                    "End the record with -all (or ~all while you check): publish "
-                    + publish(domain, edited(record, ending="-all")),
+                    "End the record with ~all; once DMARC reports show every source "
+                    "passing, make it -all.",
                 ),
+                changes=record_fix(domain, record, _ending_in_softfail(record)),
             )
         ]
     if final.qualifier == "+":
@@ -126,7 +121,11 @@ def _policy(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findi
                 subject=domain,
                 summary=f"The SPF record of {domain} ends in '{final.text}': anyone may send as {domain}",
                 evidence=seen,
-                remediation=("Replace it with -all: publish " + _ending_in_fail(domain, record),),
+                remediation=(
+                    "List every host and provider that sends as the domain, then end the "
+                    "record in ~all (-all once DMARC reports show every source passing).",
+                ),
+                changes=record_fix(domain, record, _ending_in_softfail(record)),
             )
         ]
     if final.qualifier == "?":
@@ -139,16 +138,18 @@ def _policy(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findi
                 "so SPF says nothing about forgeries",
                 evidence=seen,
                 remediation=(
-                    "Replace ?all with -all (or ~all): publish " + _ending_in_fail(domain, record),
+                    "Replace ?all with ~all (-all once DMARC reports show every source passing).",
                 ),
+                changes=record_fix(domain, record, _ending_in_softfail(record)),
             )
         ]
     return []
 
 
-def _ending_in_fail(domain: str, record: SpfRecord) -> str:
-    # every `all` goes, not just the first: "+all ... -all" must not become "-all ... -all"
-    return publish(domain, edited(record, drop=tuple(all_terms(record)), ending="-all"))
+def _ending_in_softfail(record: SpfRecord) -> str:
+    # every `all` goes, not just the first: "+all ... -all" must not become "~all ... -all";
+    # ~all, not -all: a sender nobody listed is marked, not refused, until reports show it
+    return edited(record, drop=tuple(all_terms(record)), ending="~all")
 
 
 def _order(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding]:
@@ -164,11 +165,11 @@ def _order(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findin
                     subject=domain,
                     summary=f"Terms after '{final.text}' are never evaluated: {' '.join(after)}",
                     evidence=seen,
-                    remediation=(
-                        "Move them before 'all': publish "
-                        + publish(
-                            domain, edited(record, drop=tuple(all_terms(record)), ending=final.text)
-                        ),
+                    remediation=("Move them before 'all' (or delete them).",),
+                    changes=record_fix(
+                        domain,
+                        record,
+                        edited(record, drop=tuple(all_terms(record)), ending=final.text),
                     ),
                 )
             )
@@ -182,10 +183,8 @@ def _order(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Findin
                     summary=f"'{redirects[0]}' is ignored because the record has '{final.text}' "
                     "(RFC 7208 6.1)",
                     evidence=seen,
-                    remediation=(
-                        "Keep one of them: publish "
-                        + publish(domain, edited(record, drop=tuple(redirects))),
-                    ),
+                    remediation=("Keep one of them: the record's own 'all' is what applies.",),
+                    changes=record_fix(domain, record, edited(record, drop=tuple(redirects))),
                 )
             )
     return found
@@ -284,10 +283,9 @@ def _chain(hit: Hit) -> tuple[str, ...]:
 def _hit_finding(
     code: str, severity: Severity, hit: Hit, record: SpfRecord, domain: str, summary: str
 ) -> Finding:
+    changes: tuple[Change, ...] = ()
     if hit.domain == domain:
-        fix = f"Remove or replace '{hit.term}': publish " + publish(
-            domain, edited(record, drop=(hit.term,))
-        )
+        fix, changes = _own_hit_fix(code, hit, record, domain)
     else:
         fix = (
             f"Remove '{hit.term}' from the record at {hit.domain} (its owner must change "
@@ -300,7 +298,28 @@ def _hit_finding(
         summary=summary,
         evidence=(f"{domain} TXT {record.text}",) + _chain(hit),
         remediation=(fix,),
+        changes=changes,
     )
+
+
+def _own_hit_fix(
+    code: str, hit: Hit, record: SpfRecord, domain: str
+) -> tuple[str, tuple[Change, ...]]:
+    if code != "spf.include-no-record" or not hit.term.lower().startswith("include:"):
+        return f"Remove or replace '{hit.term}'.", record_fix(
+            domain, record, edited(record, drop=(hit.term,))
+        )
+    target = hit.term.split(":", 1)[1]
+    meant = nearest_include(target)
+    if meant is None:  # dropping it might cut off a provider: the owner has to say which
+        note = (
+            f"Find out which provider '{hit.term}' was meant to authorize and put its "
+            "documented include in its place in the SPF record; delete it only if nothing "
+            "sends through it."
+        )
+        return f"'{target}' publishes no SPF record.", decision(domain, note)
+    fix = f"'{target}' looks like a typo of the provider include '{meant}'."
+    return fix, record_fix(domain, record, edited(record, replace={hit.term: f"include:{meant}"}))
 
 
 def _lookup_findings(
@@ -359,13 +378,11 @@ def _void_findings(
     lines = tuple(f"{hit.where}: {hit.detail}" for hit in walk.voids)
     own = tuple(hit.term for hit in walk.voids if hit.domain == domain)
     fix = (
-        (
-            "Remove the terms that name nothing: publish "
-            + publish(domain, edited(record, drop=own)),
-        )
+        ("Remove the terms that name nothing.",)
         if own
         else ("Ask the owners of the records listed to remove the terms that name nothing.",)
     )
+    changes = record_fix(domain, record, edited(record, drop=own)) if own else ()
     if len(walk.voids) > MAX_VOID_LOOKUPS:
         return [
             Finding(
@@ -376,6 +393,7 @@ def _void_findings(
                 "or no records); over 2 is a permerror (RFC 7208 4.6.4)",
                 evidence=seen + lines,
                 remediation=fix,
+                changes=changes,
             )
         ]
     return [
@@ -387,9 +405,16 @@ def _void_findings(
             "toward the limit of two void lookups (RFC 7208 4.6.4)",
             evidence=seen + (f"{hit.where}: {hit.detail}",) + _chain(hit),
             remediation=fix,
+            changes=changes if hit.domain == domain else (),
         )
         for hit in walk.voids
     ]
+
+
+_NARROW = (
+    "Only the owner knows which addresses send: replace '{term}' in the record with "
+    "those exact ranges."
+)
 
 
 def _network_findings(
@@ -401,10 +426,7 @@ def _network_findings(
         if network.prefixlen > BROAD_PREFIX[network.version]:
             continue
         fix = (
-            f"Replace '{net.term}' with the exact ranges you send from: publish "
-            + publish(
-                domain, edited(record, drop=(net.term,), add=(f"ip{network.version}:<range>",))
-            )
+            f"Replace '{net.term}' with the exact ranges you send from."
             if not net.via
             else f"Remove '{net.via[0]}' from {domain}'s record, or ask its "
             f"owner to narrow '{net.term}'."
@@ -418,6 +440,7 @@ def _network_findings(
                 "anyone on that range may send as the domain",
                 evidence=seen + _chain(Hit(domain=domain, term=net.term, via=net.via)),
                 remediation=(fix,),
+                changes=() if net.via else decision(domain, _NARROW.format(term=net.term)),
             )
         )
     if walk.unflattenable:
@@ -431,15 +454,7 @@ def _network_findings(
                 evidence=tuple(f"{hit.where}" for hit in walk.unflattenable),
                 remediation=(
                     "Nothing to change for SPF itself. To list every sender, replace them "
-                    "with ip4:/ip6: terms: publish "
-                    + publish(
-                        domain,
-                        edited(
-                            record,
-                            drop=tuple(h.term for h in walk.unflattenable if h.domain == domain),
-                            add=("ip4:<range>",),
-                        ),
-                    ),
+                    "in the record with the ip4:/ip6: ranges of the hosts they stand for.",
                 ),
             )
         )

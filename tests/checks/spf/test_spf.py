@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_cli
+from deliverability.change import joined_txt
 from deliverability.checks.spf.parse import parse_record
 from paths import TESTS
 
@@ -190,17 +191,19 @@ def test_every_finding_has_a_remediation_naming_a_record(check) -> None:
             assert any("TXT" in line or "record" in line for line in finding["remediation"]), finding
 
 
+# +all / ?all: the fix ends in ~all (no sender goes from pass or neutral to fail at once)
 @pytest.mark.parametrize(("domain", "code", "proposed"), [
-    ("pass-all.spf.test", "spf.pass-all", ["ip4:192.0.2.10", "-all"]),
-    ("neutral-all.spf.test", "spf.neutral-all", ["ip4:192.0.2.10", "-all"]),
-    ("pass-all-first.spf.test", "spf.pass-all", ["ip4:192.0.2.10", "-all"]),
-    ("neutral-all-first.spf.test", "spf.neutral-all", ["ip4:192.0.2.10", "-all"]),
+    ("pass-all.spf.test", "spf.pass-all", ["ip4:192.0.2.10", "~all"]),
+    ("neutral-all.spf.test", "spf.neutral-all", ["ip4:192.0.2.10", "~all"]),
+    ("pass-all-first.spf.test", "spf.pass-all", ["ip4:192.0.2.10", "~all"]),
+    ("neutral-all-first.spf.test", "spf.neutral-all", ["ip4:192.0.2.10", "~all"]),
 ])
-def test_all_remediation_proposes_one_final_fail(check, domain, code, proposed) -> None:
+def test_all_remediation_proposes_one_final_softfail(check, domain, code, proposed) -> None:
     report = check(domain, "--select", "spf").json()
     [finding] = [f for f in report["checks"]["spf"]["findings"] if f["code"] == code]
-    record = finding["remediation"][0].split('TXT "', 1)[1].rsplit('"', 1)[0]
-    assert [t.text for t in parse_record(record).terms] == proposed
+    [change] = finding["changes"]
+    assert change["verified"] is True
+    assert [t.text for t in parse_record(joined_txt(change["new"])).terms] == proposed
 
 
 def test_invalid_domain_is_bad_input(check) -> None:
