@@ -15,6 +15,7 @@ from typing import Any
 
 from deliverability.checks.bounce import esp_events as events
 from deliverability.checks.bounce.model import Bounce, Unreadable
+from deliverability.checks.bounce.sendgrid import sendgrid_row
 
 MAX_EVENTS = 100_000  # events read from one export
 
@@ -113,4 +114,4 @@ def _sendgrid_csv(text: str, source: str) -> Iterator[Bounce | Unreadable]:
         if not cells.get("email"):
             yield Unreadable(source=f"{source}:{number}", problem="row without an email")
             continue
-        yield events.sendgrid_row(cells, f"{source}:{number}")
+        yield sendgrid_row(cells, f"{source}:{number}")

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 from email.message import Message
 from email.parser import BytesParser
-from email.policy import compat32
+from email.policy import Compat32
 
 from deliverability.checks.bounce import arf
 from deliverability.checks.bounce.codes import reply_code
@@ -35,6 +35,17 @@ _AUTO_SUBJECT = re.compile(
     r"abwesenheit|absence|r[ée]ponse automatique|vacation)",
     re.I,
 )
+
+
+class _RawHeaders(Compat32):
+    """compat32 (fast) that hands header values back as parsed, 8-bit bytes still escaped:
+    compat32 itself turns them into U+FFFD (see unescape())."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return value
+
+
+_POLICY = _RawHeaders()
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 
 
@@ -46,7 +57,7 @@ def read_message(data: bytes, source: str) -> Bounce | Unreadable:
             source=source, problem=f"more than {MAX_PARTS} MIME boundaries (too deeply nested)"
         )
     try:
-        message = BytesParser(policy=compat32).parsebytes(data)
+        message = BytesParser(policy=_POLICY).parsebytes(data)
     except (RecursionError, ValueError, LookupError, TypeError) as exc:
         return Unreadable(source=source, problem=f"not a readable message ({type(exc).__name__})")
     if not message.keys():
@@ -153,7 +164,7 @@ def _text(part: Message) -> str:
 
 
 def _header_block(message: Message) -> str:
-    fields = "\n".join(f"{name}: {value}" for name, value in message.items())
+    fields = "\n".join(f"{name}: {unescape(str(value))}" for name, value in message.items())
     body = message.get_payload()
     return fields + ("\n" + body if isinstance(body, str) and body.strip() else "")
 
@@ -197,9 +208,9 @@ def _original(parts: list[Message]) -> Original:
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         headers = payload[0]
     else:
-        headers = BytesParser(policy=compat32).parsebytes(
-            _text(attached).encode("utf-8", "replace"), headersonly=True
-        )
+        raw = attached.get_payload(decode=True)
+        data = raw if isinstance(raw, bytes) else b""
+        headers = BytesParser(policy=_POLICY).parsebytes(data[: MAX_TEXT * 4], headersonly=True)
     return Original(
         message_id=_decoded(headers.get("Message-ID")),
         from_=_address(headers.get("From")),
@@ -233,11 +244,21 @@ def _decoded(value: object) -> str | None:
     """A header value with RFC 2047 words decoded, on one line; None when absent."""
     if value is None:
         return None
+    raw = unescape(str(value))
     try:
-        text = str(email.header.make_header(email.header.decode_header(str(value))))
+        text = str(email.header.make_header(email.header.decode_header(raw)))
     except (ValueError, LookupError, UnicodeError):
-        text = str(value)
+        text = raw
     return " ".join(text.split())[:998] or None
+
+
+def unescape(value: str) -> str:
+    """Raw 8-bit header bytes (surrogate escapes from the parser) as UTF-8, else Windows-1252."""
+    data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
 
 
 def _address(value: object) -> str | None:

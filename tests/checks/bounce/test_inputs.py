@@ -160,3 +160,10 @@ def test_hostile_diagnostic_text_is_inert(fmt: str) -> None:
     text = "550 5.1.1 [red]x[/red]\x1b[2J\u202e <b>user</b> | unknown"
     out = run_cli("bounce", "--text", text, "--format", fmt).stdout
     assert "\x1b" not in out and "\u202e" not in out
+
+
+def test_eight_bit_headers_are_read_as_utf8_or_windows_1252(tmp_path: Path) -> None:
+    data = POSTFIX.replace(b"Subject: Invoice 42", b"Subject: Rechnung f\xfcr M\xe4rz")
+    (tmp_path / "latin.eml").write_bytes(data)
+    original = bounce(tmp_path / "latin.eml").json()["checks"]["bounce"]["data"]["original"]
+    assert original["subject"] == "Rechnung für März"
