@@ -43,7 +43,8 @@ _DIAGNOSTICS = (
         re.I | re.S,
     ),  # Exim
     re.compile(
-        rf"The response (?:from the remote server )?was:\s*(.+?){_END}", re.I | re.S
+        rf"(?:The response (?:from the remote server )?was|The error that the other server returned was):\s*(.+?){_END}",
+        re.I | re.S,
     ),  # Gmail
     re.compile(rf"\bbecause:\s*(.+?){_END}", re.I | re.S),  # Domino
     re.compile(r"^\s*#?\s*([245]\d\d[ -].*)$", re.M),  # any reply line

@@ -85,6 +85,7 @@ class ReasonTable:
     info: dict[Reason, ReasonInfo]
     rules: tuple[Rule, ...]
     status: dict[str, Reason]  # "1.1" (subject.detail) -> reason
+    subject: dict[str, Reason]  # "7" -> reason, for a detail the table does not hold
     reply: dict[str, Reason]
     raw: dict[str, Any]  # the parsed TOML, for the providers
 
@@ -117,6 +118,7 @@ def parse_table(data: dict[str, Any]) -> ReasonTable:
         },
         rules=rules,
         status={code: Reason(name) for code, name in data["status"].items()},
+        subject={code: Reason(name) for code, name in data["status_subject"].items()},
         reply={code: Reason(name) for code, name in data["reply"].items()},
         raw=data,
     )
@@ -143,7 +145,8 @@ def classify(
     if hint:
         return Reason(hint)
     if status:
-        found = table.status.get(status.split(".", 1)[1])
+        detail = status.split(".", 1)[1]
+        found = table.status.get(detail) or table.subject.get(detail.split(".", 1)[0])
         if found:
             return found
     return table.reply.get(reply or "", Reason.UNDEFINED)
