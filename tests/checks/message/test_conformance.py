@@ -163,15 +163,17 @@ def without(*names: bytes) -> Callable[[list[bytes]], bytes]:
     return lambda fields: b"".join(f for f in fields if not f.startswith(names))
 
 
-def empty_seal_selector(fields: list[bytes]) -> bytes:
-    return b"".join(f.replace(b"s=arc;", b"s=;") if f.startswith(b"ARC-Seal") else f
-                    for f in fields)
+def empty_selector(field: bytes) -> Callable[[list[bytes]], bytes]:
+    """The set with `s=` emptied in the one field named `field`."""
+    return lambda fields: b"".join(
+        f.replace(b"s=arc;", b"s=;") if f.startswith(field) else f for f in fields)
 
 
 ARC_CASES = [
     ("AMS and AAR without an ARC-Seal", without(b"ARC-Seal:"), "fail"),
     ("AMS alone", without(b"ARC-Seal:", b"ARC-Authentication-Results:"), "fail"),
-    ("empty s= in the ARC-Seal", empty_seal_selector, "fail"),
+    ("empty s= in the ARC-Seal", empty_selector(b"ARC-Seal:"), "fail"),
+    ("empty s= in the ARC-Message-Signature", empty_selector(b"ARC-Message-Signature:"), "fail"),
     ("the whole set", without(), "pass"),
 ]
 
