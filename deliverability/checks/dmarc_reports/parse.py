@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
@@ -140,11 +141,22 @@ def _report(root: Element, schema: str) -> AggregateReport:
 
 
 def _seconds(text: str) -> int | None:
+    """Epoch seconds (the schema's type), or an ISO 8601 time some reporters write instead."""
     try:
         value = int(float(text))
     except ValueError:
+        value = _iso_seconds(text)
+    except OverflowError:
         return None
-    return value if 0 <= value < 253402300800 else None  # before year 10000
+    return value if value is not None and 0 <= value < 253402300800 else None  # before year 10000
+
+
+def _iso_seconds(text: str) -> int | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
 
 
 def _policy(published: Element | None) -> Policy:

@@ -89,3 +89,23 @@ def test_check_probes_the_selectors_reports_show(world: DnsServer) -> None:
 def test_selectors_from_a_missing_file_is_one_line() -> None:
     result = run_cli("check", "rua.test", "--selectors-from", "missing.xml", "--offline")
     assert result.code == 2 and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("begin", "end", "iso"), [
+    ("1780272000", "1780358399", "2026-06-01T00:00:00Z"),
+    (" 1780272000.0 ", "1780358399", "2026-06-01T00:00:00Z"),  # floats and white space
+    ("2026-06-01T00:00:00Z", "2026-06-01T23:59:59Z", "2026-06-01T00:00:00Z"),  # ISO, not epoch
+    ("1780358399", "1780272000", "2026-06-01T23:59:59Z"),  # end before begin: one instant
+])
+def test_date_ranges_as_reporters_write_them(begin: str, end: str, iso: str) -> None:
+    from deliverability.checks.dmarc_reports.data import iso as to_iso
+
+    data = report("google.xml").replace(b"<begin>1780272000</begin>", f"<begin>{begin}</begin>".encode())
+    data = data.replace(b"<end>1780358399</end>", f"<end>{end}</end>".encode())
+    assert to_iso(parse_report(data).begin) == iso
+
+
+def test_no_usable_date_range_is_not_a_report() -> None:
+    data = report("google.xml").replace(b"<begin>1780272000</begin>", b"<begin>yesterday</begin>")
+    with pytest.raises(NotAReport, match="date_range"):
+        parse_report(data)
