@@ -142,6 +142,7 @@ def _report(root: Element, schema: str) -> AggregateReport:
 
 def _seconds(text: str) -> int | None:
     """Epoch seconds (the schema's type), or an ISO 8601 time some reporters write instead."""
+    value: int | None
     try:
         value = int(float(text))
     except ValueError:
