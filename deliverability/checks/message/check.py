@@ -110,7 +110,7 @@ async def run(ctx: Context) -> list[Finding]:
         *build.receiver(facts),
         *build.dkim(signatures, list(outcome.dkim), message.has_body, outcome.adkim),
         *build.arc(chain),
-        *_dmarc_findings(outcome, facts),
+        *_dmarc_findings(outcome, facts, outcomes),
         *build.verdicts(found),
         *hygiene.unsubscribe(
             message, hygiene.looks_bulk(message, _bulk(found)), signatures, subject
@@ -184,7 +184,9 @@ def _spf_domain(facts: Facts, properties: dict[str, str]) -> str | None:
     return domain or facts.return_path_domain
 
 
-def _dmarc_findings(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
+def _dmarc_findings(
+    outcome: DmarcOutcome, facts: Facts, every: list[DmarcOutcome]
+) -> list[Finding]:
     if not outcome.from_domain:
         return []
     code, severity = {
@@ -203,6 +205,10 @@ def _dmarc_findings(outcome: DmarcOutcome, facts: Facts) -> list[Finding]:
         *(
             f"DKIM d={a.domain}: relaxed {_yn(a.relaxed)}, strict {_yn(a.strict)}"
             for a in outcome.dkim
+        ),
+        *(  # RFC 7489 6.6.1: with several From domains, what each one gave
+            f"From domain {o.from_domain}: {o.result} (policy {o.policy or 'none found'})"
+            for o in (every if len(every) > 1 else [])
         ),
     )
     found = [
