@@ -7,13 +7,14 @@ Hosts listed in `bad_cert_hosts` get a certificate for another name.
 
     server = HttpsServer(hosts=["mta-sts.good.example"]).start()
     server.route("mta-sts.good.example", "/.well-known/mta-sts.txt", body=b"...")
-    ... HttpSettings(port=server.port, verify=server.client_context()) ...
+    ... HttpSettings(allow_loopback_for_tests=True, port=server.port, verify=server.client_context()) ...
 """
 
 from __future__ import annotations
 
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,6 +30,7 @@ class Route:
     content_type: str = "text/plain"
     headers: dict[str, str] = field(default_factory=dict)
     stream_bytes: int = 0  # send this many bytes with no Content-Length, then close
+    trickle: float = 0.0  # send the body one byte every `trickle` seconds
 
 
 class HttpsServer:
@@ -100,7 +102,20 @@ def _handler(server: HttpsServer) -> type[BaseHTTPRequestHandler]:
                 return
             self.send_header("Content-Length", str(len(route.body)))
             self.end_headers()
+            if route.trickle:
+                self._trickle(route.body, route.trickle)
+                return
             self.wfile.write(route.body)
+
+        def _trickle(self, body: bytes, every: float) -> None:
+            self.close_connection = True
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(every)
+            except OSError:
+                pass  # the client gave up: that is the point
 
         def _stream(self, total: int) -> None:
             self.close_connection = True

@@ -22,7 +22,9 @@ NAME = "mta-sts"
 MAX_POLICY_BYTES = 64 * 1024
 MAX_AGE_LIMIT = 31557600  # RFC 8461 3.2: about one year
 SHORT_MAX_AGE = 86400
-_FETCH_CODES = {p: f"mta-sts.policy-{p.value}" for p in FetchProblem}
+_FETCH_CODES = {p: f"mta-sts.policy-{p.value}" for p in FetchProblem} | {
+    FetchProblem.REFUSED: "mta-sts.fetch-refused"
+}
 CODES = {
     "mta-sts.ok": "A valid policy covers every MX host",
     "mta-sts.missing": "No MTA-STS record: senders may deliver without verified TLS",
@@ -39,6 +41,8 @@ CODES = {
     "mta-sts.policy-http-status": "The policy URL does not answer 200",
     "mta-sts.policy-content-type": "The policy is not served as text/plain",
     "mta-sts.policy-too-large": "The policy is larger than 64 KiB",
+    "mta-sts.policy-invalid-url": "The policy URL is not a valid https: URL",
+    "mta-sts.fetch-refused": "The policy host is not a public address: not fetched",
 }
 _ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 
@@ -244,6 +248,7 @@ def _fetch_failed(domain: str, url: str, exc: FetchFailed) -> Finding:
         FetchProblem.REDIRECT: "Serve the policy directly at that URL; senders follow no redirect.",
         FetchProblem.CONTENT_TYPE: "Serve the policy with Content-Type: text/plain.",
         FetchProblem.TOO_LARGE: "Keep the policy under 64 KiB: version, mode, max_age, mx lines.",
+        FetchProblem.REFUSED: f"Point mta-sts.{domain} at a public address serving port 443.",
     }.get(exc.problem, f"Serve the policy at {url} with HTTP 200.")
     return _finding(
         _FETCH_CODES[exc.problem],

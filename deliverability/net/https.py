@@ -1,12 +1,17 @@
 """The one HTTPS fetch for MTA-STS policies and BIMI assets: strict, capped, honest.
 
     HttpsFetcher(dns, settings).fetch(url, max_bytes=, content_types=)
+      |-- control characters, no host: FetchFailed(INVALID_URL)
+      |-- a port other than 443: FetchFailed(REFUSED)
       |-- host resolved through our DNS layer (zone overlay, test world, trace)
-      |-- connect to that IP, TLS with SNI and Host of the real name, certificate verified
+      |-- no public unicast address (see net/addresses.py): FetchFailed(REFUSED)
+      |-- connect to that vetted IP (never resolved again), TLS with SNI and Host of
+      |   the real name, certificate verified
       |-- 3xx: FetchFailed(REDIRECT)    never followed (RFC 8461 3.3)
       |-- non-200: FetchFailed(HTTP_STATUS)
       |-- wrong media type: FetchFailed(CONTENT_TYPE)
-      `-- body read while streaming, stopped past max_bytes: FetchFailed(TOO_LARGE)
+      |-- body read while streaming, stopped past max_bytes: FetchFailed(TOO_LARGE)
+      `-- the whole fetch past settings.timeout: FetchFailed(UNREACHABLE)
 
 Every failure is a `FetchFailed` whose `problem` says which, so each check can give
 each its own finding code, and whose `reason` is fit to show a user.
@@ -14,13 +19,17 @@ each its own finding code, and whose `reason` is fit to show a user.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from deliverability.net.addresses import not_public
 from deliverability.net.dns import DnsClient, LookupFailed
+from deliverability.text import clean
 
 if TYPE_CHECKING:
     import httpx
@@ -30,15 +39,20 @@ if TYPE_CHECKING:
 class HttpSettings:
     """How HTTPS fetches (MTA-STS, BIMI) are made; tests point them at loopback."""
 
-    timeout: float = 10.0
+    timeout: float = 10.0  # the whole fetch: connect, TLS, headers and body
     verify: bool | str | ssl.SSLContext = True  # a CA bundle path or context in tests
-    port: int = 443  # tests serve HTTPS on a free loopback port
+    port: int = 443  # where https://host/ is fetched; tests serve on a free loopback port
     max_bytes: int = 1 << 20
+    # Only code that builds the settings sets this (no flag, no DNS answer can): the
+    # test suite, whose HTTPS server listens on 127.0.0.1. See docs/architecture.md.
+    allow_loopback_for_tests: bool = False
 
 
 class FetchProblem(StrEnum):
     """Why a fetch gave no usable body."""
 
+    INVALID_URL = "invalid-url"  # control characters, no host: not a URL we can fetch
+    REFUSED = "refused"  # a non-public address or a port other than 443: never connected
     NO_ADDRESS = "no-address"  # the host has no A or AAAA record
     UNREACHABLE = "unreachable"  # DNS failure, refused connection, timeout: we cannot tell
     CERTIFICATE = "certificate"  # the server's certificate did not verify for the host
@@ -92,33 +106,70 @@ class HttpsFetcher:
 
     async def fetch(self, url: str, *, max_bytes: int, content_types: tuple[str, ...]) -> Fetched:
         """GET `url` over verified HTTPS; raise FetchFailed for anything but a clean 200."""
-        import httpx
-
-        parsed = httpx.URL(url)
-        host = parsed.host
+        host, path = _parse(url)
         if self.dns.offline:  # --offline promises no network at all, not only no DNS
             raise FetchFailed(FetchProblem.UNREACHABLE, f"offline: {url} was not fetched")
-        ip = await _address(self.dns, host)
-        port = parsed.port or self.settings.port
-        request_url = parsed.copy_with(scheme="https", host=ip, port=port)
-        headers = {
-            "Host": host if port == 443 else f"{host}:{port}",
-            "Accept": ", ".join(content_types),
-        }
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                ip = await _address(self.dns, host, self.settings.allow_loopback_for_tests)
+                body, media_type = await self._get(host, ip, path, max_bytes, content_types)
+        except TimeoutError:
+            reason = f"{host} did not send the whole response within {self.settings.timeout:g}s"
+            raise FetchFailed(FetchProblem.UNREACHABLE, reason) from None
+        return Fetched(url=url, content_type=media_type, body=body)
+
+    async def _get(
+        self, host: str, ip: str, path: str, max_bytes: int, content_types: tuple[str, ...]
+    ) -> tuple[bytes, str]:
+        import httpx
+
+        port = self.settings.port
+        netloc = f"[{ip}]" if ":" in ip else ip
+        request_url = f"https://{netloc}:{port}{path}"
+        headers = {"Host": host, "Accept": ", ".join(content_types)}
         try:
             async with self._http().stream(
                 "GET", request_url, headers=headers, extensions={"sni_hostname": host}
             ) as response:
                 media_type = _check_response(response, content_types)
-                body = await _read_capped(response, max_bytes)
+                return await _read_capped(response, max_bytes), media_type
         except httpx.TimeoutException:
             raise FetchFailed(FetchProblem.UNREACHABLE, f"{host} timed out") from None
         except httpx.HTTPError as exc:
             raise _classify(exc, host) from None
-        return Fetched(url=url, content_type=media_type, body=body)
 
 
-async def _address(dns: DnsClient, host: str) -> str:
+def is_https_url(url: str) -> bool:
+    """Whether `url` claims https: with a host (a malformed one is left to the fetch,
+    which reports it as an invalid URL)."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme == "https" and bool(parts.hostname)
+    except ValueError:  # a malformed [IPv6] host
+        return True
+
+
+def _parse(url: str) -> tuple[str, str]:
+    """(host, path with query) of an https URL on port 443; FetchFailed otherwise."""
+    import httpx
+
+    shown = clean(url)
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise FetchFailed(FetchProblem.INVALID_URL, f"{shown!r} is not a valid URL") from None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url) or not parsed.host:
+        raise FetchFailed(FetchProblem.INVALID_URL, f"{shown!r} is not a valid URL")
+    if parsed.scheme != "https":
+        raise FetchFailed(FetchProblem.INVALID_URL, f"{shown!r} is not an https: URL")
+    if parsed.port not in (None, 443):
+        reason = f"port {parsed.port} refused: only port 443 is fetched"
+        raise FetchFailed(FetchProblem.REFUSED, reason)
+    return parsed.host, parsed.raw_path.decode("ascii")
+
+
+async def _address(dns: DnsClient, host: str, allow_loopback: bool) -> str:
+    """The address to connect to: the first public one, IPv4 first (more networks reach it)."""
     try:
         addresses = await dns.addresses(host)
     except LookupFailed as exc:
@@ -126,8 +177,13 @@ async def _address(dns: DnsClient, host: str) -> str:
         raise FetchFailed(FetchProblem.UNREACHABLE, reason) from None
     if not addresses:
         raise FetchFailed(FetchProblem.NO_ADDRESS, f"{host} has no A or AAAA record")
-    # IPv4 first: more networks reach it; either is the same server by the host's DNS.
-    return sorted(addresses, key=lambda a: ipaddress.ip_address(a).version)[0]
+    ordered = sorted(addresses, key=lambda a: ipaddress.ip_address(a).version)
+    refusals = [(a, not_public(a, allow_loopback=allow_loopback)) for a in ordered]
+    for address, why in refusals:
+        if why is None:
+            return address
+    listed = ", ".join(f"{a} ({why})" for a, why in refusals)
+    raise FetchFailed(FetchProblem.REFUSED, f"{host} has no public address: {listed}; not fetched")
 
 
 def _check_response(response: httpx.Response, content_types: tuple[str, ...]) -> str:

@@ -41,7 +41,7 @@ def https() -> Iterator[HttpsServer]:
 
 
 def run_mta_sts(world, https: HttpsServer, domain: str, port: int | None = None) -> dict:
-    http = HttpSettings(port=port or https.port, verify=https.client_context(), timeout=2)
+    http = HttpSettings(allow_loopback_for_tests=True, port=port or https.port, verify=https.client_context(), timeout=2)
     return run_direct(world.address, Target(domain=domain), only=("mta-sts",), http=http)
 
 
@@ -57,6 +57,7 @@ SCENARIOS = [
     ("badcert", {("mta-sts.policy-certificate", "warning")}),
     ("notfound", {("mta-sts.policy-http-status", "warning")}),
     ("nohost", {("mta-sts.policy-no-address", "warning")}),
+    ("private", {("mta-sts.fetch-refused", "warning")}),
     ("badrecord", {("mta-sts.record-invalid", "warning")}),
     ("twice", {("mta-sts.record-invalid", "warning")}),
     ("none", {("mta-sts.missing", "info")}),

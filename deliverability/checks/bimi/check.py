@@ -10,7 +10,6 @@ Verified or Common Mark Certificate is published with `a=`.
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit
 
 from deliverability.checks.bimi.certificate import CheckdmarcMissing, svg_requirements
 from deliverability.checks.bimi.svg import declares, svg_problems
@@ -18,11 +17,13 @@ from deliverability.checks.bimi.vmc import vmc_findings
 from deliverability.checks.dmarc.parse import is_dmarc
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
-from deliverability.net.https import FetchFailed, FetchProblem
+from deliverability.net.https import FetchFailed, FetchProblem, is_https_url
 
 NAME = "bimi"
 MAX_LOGO_BYTES = 32 * 1024  # the BIMI group's recommended maximum for the SVG
-_FETCH_CODES = {p: f"bimi.logo-{p.value}" for p in FetchProblem}
+_FETCH_CODES = {p: f"bimi.logo-{p.value}" for p in FetchProblem} | {
+    FetchProblem.REFUSED: "bimi.fetch-refused"
+}
 CODES = {
     "bimi.ok": "BIMI record, enforcing DMARC and a valid SVG logo",
     "bimi.missing": "No BIMI record: no logo is shown",
@@ -40,6 +41,8 @@ CODES = {
     "bimi.logo-http-status": "The logo URL does not answer 200",
     "bimi.logo-content-type": "The logo is not served as image/svg+xml",
     "bimi.logo-too-large": "The logo is larger than 32 KiB",
+    "bimi.logo-invalid-url": "The logo URL is not a valid URL (control characters, no host)",
+    "bimi.fetch-refused": "A BIMI URL names a non-public address or a port other than 443",
     "bimi.vmc-not-validated": "The mark certificate was not validated (checkdmarc not installed)",
     "bimi.vmc-unavailable": "The mark certificate could not be fetched",
     "bimi.vmc-unreadable": "The a= file is not a PEM certificate",
@@ -219,8 +222,7 @@ async def _logo_findings(
     ctx: Context, domain: str, logo: str, evidence: tuple[str, ...]
 ) -> tuple[list[Finding], bytes | None]:
     """Fetch and judge the logo: its findings, and its bytes for the certificate's check."""
-    parsed = urlsplit(logo)
-    if parsed.scheme != "https" or not parsed.hostname:
+    if not is_https_url(logo):
         return (
             [
                 _finding(
@@ -248,8 +250,9 @@ async def _logo_findings(
                     domain,
                     f"The BIMI logo of {domain} could not be used: {exc.reason}",
                     evidence + (f"GET {logo}: {exc.reason}",),
-                    "Serve the logo directly (no redirect) with HTTP 200, Content-Type "
-                    "image/svg+xml, a valid certificate, under 32 KiB.",
+                    "Serve the logo directly (no redirect) from a public address on port "
+                    "443 with HTTP 200, Content-Type image/svg+xml, a valid certificate, "
+                    "under 32 KiB.",
                 )
             ],
             None,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from deliverability.checks.bimi.certificate import (
     CONTENT_TYPES,
@@ -21,7 +20,7 @@ from deliverability.checks.bimi.certificate import (
 from deliverability.context import Context
 from deliverability.files import read_user_text
 from deliverability.finding import Finding, Severity
-from deliverability.net.https import FetchFailed, FetchProblem
+from deliverability.net.https import FetchFailed, FetchProblem, is_https_url
 
 _FIX = (
     "Have the mark verifying authority (DigiCert, Entrust, GlobalSign, SSL.com) reissue the "
@@ -34,8 +33,7 @@ async def vmc_findings(
     ctx: Context, domain: str, org: str, url: str, logo: bytes | None, evidence: tuple[str, ...]
 ) -> list[Finding]:
     """Findings for the certificate at `url`; `logo` is the l= SVG when it was fetched."""
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
+    if not is_https_url(url):
         return [
             _finding(
                 "bimi.vmc-unavailable",
@@ -53,7 +51,9 @@ async def vmc_findings(
         severity = Severity.UNKNOWN if exc.problem is FetchProblem.UNREACHABLE else Severity.WARNING
         return [
             _finding(
-                "bimi.vmc-unavailable",
+                "bimi.fetch-refused"
+                if exc.problem is FetchProblem.REFUSED
+                else "bimi.vmc-unavailable",
                 severity,
                 domain,
                 f"The mark certificate could not be fetched: {exc.reason}",

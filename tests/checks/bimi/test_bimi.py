@@ -76,7 +76,8 @@ def roots(tmp_path_factory) -> str:
 
 
 def run_bimi(world, https: HttpsServer, domain: str, roots: str = "") -> dict:
-    http = HttpSettings(port=https.port, verify=https.client_context(), timeout=2)
+    http = HttpSettings(allow_loopback_for_tests=True, port=https.port,
+                        verify=https.client_context(), timeout=2)
     options = {"bimi": {"mark_roots": roots}} if roots else {}
     return run_direct(world.address, Target(domain=domain), only=("bimi",), http=http,
                       check_options=options)
@@ -102,6 +103,10 @@ SCENARIOS = [
     ("repeated.bimi.test", {("bimi.record-invalid", "warning")}),  # RFC 6376 3.2
     ("spacedmarc.bimi.test", {NOT_ENFORCING, VMC}),  # RFC 7489 6.6.3: no DMARC record
     ("missing.bimi.test", {("bimi.missing", "info")}),
+    ("port.bimi.test", {("bimi.fetch-refused", "warning"), ("bimi.no-vmc", "info")}),
+    ("ctrl.bimi.test", {("bimi.logo-invalid-url", "warning"), ("bimi.no-vmc", "info")}),
+    ("private.bimi.test", {("bimi.fetch-refused", "warning"), ("bimi.no-vmc", "info")}),
+    ("vmcprivate.bimi.test", {("bimi.fetch-refused", "warning")}),
     ("news.bimi-fallback.test", {NOT_ENFORCING, VMC}),  # org record applies, and its sp=none
 ]
 
