@@ -3,7 +3,8 @@
     DnsClient.query(name, type)
       |-- zone overlay (--zone-file): names under a file's origin answered from it
       |-- offline and not in a zone: LookupFailed
-      `-- dns.asyncresolver (UDP, TCP on truncation, retries within --timeout)
+      `-- dns.asyncresolver (UDP, TCP on truncation); a new try at each third of
+          --timeout while earlier ones keep listening: any answer within it counts
 
 Outcomes: an answer; NXDOMAIN and NODATA as empty answers that say which; or
 `LookupFailed` (timeout, SERVFAIL, REFUSED, no resolver) whose message is shown to
@@ -43,6 +44,7 @@ DEFAULT_TIMEOUT = 5.0
 # A full check's first wave is ~110 independent questions (DKIM selectors, blocklists):
 # a cap below that queues the SPF include chain, the critical path, behind them.
 DEFAULT_MAX_IN_FLIGHT = 128
+HEDGED_TRIES = 3  # a try at 0, 1/3 and 2/3 of --timeout, each listening to the end
 
 
 OFFLINE = "offline, and no --zone-file holds this name"  # the reason of an --offline miss
@@ -253,21 +255,63 @@ class DnsClient:
         resolver = self._get_resolver(name, rdtype)
         if self._rate is not None:  # before the lookup's own time starts
             await self._rate.wait()
-        async with self._in_flight:
-            self.queries += 1
-            try:
-                result = await resolver.resolve(
-                    qname, rdtype, search=False, raise_on_no_answer=False
-                )
-            except dns.resolver.NXDOMAIN:
-                return Answer(name=name, type=rdtype, nxdomain=True, cnames=cnames)
-            except dns.resolver.LifetimeTimeout:
-                raise LookupFailed(name, rdtype, f"timed out after {self.timeout:g}s") from None
-            except dns.resolver.NoNameservers as exc:
-                raise LookupFailed(name, rdtype, _no_nameservers_reason(exc)) from None
-            except dns.exception.DNSException as exc:
-                raise LookupFailed(name, rdtype, " ".join(str(exc).split())) from None
+        try:
+            result = await self._hedged(resolver, qname, rdtype)
+        except dns.resolver.NXDOMAIN:
+            return Answer(name=name, type=rdtype, nxdomain=True, cnames=cnames)
+        except dns.resolver.LifetimeTimeout:
+            raise LookupFailed(name, rdtype, f"timed out after {self.timeout:g}s") from None
+        except dns.resolver.NoNameservers as exc:
+            raise LookupFailed(name, rdtype, _no_nameservers_reason(exc)) from None
+        except dns.exception.DNSException as exc:
+            raise LookupFailed(name, rdtype, " ".join(str(exc).split())) from None
         return _answer_from_resolver(name, rdtype, result)
+
+    async def _hedged(
+        self, resolver: dns.asyncresolver.Resolver, qname: dns.name.Name, rdtype: str
+    ) -> dns.resolver.Answer:
+        """Ask, and ask again at each third of --timeout while no answer came, keeping
+        every earlier try listening: an answer arriving any time within --timeout is
+        used (a slow resolver), and one dropped packet costs a third, not a failure."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        tries: list[asyncio.Task[dns.resolver.Answer]] = []
+        try:
+            for attempt in range(HEDGED_TRIES):
+                try_ = self._try(resolver, qname, rdtype, deadline, paced=attempt > 0)
+                tries.append(asyncio.ensure_future(try_))
+                tries[-1].add_done_callback(_retrieved)  # the tries not picked, too
+                last = attempt == HEDGED_TRIES - 1
+                wait = deadline - loop.time() if last else self.timeout / HEDGED_TRIES
+                done, _ = await asyncio.wait(tries, timeout=wait, return_when="FIRST_COMPLETED")
+                if done:
+                    return done.pop().result()
+            raise dns.resolver.LifetimeTimeout(timeout=self.timeout, errors=[])
+        finally:
+            for task in tries:
+                task.cancel()
+
+    async def _try(
+        self,
+        resolver: dns.asyncresolver.Resolver,
+        qname: dns.name.Name,
+        rdtype: str,
+        deadline: float,
+        *,
+        paced: bool,
+    ) -> dns.resolver.Answer:
+        """One question to the resolver; each try holds an in-flight slot of its own, and
+        a retry (`paced`) keeps to --qps like any query (the first waited before)."""
+        if paced and self._rate is not None:
+            await self._rate.wait()
+        async with self._in_flight:
+            lifetime = deadline - asyncio.get_running_loop().time()
+            if lifetime <= 0:
+                raise dns.resolver.LifetimeTimeout(timeout=self.timeout, errors=[])
+            self.queries += 1
+            return await resolver.resolve(
+                qname, rdtype, search=False, raise_on_no_answer=False, lifetime=lifetime
+            )
 
     def _get_resolver(self, name: str, rdtype: str) -> dns.asyncresolver.Resolver:
         if self._resolver is None:
@@ -275,7 +319,7 @@ class DnsClient:
         return self._resolver
 
 
-def _retrieved(task: asyncio.Task[Answer]) -> None:
+def _retrieved(task: asyncio.Future[Any]) -> None:
     """Mark a lookup's failure as seen: its askers may all have gone (a check that
     finished or timed out), and asyncio would then print 'Task exception was never
     retrieved' with a traceback. Askers still awaiting it get the failure as usual."""
@@ -329,9 +373,10 @@ def build_resolver(
             raise LookupFailed(
                 name, rdtype, "no system resolver is configured; give --resolver"
             ) from None
+    # Each try may wait the whole --timeout for its answer; DnsClient starts the
+    # next try alongside it rather than giving it up (see DnsClient._hedged).
     resolver.lifetime = timeout
-    # Several tries within the lifetime, so one dropped UDP packet is not a failure.
-    resolver.timeout = max(timeout / 3, 0.2)
+    resolver.timeout = timeout
     resolver.retry_servfail = False
     resolver.cache = None  # our own single-flight cache is the only one
     return resolver

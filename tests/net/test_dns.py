@@ -169,3 +169,17 @@ def test_a_failed_lookup_nobody_awaits_any_more_is_not_logged(world) -> None:
 
     asyncio.run(go())
     assert problems == []
+
+
+def test_a_slow_answer_within_the_timeout_is_used(world) -> None:
+    # every answer 2 s late, the default 5 s timeout: a late answer is an answer (#14)
+    world.fault("delay", seconds=2.0)
+    [answer] = ask(client(world, timeout=5.0), ("ok.mx.test", "MX"))
+    assert not isinstance(answer, Exception) and answer.records
+
+
+def test_a_dropped_first_try_is_retried_within_the_timeout(world) -> None:
+    world.fault("drop", name="ok.mx.test")
+    dns_client = client(world, timeout=0.9)
+    ask(dns_client, ("ok.mx.test", "MX"))
+    assert world.count("ok.mx.test", "MX") == 3 == dns_client.queries
