@@ -43,6 +43,7 @@ def world(dns_server: DnsServer) -> Iterator[DnsServer]:
     dns_server.reset()
     yield dns_server
     dns_server.reset()
+    dns_server.wait_idle()  # no delayed answer of this test may overlap the next one
 
 
 @pytest.fixture(autouse=True)

@@ -100,6 +100,13 @@ class DnsServer:
         self.tcp_queries = 0
         self.max_in_flight = 0
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until no question is being answered: a client that gave up on a delayed
+        query leaves it here, and it must not count towards the next test's in-flight."""
+        deadline = time.monotonic() + timeout
+        while self._in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def count(self, name: str | None = None, rdtype: str | None = None) -> int:
         """Questions received (UDP and TCP) for `name` and `rdtype`; None means any."""
         name = name.rstrip(".").lower() if name else None
