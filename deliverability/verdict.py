@@ -28,7 +28,7 @@ class Impact(StrEnum):
 
 _ORDER = list(Impact)
 # Errors receivers answer with a 5xx refusal rather than the spam folder; sources in
-# docs/checks.md ("Reading a report"): Gmail 550-5.7.25/5.7.26 and 550-5.7.1 (blocklists).
+# docs/reports.md ("The verdict block"): Gmail 550-5.7.25/5.7.26, blocklists, RFC 7208, RFC 7505.
 REJECTING = (
     "dnsbl.listed",
     "rdns.missing",

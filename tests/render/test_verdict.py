@@ -136,3 +136,17 @@ def test_folded_subjects_and_impacts() -> None:
     assert [(p.subjects, p.impact) for p in judged.problems] == [(("a", "b"), Impact.REJECTED)]
     assert [p.subjects for p in judged.unchecked] == [("c", "d")]
     assert judged.status is Severity.ERROR
+
+
+@pytest.mark.parametrize("fmt", ["text", "html", "markdown"])
+def test_every_human_format_opens_with_the_verdict(terminal, fmt: str) -> None:
+    lines, data = terminal("nodmarc.test", "--ip", "192.0.2.99", "--format", fmt)
+    text = "\n".join(lines)
+    at = 0
+    for problem in data["summary"]["problems"]:  # each found after the one before it
+        at = text.find(problem["code"], at)
+        assert at != -1, problem["code"]
+    if fmt == "text":
+        assert "`" not in text and "**" not in text and "&amp;" not in text
+    if fmt == "html":
+        assert "<script" not in text and "src=" not in text and "href=" not in text

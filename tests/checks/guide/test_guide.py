@@ -255,3 +255,50 @@ def test_microsoft_ip_allow_list_conversion(network: str, entries: int, refused:
     listed, conversions = fit_to_list((ipaddress.ip_network(network),), ip_list, "microsoft-365")
     assert len(listed) == entries
     assert any(not c.entries for c in conversions) is refused
+
+
+GUIDE_FORMATS = ["mimecast-m365.guide.test", "m365.guide.test", "google.guide.test",
+                 "proofpoint.guide.test", "selfhosted.guide.test"]
+
+
+@pytest.mark.parametrize("recipient", GUIDE_FORMATS)
+def test_the_terminal_letter_shows_the_first_step_within_40_lines(guide, monkeypatch,
+                                                                  recipient: str) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = guide(recipient).stdout.splitlines()
+    first_step = next(i for i, line in enumerate(lines) if line.startswith("1. "))
+    assert first_step < 40 and lines[0].startswith("Email from ")
+    assert not any(line.startswith(("Fix first", "Counts:")) for line in lines)  # no probes
+    verbose = guide(recipient, "--verbose").stdout
+    assert "Counts:" in verbose  # --verbose: the probe results follow the letter
+
+
+@pytest.mark.parametrize("recipient", GUIDE_FORMATS)
+def test_the_text_letter_holds_no_markdown_or_html(guide, recipient: str) -> None:
+    text = guide(recipient, "--format", "text").stdout
+    assert max(len(line) for line in text.splitlines() if "://" not in line) <= 72
+    for syntax in ("\\_", "\\|", "&amp;", "&gt;", "&lt;", "**", "`", "## ", "|---"):
+        assert syntax not in text, syntax
+    caveats = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(caveats) == len(set(caveats))  # each caveat once
+
+
+@pytest.mark.parametrize(("command", "args"), [
+    ("guide", ["mimecast-m365.guide.test"]), ("guide", ["m365.guide.test", "--verbose"]),
+])
+def test_the_html_page_parses_and_loads_nothing(guide, command: str, args: list[str]) -> None:
+    from html.parser import HTMLParser
+
+    class Loads(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.remote: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.append(tag)
+            self.remote += [v or "" for k, v in attrs if k in ("src", "href") and v]
+
+    page = Loads()
+    page.feed(guide(*args, "--format", "html").stdout)
+    assert "script" not in page.tags and page.remote == [] and "h1" in page.tags
