@@ -23,6 +23,7 @@ from deliverability.checks.bounce.human import MAX_RECIPIENTS, MAX_TEXT, read_te
 from deliverability.checks.bounce.model import Bounce, Kind, Original, Recipient, Unreadable
 
 MAX_PARTS = 200
+MAX_HEADER_LINES = 5000  # a real bounce has well under 200; the parser's lookups scan them all
 _BOUNDARIES = re.compile(rb"boundary\s*=", re.I)
 _DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery (system|subsystem)", re.I)
 _BOUNCE_SUBJECT = re.compile(
@@ -46,12 +47,21 @@ class _RawHeaders(Compat32):
 
 
 _POLICY = _RawHeaders()
+# The warnings MTAs send while they still retry (Postfix, Exim, Sendmail): not yet a failure.
+_DELAY_WARNING = re.compile(
+    r"warning only|will (be retried|continue trying|keep trying)|attempts will continue|"
+    r"still being retried|has been delayed|delivery (is )?delayed",
+    re.I,
+)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 
 
 def read_message(data: bytes, source: str) -> Bounce | Unreadable:
     """One message as a Bounce, or why it cannot be read."""
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # LF, CRLF and CR files alike
+    end = data.find(b"\n\n")
+    if data.count(b"\n", 0, end if end >= 0 else len(data)) > MAX_HEADER_LINES:
+        return Unreadable(source=source, problem=f"more than {MAX_HEADER_LINES:,} header lines")
     if len(_BOUNDARIES.findall(data)) > MAX_PARTS:
         return Unreadable(
             source=source, problem=f"more than {MAX_PARTS} MIME boundaries (too deeply nested)"
@@ -82,7 +92,7 @@ def _bounce(message: Message, source: str) -> Bounce:
     if feedback is not None:
         return arf.read_feedback(_text(feedback), base)
     if _is_auto_reply(message):
-        sender_of_reply = Recipient(address=_address(message.get("From")), action="delivered")
+        sender_of_reply = Recipient(address=_address(message.get("From")))
         return replace(
             base, kind=Kind.AUTO_REPLY, format="auto-reply", recipients=(sender_of_reply,)
         )
@@ -124,9 +134,10 @@ def _from_text(message: Message, parts: list[Message], base: Bounce) -> Bounce:
     found = [f for f in human.recipients if f.address or f.diagnostic]
     if not looks or not found:
         return base
+    action = "delayed" if _DELAY_WARNING.search(text[:MAX_TEXT]) else "failed"
     recipients = tuple(
         Recipient(
-            address=f.address, remote_mta=f.remote_mta, diagnostic=f.diagnostic, action="failed"
+            address=f.address, remote_mta=f.remote_mta, diagnostic=f.diagnostic, action=action
         )
         for f in found
     )

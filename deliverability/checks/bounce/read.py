@@ -44,7 +44,6 @@ def read_pasted(text: str, source: str = "--text") -> Bounce | Unreadable:
         Recipient(
             address=f.address or _named_recipient(f.diagnostic or text),
             remote_mta=f.remote_mta,
-            action="failed",
             diagnostic=f.diagnostic or diagnostic_text(text),
         )
         for f in found.recipients

@@ -167,3 +167,20 @@ def test_eight_bit_headers_are_read_as_utf8_or_windows_1252(tmp_path: Path) -> N
     (tmp_path / "latin.eml").write_bytes(data)
     original = bounce(tmp_path / "latin.eml").json()["checks"]["bounce"]["data"]["original"]
     assert original["subject"] == "Rechnung für März"
+
+
+def test_a_human_readable_delay_warning_is_delayed_not_failed(tmp_path: Path) -> None:
+    text = (
+        "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\nTo: news@example.org\n"
+        "Subject: Warning: message 1tABCD-000123-EF delayed 24 hours\nX-Failed-Recipients: "
+        "kim@fabrikam.example\n\nThis message was created automatically by mail delivery software.\n\n"
+        "A message that you sent has not yet been delivered to one or more of its\nrecipients "
+        "after more than 24 hours on the queue on mx.example.org.\n\n  kim@fabrikam.example\n"
+        "    host mail.fabrikam.example [198.51.100.7]\n    Delay reason: SMTP error from remote "
+        "mail server after RCPT TO:<kim@fabrikam.example>:\n    451 4.3.0 Temporary system problem\n\n"
+        "No action is required on your part. Delivery attempts will continue for some time.\n"
+    )
+    (tmp_path / "delay.eml").write_text(text)
+    found = bounce(tmp_path / "delay.eml").json()["checks"]["bounce"]["data"]["recipients"]
+    assert [(r["address"], r["action"], r["hard"], r["reply_code"]) for r in found] == [
+        ("kim@fabrikam.example", "delayed", False, "451")]

@@ -249,11 +249,11 @@ def test_each_reason(
     [
         ("550 5.1.1 User unknown", True, "error"),
         ("421 4.7.0 [TSS04] Messages from 192.0.2.10 temporarily deferred", False, "warning"),
-        ("User unknown", True, "error"),  # pasted text is a failure; no code says temporary
+        ("User unknown", None, "warning"),  # no code: permanence not stated, never guessed
         ("250 2.0.0 OK", False, "ok"),
     ],
 )
-def test_permanence_and_severity(text: str, hard: bool, severity: str) -> None:
+def test_permanence_and_severity(text: str, hard: bool | None, severity: str) -> None:
     result = run_cli("bounce", "--text", text, "--format", "json")
     recipient = result.json()["checks"]["bounce"]["data"]["recipients"][0]
     assert (recipient["hard"], {s for _, s in result.codes()}) == (hard, {severity})
