@@ -9,6 +9,7 @@ MAX_DIAGNOSTIC = 2000  # characters of diagnostic text kept and classified
 # "smtp; 550-5.1.1 text" / "550 5.1.1 text" / "550 text" / "5.1.1 text"
 _REPLY = re.compile(r"(?<![\d.])([245][0-5]\d)(?:[ -]|$)(?:\s*#?([245]\.\d{1,3}\.\d{1,3})\b)?")
 _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)")
+_LEAD = re.compile(r"^([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})\b)?")
 _DIAG_TYPE = re.compile(r"^\s*(smtp|x-[\w-]+|unix|x-postfix|x-unix)\s*;\s*", re.I)
 _CLIENT = re.compile(
     r"(?:client host|from|IP|address|host)\s*[:=]?\s*\[?((?:\d{1,3}\.){3}\d{1,3})\]?", re.I
@@ -25,8 +26,20 @@ def diagnostic_text(value: str | None) -> str | None:
     """Diagnostic-Code text without its type ("smtp; "), on one line, capped; None if empty."""
     if not value:
         return None
-    text = _DIAG_TYPE.sub("", " ".join(value.split()))
+    text = _joined_reply(_DIAG_TYPE.sub("", " ".join(value.split())))
     return text[:MAX_DIAGNOSTIC] or None
+
+
+def _joined_reply(text: str) -> str:
+    """A multiline reply on one line: RFC 5321 4.2.1 repeats "550-5.7.26 " on every line but
+    the last; keep the text once, led by "550 5.7.26"."""
+    lead = _LEAD.match(text)
+    if lead is None:
+        return text
+    code, status = lead.group(1), lead.group(2)
+    prefix = re.escape(code) + r"[ -]" + (rf"(?:{re.escape(status)}\s*)?" if status else "")
+    body = re.sub(rf"(?:^|\s){prefix}", " ", text).strip()
+    return f"{code} {status + ' ' if status else ''}{body}".strip()
 
 
 def reply_code(text: str | None) -> str | None:

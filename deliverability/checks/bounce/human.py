@@ -47,7 +47,9 @@ _DIAGNOSTICS = (
         re.I | re.S,
     ),  # Gmail
     re.compile(rf"\bbecause:\s*(.+?){_END}", re.I | re.S),  # Domino
-    re.compile(r"^\s*#?\s*([245]\d\d[ -].*)$", re.M),  # any reply line
+    re.compile(
+        r"^\s*#?\s*((?:[245]\d\d-.*\n\s*)*[245]\d\d[ -].*)$", re.M
+    ),  # a reply, multiline too
 )
 _REMOTE = (
     re.compile(r"\bhost ([\w.-]+)\s?\[[\w.:]+\]", re.I),  # Postfix, Exim

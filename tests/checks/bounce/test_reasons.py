@@ -274,3 +274,10 @@ def test_docs_list_every_reason_and_every_rule_has_a_source() -> None:
     docs = (ROOT / "docs" / "bounces.md").read_text()
     assert [r.value for r in Reason if f"| `{r.value}` |" not in docs] == []
     assert [rule.reason for rule in load_table().rules if not rule.source.strip()] == []
+
+
+def test_a_multiline_reply_is_one_line_with_its_codes_once() -> None:
+    text = "550-5.7.26 This mail has been blocked.\n550-5.7.26 Gmail requires\n550 5.7.26 SPF or DKIM."
+    result = run_cli("bounce", "--text", text, "--format", "json")
+    found = result.json()["checks"]["bounce"]["data"]["recipients"][0]
+    assert found["diagnostic"] == "550 5.7.26 This mail has been blocked. Gmail requires SPF or DKIM."
