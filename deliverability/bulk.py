@@ -1,8 +1,9 @@
 """Bulk runs: check every target of a file over one shared DNS cache (`check --from-file`).
 
 The file is one domain per line (`#` starts a comment), or a CSV whose header names
-the columns `domain`, `ip`, `mail-from` and `selectors` (several IPs or selectors
-in a cell separated by spaces or `;`). Targets are read as they are needed, at
+the columns `domain`, `ips` (or `ip`), `mail_from` (or `mail-from`) and `selectors`
+(several IPs or selectors in a cell separated by spaces or `;`); other columns are
+ignored, so a spreadsheet export runs as it is. Outcomes come out in input order. Targets are read as they are needed, at
 most `concurrency` are in flight, and each report is handed to the caller the
 moment it is done, then dropped, and the shared DNS cache keeps at most
 SHARED_CACHE_ANSWERS answers: memory stays flat however long the file is. A target
@@ -34,15 +35,19 @@ DEFAULT_CONCURRENCY = 16
 # include, a shared MX) stay; a long run forgets the oldest instead of growing.
 SHARED_CACHE_ANSWERS = 10_000
 _SPLIT = re.compile(r"[\s;]+")
-COLUMNS = ("domain", "ip", "mail-from", "selectors")
+COLUMNS = ("domain", "ips", "mail_from", "selectors")
+# The names a spreadsheet may use for them; `-` and `_` are the same in a header.
+ALIASES = {"ip": "ips", "mail-from": "mail_from", "mail_from": "mail_from", "selector": "selectors"}
+# How many finished targets may wait for a slower one before it, so output keeps input order.
+REORDER_WINDOW_PER_WORKER = 4
 
 
 def read_targets(path: Path, defaults: Target) -> Iterator[Row]:
     """One Row per target line of the file, read as the caller asks for them.
 
     `defaults` gives the IPs, envelope sender, HELO and selectors of rows without
-    their own; its domain is ignored. OSError escapes (the caller says why); a CSV
-    header naming an unknown column raises BadInput before any row.
+    their own; its domain is ignored. OSError escapes (the caller says why). A CSV's
+    columns other than COLUMNS (and their ALIASES) are ignored: `unknown_columns` names them.
     """
     # Bytes that are not UTF-8 become U+FFFD: that row's domain fails, not the run.
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
@@ -51,14 +56,8 @@ def read_targets(path: Path, defaults: Target) -> Iterator[Row]:
         if first is None:
             return
         number, text = first
-        header = [c.strip().lower().replace("_", "-") for c in next(csv.reader([text]))]
+        header = _header(text)
         if "domain" in header:
-            unknown = [c for c in header if c not in COLUMNS]
-            if unknown:
-                raise BadInput(
-                    f"{path}: line {number}: unknown column {unknown[0]!r} "
-                    f"(expected {', '.join(COLUMNS)})"
-                )
             yield from _csv_targets(header, lines, defaults)
         else:
             yield from _plain_targets([(number, text)], defaults)
@@ -71,9 +70,22 @@ def domain_rows(domains: Sequence[str], defaults: Target) -> Iterator[Row]:
     yield from _plain_targets(enumerate(domains, 1), defaults)
 
 
+def unknown_columns(path: Path) -> list[str]:
+    """The CSV header's columns that are not targets' fields ([] for a plain list of domains)."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        first = next(_numbered(handle), None)
+    header = _header(first[1]) if first else []
+    return [c for c in header if "domain" in header and c not in COLUMNS]
+
+
 def check_file(path: Path) -> None:
-    """Read the header and first row now: OSError or BadInput before any output is written."""
+    """Read the header and first row now: OSError before any output is written."""
     next(read_targets(path, Target(domain="")), None)
+
+
+def _header(text: str) -> list[str]:
+    names = [c.strip().lower().replace("_", "-") for c in next(csv.reader([text]), [])]
+    return [ALIASES.get(name, name.replace("-", "_")) for name in names]
 
 
 def _numbered(handle: io.TextIOBase) -> Iterator[tuple[int, str]]:
@@ -107,8 +119,8 @@ def _row(number: int, cells: dict[str, str], defaults: Target) -> Row:
 def _target(row: dict[str, str], defaults: Target) -> Target:
     """A validated Target from one row's cells; BadInput says what is wrong."""
     domain = validate_domain(row.get("domain") or "")
-    ips = [validate_ip(ip) for ip in _SPLIT.split((row.get("ip") or "").strip()) if ip]
-    mail_from = (row.get("mail-from") or "").strip() or defaults.mail_from
+    ips = [validate_ip(ip) for ip in _SPLIT.split((row.get("ips") or "").strip()) if ip]
+    mail_from = (row.get("mail_from") or "").strip() or defaults.mail_from
     selectors = [s.lower() for s in _SPLIT.split((row.get("selectors") or "").strip()) if s]
     return replace(
         defaults,
@@ -126,13 +138,20 @@ async def run_bulk(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> None:
-    """Check every target, at most `concurrency` at once; call `done` as each finishes."""
+    """Check every target, at most `concurrency` at once; call `done` in input order.
+
+    A target finished before a slower one ahead of it waits in a window of
+    REORDER_WINDOW_PER_WORKER x concurrency outcomes; a worker takes no row beyond the
+    window, so memory stays flat however slow one target is.
+    """
     shared = plan.new_dns(max_cached=SHARED_CACHE_ANSWERS)
-    pending = iter(rows)
+    pending = enumerate(rows)
+    in_order = InOrder(done, window=max(1, concurrency) * REORDER_WINDOW_PER_WORKER)
 
     async def worker() -> None:
-        for row in pending:  # the workers share one iterator: each row is taken once
-            done(await _outcome(plan, shared, row))
+        for index, row in pending:  # the workers share one iterator: each row is taken once
+            await in_order.wait_turn(index)
+            await in_order.put(index, await _outcome(plan, shared, row))
 
     workers = [asyncio.ensure_future(worker()) for _ in range(max(1, concurrency))]
     try:
@@ -141,6 +160,30 @@ async def run_bulk(
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+
+
+class InOrder:
+    """Hands outcomes to `done` by input index, holding at most `window` early ones."""
+
+    def __init__(self, done: Callable[[Outcome], None], *, window: int) -> None:
+        self._done, self._window = done, window
+        self._next = 0
+        self._held: dict[int, Outcome] = {}
+        self._moved = asyncio.Condition()
+
+    async def wait_turn(self, index: int) -> None:
+        """Wait until row `index` is inside the window (the earliest unfinished row + window)."""
+        async with self._moved:
+            await self._moved.wait_for(lambda: index < self._next + self._window)
+
+    async def put(self, index: int, outcome: Outcome) -> None:
+        """Row `index` is done: pass on every outcome that is now next in line."""
+        self._held[index] = outcome
+        async with self._moved:
+            while self._next in self._held:
+                self._done(self._held.pop(self._next))
+                self._next += 1
+            self._moved.notify_all()
 
 
 async def _outcome(plan: RunPlan, shared: DnsClient, row: Row) -> Outcome:

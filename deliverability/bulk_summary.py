@@ -42,6 +42,9 @@ class BulkSummary:
     status: Counter[str] = field(default_factory=Counter)  # worst severity, or "failed"
     codes: Counter[str] = field(default_factory=Counter)  # targets per problem code
     queries: int = 0
+    failed_queries: int = 0  # of `queries`, those no resolver answered
+    answered_queries: int = 0
+    resolvers: tuple[str, ...] = ()
     failures: list[str] = field(default_factory=list)  # the first few, for the summary
     failing: int = 0  # targets at or above --fail-on, or not checked (the caller counts)
     interrupted: bool = False
@@ -52,6 +55,9 @@ class BulkSummary:
         if report is None:
             self.add_failure(outcome.row.line, outcome.failure or "")
             return
+        self.failed_queries += report.failed_queries
+        self.answered_queries += report.answered_queries
+        self.resolvers = self.resolvers or report.resolvers
         problems = {f.code for f in report.findings if f.severity.rank > Severity.INFO.rank}
         self.add_result(report.status.value, report.queries, problems)
 

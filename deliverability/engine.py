@@ -50,6 +50,9 @@ async def run_checks(
         checks=tuple(results),
         trace=tuple(session.dns.trace),
         queries=session.dns.queries,
+        failed_queries=session.dns.failed,
+        answered_queries=session.dns.answered,
+        resolvers=session.dns.resolver_names,
     )
 
 

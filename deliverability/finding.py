@@ -144,6 +144,9 @@ class Report:
     checks: tuple[CheckResult, ...]
     trace: tuple[TraceEntry, ...] = ()
     queries: int = 0
+    failed_queries: int = 0  # of `queries`, those no resolver answered
+    answered_queries: int = 0  # and those it answered (lookups cut short are neither)
+    resolvers: tuple[str, ...] = ()  # the resolvers asked, for the line saying DNS failed
     baseline: Comparison | None = None  # set when run with --baseline: what is new, fixed
     kind: ReportKind = ReportKind.REPORT
 
@@ -164,6 +167,23 @@ class Report:
     def status(self) -> Severity:
         """The worst severity in the report."""
         return Severity.worst([c.status for c in self.checks])
+
+    @property
+    def dns_dead(self) -> bool:
+        """No lookup sent to a resolver got an answer: the results say nothing about DNS."""
+        return self.failed_queries > 0 and self.answered_queries == 0
+
+    @property
+    def dns_trouble(self) -> str | None:
+        """The line a report opens with when more than half of its lookups failed, else None."""
+        if self.failed_queries <= self.answered_queries:  # of the lookups that finished
+            return None
+        finished = self.failed_queries + self.answered_queries
+        return (
+            f"DNS trouble: {self.failed_queries} of {finished} lookups failed "
+            f"({', '.join(self.resolvers) or 'the system resolver'}); "
+            "results that depend on them are unknown"
+        )
 
 
 def sort_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:

@@ -1,4 +1,4 @@
-"""`deliverability check`: one sending domain, or many with --from-file."""
+"""`deliverability check`: one sending domain, or many (several DOMAINs or --from-file)."""
 
 from __future__ import annotations
 
@@ -16,21 +16,18 @@ from deliverability.cli import inputs
 from deliverability.cli.baseline import saved_findings
 from deliverability.cli.defaults import with_profile
 from deliverability.cli.options import (
-    EXIT_FINDINGS,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
     OutputFormat,
     ProfileOpt,
     ReportOptions,
     UsageFailure,
     report_options,
 )
-from deliverability.cli.running import emit, exit_status, open_output, prepare_run, write
+from deliverability.cli.running import emit, exit_status, prepare_run, refuse_dead_dns
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
-    from deliverability.bulk_summary import Outcome, Row
+    from deliverability.bulk_summary import Row
     from deliverability.finding import Target
     from deliverability.plan import RunPlan
     from deliverability.shard import Shard
@@ -42,8 +39,12 @@ TargetSource = Path | tuple[str, ...]
 @report_options
 def check(
     domain: Annotated[
-        str | None,
-        typer.Argument(metavar="DOMAIN", help="The From-header domain to check (or --from-file)."),
+        list[str] | None,
+        typer.Argument(
+            metavar="DOMAIN...",
+            help="The From-header domain to check; several run as a bulk run (or --from-file).",
+            show_default=False,
+        ),
     ] = None,
     ip: Annotated[
         list[str] | None,
@@ -128,7 +129,7 @@ def check(
         typer.Option(
             "--from-file",
             metavar="FILE",
-            help="Check every domain in FILE (one a line, or CSV); --format terminal, json or csv.",
+            help="Check every domain in FILE (one a line, or CSV with domain, ips, mail_from, selectors).",
             dir_okay=False,
         ),
     ] = None,
@@ -152,20 +153,24 @@ def check(
     """Check a sending domain: SPF, DKIM, DMARC, MX, reverse DNS and more."""
     from deliverability.finding import Target
 
+    domains = list(domain or ())
     sender_profile = inputs.profile(profile)
     # without DOMAIN or --from-file, the profile's from_domains are the domains to check
-    named = sender_profile.from_domains if sender_profile and domain is None else ()
-    source: TargetSource | None = from_file or (tuple(named) if len(named) > 1 else None)
-    if domain is None and from_file is None and not named:
+    named = sender_profile.from_domains if sender_profile and not domains else ()
+    if not domains and from_file is None and not named:
         raise UsageFailure(
             "give a DOMAIN to check, --from-file FILE, or a profile with from_domains"
         )
-    if domain is not None and from_file is not None:
+    if domains and from_file is not None:
         raise UsageFailure("give a DOMAIN to check, or --from-file FILE (not both)")
+    listed = tuple(domains) if len(domains) > 1 else tuple(named) if len(named) > 1 else ()
+    source: TargetSource | None = from_file or listed or None
     if source is not None and baseline is not None:
-        raise UsageFailure("--baseline compares one DOMAIN's report; it does not take --from-file")
+        raise UsageFailure(
+            "--baseline compares one DOMAIN's report; give one DOMAIN, not several or --from-file"
+        )
     part = _shard(shard, from_file)
-    domain_name = inputs.lenient_domain(domain) if domain is not None else ""
+    domain_name = inputs.lenient_domain(domains[0]) if len(domains) == 1 else ""
     domain_name = domain_name or (named[0] if len(named) == 1 and from_file is None else "")
     inputs.blocklist_choice(blocklists, spamhaus_key, sender_profile)
     default_mail_from = f"postmaster@{domain_name}" if domain_name else ""
@@ -193,7 +198,7 @@ def check(
         _warn_if_no_zone_for(domain_name, plan)
     if source is not None:
         raise typer.Exit(
-            _check_many(
+            check_several(
                 plan,
                 source,
                 target,
@@ -208,7 +213,16 @@ def check(
         from deliverability.baseline import compare
 
         report = dataclasses.replace(report, baseline=compare(old_findings, report.findings))
-    emit(report, opts.output_format, opts.output, opts.verbose, opts.quiet)
+    refuse_dead_dns(report)
+    emit(
+        report,
+        opts.output_format,
+        opts.output,
+        opts.verbose,
+        opts.quiet,
+        fail_on=opts.fail_on,
+        strict=opts.strict,
+    )
     raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 
@@ -271,9 +285,9 @@ def _split(values: list[str] | None) -> list[str]:
     return [p.strip().lower() for value in values or () for p in value.split(",") if p.strip()]
 
 
-def _check_many(
+def check_several(
     plan: RunPlan,
-    from_file: TargetSource,
+    source: TargetSource,
     defaults: Target,
     *,
     concurrency: int,
@@ -281,56 +295,28 @@ def _check_many(
     opts: ReportOptions,
     shard: Shard | None,
 ) -> int:
-    """`check --from-file` (or several domains): one line per target to stdout, the summary
-    to stderr."""
-    from deliverability.bulk import run_bulk
-    from deliverability.bulk_summary import BulkSummary
-    from deliverability.render import bulk as render
+    """Check several DOMAINs (or --from-file's targets) as one bulk run; the exit status.
 
-    line_of = bulk_line(opts.output_format, plan.check_names)
-    if isinstance(from_file, Path):
-        _check_bulk_file(from_file)
-    plan = plan.throttled(
-        _bulk_qps(plan, opts, from_file, defaults, shard), targets_at_once=concurrency
+    Each domain is validated as its turn comes: a bad one is a failed line, not the run's end.
+    """
+    from deliverability.cli.bulk import check_many, file_rows
+
+    if isinstance(source, Path):
+        rows, total = file_rows(source, defaults)  # exit 2 now if the file is unreadable
+        if shard is not None:
+            rows, total = shard.select(rows), None
+    else:
+        rows, total = _targets(source, defaults, shard), len(source)
+    label = str(source) if isinstance(source, Path) else "DOMAIN"
+    qps = _bulk_qps(plan, opts, lambda: _targets(source, defaults, shard))
+    plan = plan.throttled(qps, targets_at_once=concurrency)
+    return check_many(
+        plan, rows, opts=opts, concurrency=concurrency, quiet=quiet, source=label, total=total
     )
-    summary = BulkSummary()
-    stream = sys.stdout if opts.output is None else open_output(opts.output)
-    progress = _progress(quiet, from_file, defaults, shard)
-
-    def done(outcome: Outcome) -> None:
-        write(line_of(outcome), stream)
-        stream.flush()
-        summary.add(outcome)
-        if outcome.report is None or exit_status(outcome.report, opts.fail_on, opts.strict):
-            summary.failing += 1
-        if progress is not None:
-            progress.advance(progress.task_ids[0])
-
-    try:
-        if opts.output_format is OutputFormat.csv:
-            stream.write(render.csv_header(plan.check_names))
-        with progress or contextlib.nullcontext():
-            asyncio.run(
-                run_bulk(plan, _targets(from_file, defaults, shard), done, concurrency=concurrency)
-            )
-    except KeyboardInterrupt:
-        summary.interrupted = True
-    finally:
-        if opts.output is not None:
-            stream.close()
-    if not quiet:
-        write(render.summary_table(summary), sys.stderr)
-    if summary.interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_FINDINGS if summary.failing else EXIT_OK
 
 
 def _bulk_qps(
-    plan: RunPlan,
-    opts: ReportOptions,
-    from_file: TargetSource,
-    defaults: Target,
-    shard: Shard | None,
+    plan: RunPlan, opts: ReportOptions, rows: Callable[[], Iterable[Row]]
 ) -> float | None:
     """--qps as given; when not given, DEFAULT_BULK_QPS for runs over BULK_TARGETS targets."""
     from itertools import islice
@@ -339,19 +325,8 @@ def _bulk_qps(
 
     if opts.qps is not None:
         return plan.qps
-    first = islice(_targets(from_file, defaults, shard), BULK_TARGETS + 1)
+    first = islice(rows(), BULK_TARGETS + 1)
     return DEFAULT_BULK_QPS if sum(1 for _ in first) > BULK_TARGETS else None
-
-
-def _check_bulk_file(from_file: Path) -> None:
-    """A --from-file that cannot be read, or names unknown columns, is exit 2 before any output."""
-    from deliverability.bulk import check_file
-
-    try:
-        with inputs.bad_input_is_usage_failure():
-            check_file(from_file)
-    except OSError as exc:
-        raise UsageFailure(f"cannot read {from_file}: {exc.strerror or exc}") from None
 
 
 def bulk_line(output_format: OutputFormat, checks: list[str]) -> Any:
@@ -365,16 +340,3 @@ def bulk_line(output_format: OutputFormat, checks: list[str]) -> Any:
     if output_format is OutputFormat.terminal:
         return render.terminal_line
     raise UsageFailure(f"--from-file writes terminal, json or csv, not {output_format.value}")
-
-
-def _progress(quiet: bool, from_file: TargetSource, defaults: Target, shard: Shard | None) -> Any:
-    """A rich progress bar on stderr when it is a terminal and not --quiet; else None."""
-    if quiet or not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-    from rich.progress import Progress
-
-    total = sum(1 for _ in _targets(from_file, defaults, shard))  # readable: checked already
-    progress = Progress(console=Console(stderr=True), transient=True)
-    progress.add_task("checking", total=total)
-    return progress

@@ -17,7 +17,7 @@ from deliverability.cli.options import (
     UsageFailure,
     report_options,
 )
-from deliverability.cli.running import emit, exit_status, prepare_run
+from deliverability.cli.running import emit, exit_status, prepare_run, refuse_dead_dns
 
 # The guide reads the sender's own authentication to say what the sender must fix first.
 GUIDE_CHECKS = ["guide", "spf", "dkim", "dmarc"]
@@ -67,7 +67,16 @@ def guide(
         check_options={"guide": {"sender_known": bool(sender_domain)}},
     )
     report = dataclasses.replace(asyncio.run(plan.run(target)), kind=ReportKind.LETTER)
-    emit(report, opts.output_format, opts.output, opts.verbose, opts.quiet)
+    refuse_dead_dns(report)
+    emit(
+        report,
+        opts.output_format,
+        opts.output,
+        opts.verbose,
+        opts.quiet,
+        fail_on=opts.fail_on,
+        strict=opts.strict,
+    )
     raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 

@@ -13,7 +13,7 @@ from deliverability.cli.options import (
     UsageFailure,
     report_options,
 )
-from deliverability.cli.running import emit, exit_status, prepare_run
+from deliverability.cli.running import emit, exit_status, prepare_run, refuse_dead_dns
 
 
 @report_options
@@ -49,7 +49,16 @@ def message(
         extra_specs=[command_check("message")],
     )
     report = asyncio.run(plan.run(target, message=parsed))
-    emit(report, opts.output_format, opts.output, opts.verbose, opts.quiet)
+    refuse_dead_dns(report)
+    emit(
+        report,
+        opts.output_format,
+        opts.output,
+        opts.verbose,
+        opts.quiet,
+        fail_on=opts.fail_on,
+        strict=opts.strict,
+    )
     raise typer.Exit(exit_status(report, opts.fail_on, opts.strict))
 
 

@@ -33,6 +33,9 @@ class OutputFormat(StrEnum):
     csv = "csv"
     html = "html"
     text = "text"
+    github = "github"
+    gitlab = "gitlab"
+    concise = "concise"
 
 
 class FailOn(StrEnum):

@@ -57,7 +57,7 @@ def prepare_run(
         nameservers = [validate_resolver(r) for r in opts.resolver or ()]
         timeout = validate_timeout(opts.timeout)
         qps = validate_qps(opts.qps or 0)
-        zones = ZoneSet([load_zone_file(path) for path in opts.zone_file or ()])
+        zones = ZoneSet([load_zone_file(checkout_relative(p)) for p in opts.zone_file or ()])
     if only is None:
         specs = inputs.installed_checks()
     elif only:
@@ -94,18 +94,47 @@ def prepare_run(
     return plan.throttled(qps, targets_at_once=1)
 
 
+def checkout_relative(path: Path) -> Path:
+    """An absolute path inside the current directory as a relative one: CI formats (SARIF,
+    annotations, Code Quality) point at files relative to the checkout."""
+    if not path.is_absolute():
+        return path
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def refuse_dead_dns(report: Report) -> None:
+    """A run in which no resolver answered anything says nothing about DNS: exit 2, not 0."""
+    if report.dns_dead:
+        raise UsageFailure(dead_dns_line(report.failed_queries, report.resolvers, report.trace))
+
+
+def dead_dns_line(failed: int, resolvers: tuple[str, ...], trace: Any = ()) -> str:
+    """`DNS answered no query: N lookups failed (resolver ...: first reason)`."""
+    reasons = [t.outcome for t in trace if t.outcome not in ("answer", "nxdomain", "nodata")]
+    why = f": {reasons[0]}" if reasons else ""
+    names = ", ".join(resolvers) or "the system resolver"
+    return f"DNS answered no query: {failed} lookups failed (resolver {names}{why})"
+
+
 def emit(
     report: Report,
     output_format: OutputFormat,
     output: Path | None,
     verbose: bool,
     quiet: bool = False,
+    *,
+    fail_on: FailOn = FailOn.error,
+    strict: bool = False,
 ) -> None:
     """Render the report and write it to stdout or --output (-q: the verdict block only)."""
     from deliverability.render import renderer
 
     render = renderer(output_format.value)
-    rendered = render(report, verbose=verbose, **_render_inputs(output_format, quiet))
+    inputs = render_inputs(output_format, fail_on, strict, quiet)
+    rendered = render(report, verbose=verbose, **inputs)
     if output is None:
         write(rendered, sys.stdout)
         return
@@ -113,16 +142,28 @@ def emit(
         write(rendered, handle)
 
 
-def _render_inputs(output_format: OutputFormat, quiet: bool) -> dict[str, Any]:
-    """What a renderer needs beyond the report: -q for the formats people read, and
-    SARIF's rule texts from docs/checks.md (read here since renderers do no I/O)."""
+def render_inputs(
+    output_format: OutputFormat, fail_on: FailOn, strict: bool, quiet: bool = False
+) -> dict[str, Any]:
+    """What a renderer needs beyond the report, read here since renderers do no I/O: -q for
+    the formats people read; SARIF's rule texts (docs/checks.md); the severities that fail
+    the gate (JUnit, GitHub)."""
     if output_format in HUMAN_FORMATS:
         return {"quiet": quiet}
-    if output_format is not OutputFormat.sarif:
-        return {}
-    from deliverability.catalog import catalog_text, documented_codes
+    if output_format is OutputFormat.sarif:
+        from deliverability.catalog import catalog_text, documented_codes
 
-    return {"rule_docs": documented_codes(catalog_text())}
+        return {"rule_docs": documented_codes(catalog_text())}
+    if output_format is OutputFormat.junit:
+        return {"failing": failing_severities(fail_on, strict)}
+    if output_format is OutputFormat.github:
+        from deliverability.finding import Severity
+
+        # --fail-on never still annotates the problems, as warnings and errors
+        return {
+            "annotated": failing_severities(fail_on, strict) or {Severity.ERROR, Severity.WARNING}
+        }
+    return {}
 
 
 def open_output(output: Path) -> Any:

@@ -22,7 +22,7 @@ import ipaddress
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +136,8 @@ class DnsClient:
         self.secrets = tuple(s for s in secrets if s)
         self.trace: list[TraceEntry] = []
         self.queries = 0  # questions sent to a resolver (zone answers not counted)
+        self.failed = 0  # of those, the ones no resolver answered (timeout, SERVFAIL, REFUSED)
+        self.answered = 0  # and the ones it did (NXDOMAIN included); the rest were cut short
         self._nameservers = list(nameservers)
         self._resolver: dns.asyncresolver.Resolver | None = None
         self._tasks: dict[tuple[str, str], asyncio.Task[Answer]] = {}
@@ -152,8 +154,17 @@ class DnsClient:
             with contextlib.suppress(LookupFailed):
                 self._get_resolver("", "")
         other = copy.copy(self)
-        other.trace, other.queries = [], 0
+        other.trace, other.queries, other.failed, other.answered = [], 0, 0, 0
         return other
+
+    @property
+    def resolver_names(self) -> tuple[str, ...]:
+        """The resolvers asked, as given (--resolver) or as the system configures them."""
+        if self._nameservers:
+            return tuple(self._nameservers)
+        if self._resolver is not None:
+            return tuple(str(ns) for ns in self._resolver.nameservers)
+        return ("the system resolver",)
 
     async def query(self, name: str, rdtype: str) -> Answer:
         """Ask once per run; every later or concurrent ask shares the first one's answer."""
@@ -256,7 +267,7 @@ class DnsClient:
         if self._rate is not None:  # before the lookup's own time starts
             await self._rate.wait()
         try:
-            result = await self._hedged(resolver, qname, rdtype)
+            result = await self._counted(self._hedged(resolver, qname, rdtype))
         except dns.resolver.NXDOMAIN:
             return Answer(name=name, type=rdtype, nxdomain=True, cnames=cnames)
         except dns.resolver.LifetimeTimeout:
@@ -312,6 +323,19 @@ class DnsClient:
             return await resolver.resolve(
                 qname, rdtype, search=False, raise_on_no_answer=False, lifetime=lifetime
             )
+
+    async def _counted(self, lookup: Awaitable[dns.resolver.Answer]) -> dns.resolver.Answer:
+        """A lookup's outcome, counted in `answered` (NXDOMAIN too) or, with no answer, `failed`."""
+        try:
+            answer = await lookup
+        except dns.resolver.NXDOMAIN:
+            self.answered += 1
+            raise
+        except dns.exception.DNSException:
+            self.failed += 1
+            raise
+        self.answered += 1
+        return answer
 
     def _get_resolver(self, name: str, rdtype: str) -> dns.asyncresolver.Resolver:
         if self._resolver is None:

@@ -18,6 +18,9 @@ FORMATS = {
     "csv": "deliverability.render.csv",
     "html": "deliverability.render.html",
     "text": "deliverability.render.text",
+    "github": "deliverability.render.github",
+    "gitlab": "deliverability.render.gitlab",
+    "concise": "deliverability.render.concise",
 }
 
 

@@ -1,16 +1,25 @@
-"""Bulk-run output: one line per target as it finishes, and the summary table.
+"""Bulk-run output: one document for every target, written as each one finishes.
 
-`--format json` writes JSON Lines: each line `{"line", ...}`, the target's line in the
-input file followed by its full report (docs/report.schema.json), or, for a target
-that could not be checked, `{"line", "domain", "failure"}`. `--format csv` writes a
-header and one row per target: `line`, then render/csv.py's columns.
-The terminal gets one line per target. The summary table goes to stderr.
+`document(format)` gives a Document: `head()`, then `add(outcome)` per target in input
+order, then `tail()`; together they are one valid file in that format, so a bulk run
+writes any format and memory stays flat:
+- `json`: JSON Lines, each line a full report (docs/report.schema.json) with the input
+  `line`, or, for a target that could not be checked, `{"line", "domain", "failure"}`;
+- `csv`: a header and one row per target (render/csv.py columns, `line` first);
+- `terminal`: one line per target; the summary table goes to stderr;
+- `sarif`: one log, a run per target; `junit`: one `<testsuites>`, suites per target;
+- `markdown`, `github`, `concise`: each target's report one after the other;
+- `gitlab`: one Code Quality list.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from rich.table import Table
 from rich.text import Text
@@ -18,9 +27,105 @@ from rich.text import Text
 from deliverability.bulk_summary import BulkSummary, Outcome
 from deliverability.finding import Severity, Target
 from deliverability.render import csv as csv_format
+from deliverability.render.github import escape_data, escape_property
 from deliverability.render.json import report_to_dict
+from deliverability.render.markup import escape
 from deliverability.render.style import COLOURS, ICONS
 from deliverability.text import clean, clean_line
+
+
+class Document(Protocol):
+    """One output file of a bulk run, written a target at a time."""
+
+    def head(self) -> str:
+        """What comes before the first target."""
+        ...
+
+    def add(self, outcome: Outcome) -> str | Text:
+        """One target's part of the document."""
+        ...
+
+    def tail(self) -> str:
+        """What comes after the last target."""
+        ...
+
+
+def document(name: str, checks: Sequence[str], source: str, inputs: dict[str, Any]) -> Document:
+    """The Document of the format `name`; `source` names the input file for failed lines."""
+    from deliverability.render import renderer
+
+    if name == "json":
+        return _Lines(json_line)
+    if name == "csv":
+        return _Lines(lambda o: csv_line(o, checks), csv_header(checks))
+    if name == "terminal":
+        return _Lines(terminal_line)
+    if name in ("sarif", "junit", "gitlab"):
+        module = importlib.import_module(f"deliverability.render.{name}")
+        return _Parts(module.Document(**inputs))
+    return _Concatenated(functools.partial(renderer(name), **inputs), name, source)
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """A line per target (and a header line)."""
+
+    line_of: Callable[[Outcome], str | Text]
+    header: str = ""
+
+    def head(self) -> str:
+        return self.header
+
+    def add(self, outcome: Outcome) -> str | Text:
+        return self.line_of(outcome)
+
+    def tail(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A format whose document wraps its parts (SARIF runs, JUnit suites, a JSON list)."""
+
+    parts: Any
+
+    def head(self) -> str:
+        return str(self.parts.head())
+
+    def add(self, outcome: Outcome) -> str:
+        if outcome.report is None:
+            return str(
+                self.parts.failure(outcome.row.line, outcome.row.domain, outcome.failure or "")
+            )
+        return str(self.parts.part(outcome.report))
+
+    def tail(self) -> str:
+        return str(self.parts.tail())
+
+
+@dataclass(frozen=True)
+class _Concatenated:
+    """A format whose documents can simply follow each other (Markdown, lines)."""
+
+    render: Callable[..., str]
+    name: str
+    source: str
+
+    def head(self) -> str:
+        return "# Deliverability reports\n\n" if self.name == "markdown" else ""
+
+    def add(self, outcome: Outcome) -> str:
+        if outcome.report is not None:
+            return self.render(outcome.report) + ("\n" if self.name == "markdown" else "")
+        where, reason = f"{self.source}:{outcome.row.line}", clean_line(outcome.failure or "")
+        if self.name == "github":
+            return f"::error file={escape_property(self.source)},line={outcome.row.line},title=unreadable target::{escape_data(reason)}\n"
+        if self.name == "markdown":
+            return f"- **{escape(where)}**: {escape(reason)}\n\n"
+        return f"{where}: error {reason}\n"
+
+    def tail(self) -> str:
+        return ""
 
 
 def json_line(outcome: Outcome) -> str:

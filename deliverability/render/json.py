@@ -41,6 +41,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "summary": summary_to_dict(verdict(report)),
             "dns": {
                 "queries": report.queries,
+                "failed": report.failed_queries,
+                "answered": report.answered_queries,
+                "resolvers": list(report.resolvers),
+                **({"trouble": report.dns_trouble} if report.dns_trouble else {}),
                 "trace": [
                     {"name": t.name, "type": t.type, "outcome": t.outcome, "ms": t.ms}
                     for t in report.trace

@@ -25,6 +25,8 @@ def render(report: Report, *, verbose: bool = False, quiet: bool = False) -> str
     if quiet:
         return "\n".join(verdict_lines(judged)) + "\n"
     lines = letter + [f"# Deliverability report: {escape(report.target.domain)}", ""]
+    if report.dns_trouble:  # first, so no one reads the unknowns below as the zone's fault
+        lines[len(letter) : len(letter)] = [f"> **{escape(report.dns_trouble)}**", ""]
     lines += verdict_lines(judged) + [""] + _target_lines(report)
     lines += ["", "| Check | Status | Findings |", "|---|---|---|"]
     for check in check_order(report.checks):

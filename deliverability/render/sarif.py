@@ -1,11 +1,17 @@
 """SARIF 2.1.0: findings as static-analysis results, for GitHub code scanning and the like.
 
-One rule per code that appears, its text taken from `rule_docs` (docs/checks.md,
-which the command line reads: renderers do no I/O).
-A finding on a record from a `--zone-file` points at the file and line; others
-carry the subject as a logical location. `partialFingerprints` hold a hash of the
-finding's identity (code, subject), so code scanning tracks a finding across runs
-and rewordings. Spec: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
+A result is a finding on a record that came from a `--zone-file`: it points at the
+file (its path relative to the checkout, as given) and the record's line. GitHub code
+scanning rejects results with no physical location, so a finding about live DNS is
+not a result but a notification of the run's invocation
+(`invocations[].toolExecutionNotifications`), with its rule as `associatedRule`.
+One rule per code that appears, its help text from `rule_docs` (docs/checks.md, which
+the command line reads: renderers do no I/O); no help or information URI, since the
+project publishes no documentation address. `partialFingerprints` hold a hash of the
+finding's identity (code, subject), so code scanning tracks a finding across runs and
+rewordings. A bulk run writes one log with a run per target (`Document`), each with
+its own `automationDetails.id`, so code scanning keeps their alerts apart.
+Spec: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import textwrap
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +28,6 @@ from deliverability.finding import Finding, Location, Report, Severity
 from deliverability.text import clean, clean_line
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/deliverability/deliverability"
 # SARIF 3.27.10 level and 3.27.9 kind for each severity. A kind other than "fail"
 # must have level "none" (3.27.10): unknown is "open", the tool could not tell.
 LEVELS = {
@@ -31,6 +37,13 @@ LEVELS = {
     Severity.UNKNOWN: ("none", "open"),
     Severity.ERROR: ("error", "fail"),
 }
+# SARIF 3.58.4: a notification's level is one of none, note, warning, error.
+NOTIFICATION_LEVELS = {
+    Severity.INFO: "note",
+    Severity.WARNING: "warning",
+    Severity.UNKNOWN: "note",
+    Severity.ERROR: "error",
+}
 _SEVERITY_PREFIX = re.compile(r"^\*\*Severity:\*\*\s*[a-z]+\.\s*")
 
 
@@ -38,29 +51,75 @@ def render(
     report: Report, *, verbose: bool = False, rule_docs: dict[str, str] | None = None
 ) -> str:
     """The report as a SARIF 2.1.0 log with one run; `rule_docs` maps code -> catalog text."""
+    document = Document(rule_docs)
+    return document.head() + document.part(report) + document.tail()
+
+
+class Document:
+    """A SARIF log written a run at a time: head, part (one run per report)..., tail."""
+
+    def __init__(self, rule_docs: dict[str, str] | None = None) -> None:
+        self.rule_docs = rule_docs or {}
+        self._runs = 0
+
+    def head(self) -> str:
+        """The log's opening, up to its `runs` list."""
+        return f'{{\n  "$schema": "{SARIF_SCHEMA}",\n  "version": "2.1.0",\n  "runs": ['
+
+    def part(self, report: Report) -> str:
+        """One report as one run, indented to sit in the `runs` list."""
+        text = json.dumps(run_of(report, self.rule_docs), indent=2, ensure_ascii=False)
+        self._runs += 1
+        return ("," if self._runs > 1 else "") + "\n" + textwrap.indent(text, "    ")
+
+    def failure(self, line: int, domain: str, reason: str) -> str:
+        """A target that could not be checked: a run whose invocation says why."""
+        text = json.dumps(_failed_run(line, domain, reason), indent=2, ensure_ascii=False)
+        self._runs += 1
+        return ("," if self._runs > 1 else "") + "\n" + textwrap.indent(text, "    ")
+
+    def tail(self) -> str:
+        """The close of the `runs` list and the log."""
+        return ("\n  ]" if self._runs else "]") + "\n}\n"
+
+
+def run_of(report: Report, rule_docs: dict[str, str]) -> dict[str, Any]:
+    """One SARIF run: results for findings with a file location, notifications for the rest."""
     findings = report.findings
     codes = list(dict.fromkeys(f.code for f in findings))
-    sections = rule_docs or {}
-    run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": "deliverability",
-                "version": clean(report.tool_version),
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule(code, sections) for code in codes],
-            }
-        },
+    located = [f for f in findings if f.location is not None]
+    elsewhere = [f for f in findings if f.location is None and f.severity is not Severity.OK]
+    new = {f.identity for f in report.baseline.new} if report.baseline is not None else None
+    return {
+        "tool": _tool(report, [_rule(code, rule_docs) for code in codes]),
         "automationDetails": {"id": f"deliverability/{clean_line(report.target.domain)}/"},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, codes.index(f.code), report) for f in findings],
+        "results": [_result(f, codes.index(f.code), report, new) for f in located],
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    _notification(f, codes.index(f.code), report, new) for f in elsewhere
+                ],
+            }
+        ],
     }
-    if report.baseline is not None:  # SARIF 3.27.24: new / unchanged since the baseline
-        new = {f.identity for f in report.baseline.new}
-        for finding, result in zip(findings, run["results"], strict=True):
-            if finding.severity != Severity.OK:
-                result["baselineState"] = "new" if finding.identity in new else "unchanged"
-    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _tool(report: Report, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "driver": {"name": "deliverability", "version": clean(report.tool_version), "rules": rules}
+    }
+
+
+def _failed_run(line: int, domain: str, reason: str) -> dict[str, Any]:
+    note = {"level": "error", "message": {"text": clean_line(f"line {line}: {domain}: {reason}")}}
+    return {
+        "tool": {"driver": {"name": "deliverability", "rules": []}},
+        "automationDetails": {"id": f"deliverability/line-{line}/"},
+        "results": [],
+        "invocations": [{"executionSuccessful": False, "toolExecutionNotifications": [note]}],
+    }
 
 
 def _rule(code: str, sections: dict[str, str]) -> dict[str, Any]:
@@ -73,46 +132,66 @@ def _rule(code: str, sections: dict[str, str]) -> dict[str, Any]:
         "shortDescription": {"text": clean_line(first.split(". ", 1)[0].rstrip("."))},
         "fullDescription": {"text": clean_line(first)},
         "help": {"text": clean(body or code), "markdown": clean(body or f"`{code}`")},
-        "helpUri": f"{INFORMATION_URI}/blob/main/docs/checks.md",
         "properties": {"check": check},
     }
 
 
-def _result(finding: Finding, rule_index: int, report: Report) -> dict[str, Any]:
-    level, kind = LEVELS[finding.severity]
+def _message(finding: Finding) -> dict[str, str]:
     text = clean_line(finding.summary)
     if finding.remediation:
         text += " Fix: " + clean_line(" ".join(finding.remediation))
-    return {
+    return {"text": text}
+
+
+def _result(
+    finding: Finding, rule_index: int, report: Report, new: set[tuple[str, str]] | None
+) -> dict[str, Any]:
+    level, kind = LEVELS[finding.severity]
+    assert finding.location is not None
+    result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": level,
         "kind": kind,
-        "message": {"text": text},
-        "locations": [_location(finding)],
-        "partialFingerprints": {"deliverabilityIdentity/v1": identity_hash(finding)},
-        "properties": {
-            "severity": finding.severity.value,
-            "domain": clean_line(report.target.domain),
-            "subject": clean_line(finding.subject),
-            "evidence": [clean(line) for line in finding.evidence],
-            "remediation": [clean(step) for step in finding.remediation],
-        },
-    }
-
-
-def _location(finding: Finding) -> dict[str, Any]:
-    location: dict[str, Any] = {
-        "logicalLocations": [
+        "message": _message(finding),
+        "locations": [
             {
-                "fullyQualifiedName": clean_line(finding.subject),
-                "kind": "resource",
+                "physicalLocation": _physical(finding.location),
+                "logicalLocations": [
+                    {"fullyQualifiedName": clean_line(finding.subject), "kind": "resource"}
+                ],
             }
-        ]
+        ],
+        "partialFingerprints": {"deliverabilityIdentity/v1": identity_hash(finding)},
+        "properties": _properties(finding, report),
     }
-    if finding.location is not None:
-        location["physicalLocation"] = _physical(finding.location)
-    return location
+    if new is not None and finding.severity is not Severity.OK:  # SARIF 3.27.24
+        result["baselineState"] = "new" if finding.identity in new else "unchanged"
+    return result
+
+
+def _notification(
+    finding: Finding, rule_index: int, report: Report, new: set[tuple[str, str]] | None
+) -> dict[str, Any]:
+    properties = _properties(finding, report)
+    if new is not None:  # a notification has no baselineState of its own: keep it beside
+        properties["baselineState"] = "new" if finding.identity in new else "unchanged"
+    return {
+        "level": NOTIFICATION_LEVELS[finding.severity],
+        "message": _message(finding),
+        "associatedRule": {"id": finding.code, "index": rule_index},
+        "properties": properties,
+    }
+
+
+def _properties(finding: Finding, report: Report) -> dict[str, Any]:
+    return {
+        "severity": finding.severity.value,
+        "domain": clean_line(report.target.domain),
+        "subject": clean_line(finding.subject),
+        "evidence": [clean(line) for line in finding.evidence],
+        "remediation": [clean(step) for step in finding.remediation],
+    }
 
 
 def _physical(location: Location) -> dict[str, Any]:

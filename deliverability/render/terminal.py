@@ -35,6 +35,8 @@ def render(report: Report, *, verbose: bool = False, quiet: bool = False) -> Ren
             return letter_renderable(report)
         parts += [letter_renderable(report), Text("")]
     parts += [*verdict_block(judged), Text(""), _header(report)]
+    if report.dns_trouble:  # first, so no one reads the unknowns below as the zone's fault
+        parts.insert(0, Text(f"! {report.dns_trouble}", style="bold magenta"))
     for check in check_order(report.checks):
         parts += _check(check, verbose)
     if verbose:

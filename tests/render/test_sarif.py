@@ -45,20 +45,22 @@ def test_log_is_sarif_2_1_0_with_one_rule_per_code_documented_in_the_catalog() -
     assert "DNS lookup" in rules[1]["fullDescription"]["text"]  # the engine's <check>.* entry
 
 
-def test_results_map_severity_and_point_at_the_zone_file_line() -> None:
-    results = sarif(NULL, FAILED)["runs"][0]["results"]
-    assert [(r["ruleId"], r["level"], r["kind"], r["ruleIndex"]) for r in results] == [
-        ("mx.null", "error", "fail", 0), ("mx.lookup-failed", "none", "open", 1)]
-    physical = results[0]["locations"][0]["physicalLocation"]
+def test_results_point_at_the_zone_file_line_and_the_rest_are_notifications() -> None:
+    run = sarif(NULL, FAILED)["runs"][0]
+    assert [(r["ruleId"], r["level"], r["kind"], r["ruleIndex"]) for r in run["results"]] == [
+        ("mx.null", "error", "fail", 0)]
+    physical = run["results"][0]["locations"][0]["physicalLocation"]
     assert physical == {"artifactLocation": {"uri": "zones/sarif.test.zone"},
                         "region": {"startLine": 3}}
-    assert "physicalLocation" not in results[1]["locations"][0]
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert (note["associatedRule"], note["level"]) == ({"id": "mx.lookup-failed", "index": 1}, "note")
 
 
 def test_fingerprint_follows_identity_not_text() -> None:
     reworded = Finding(code="mx.null", severity=Severity.ERROR, subject="sarif.test",
                        summary="reworded", location=NULL.location)
-    other = Finding(code="mx.null", severity=Severity.ERROR, subject="other.test", summary="x")
+    other = Finding(code="mx.null", severity=Severity.ERROR, subject="other.test", summary="x",
+                    location=NULL.location)
     prints = [sarif(f)["runs"][0]["results"][0]["partialFingerprints"] for f in (NULL, reworded, other)]
     assert prints[0] == prints[1] != prints[2]
 

@@ -89,8 +89,9 @@ def test_public_resolver_is_refused_not_listed_nor_clean(public_resolver) -> Non
 def test_a_list_timing_out_is_unknown(check, world) -> None:
     world.fault("drop", name="bl.spamcop.net")
     result = check("clean.dnsbl.test", "--ip", "192.0.2.1", "--blocklists", "spamcop",
-                   "--select", "dnsbl")
-    assert result.codes() == {("dnsbl.query-failed", "unknown")}
+                   "--select", "dnsbl,mx")  # mx: some lookup is answered, so DNS is not dead
+    assert {c for c in result.codes() if c[0].startswith("dnsbl.")} == {
+        ("dnsbl.query-failed", "unknown")}
     assert "timed out" in result.stdout
     assert result.json()["checks"]["dnsbl"]["data"]["results"][0]["status"] == "unknown"
 
@@ -137,10 +138,10 @@ def test_dqs_key_never_appears_anywhere(check, world, caplog, fault: str | None)
     if fault:
         world.fault(fault, name="zen.dq.spamhaus.net")
     args = ("clean.dnsbl.test", "--ip", "192.0.2.99", "--blocklists", "spamhaus-zen",
-            "--spamhaus-key", KEY, "--verbose", "--select", "dnsbl")
+            "--spamhaus-key", KEY, "--verbose", "--select", "dnsbl,mx")  # mx: DNS not dead
     outputs = [check(*args), run_cli("check", *args, "--resolver", world.address, "--timeout", "1")]
     expected = {("dnsbl.query-failed", "unknown")} if fault else {("dnsbl.listed", "error")}
-    assert outputs[0].codes() == expected
+    assert {c for c in outputs[0].codes() if c[0].startswith("dnsbl.")} == expected
     assert world.count(f"2.0.0.127.{KEY}.zen.dq.spamhaus.net", "A") >= 1  # the DQS zone was used
     for text in [o.stdout + o.stderr for o in outputs] + [caplog.text]:
         assert KEY not in text.lower()
