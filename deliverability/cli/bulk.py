@@ -53,6 +53,11 @@ def check_many(
     from deliverability.bulk_summary import BulkSummary
     from deliverability.render import bulk as render
 
+    if opts.output_format.value not in render.BULK_FORMATS:
+        raise UsageFailure(
+            f"--format {opts.output_format.value} writes one report; a bulk run writes "
+            + ", ".join(render.BULK_FORMATS)
+        )
     inputs_for_format = render_inputs(opts.output_format, opts.fail_on, opts.strict)
     doc = render.document(opts.output_format.value, plan.check_names, source, inputs_for_format)
     summary = BulkSummary()

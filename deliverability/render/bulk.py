@@ -34,6 +34,9 @@ from deliverability.render.style import COLOURS, ICONS
 from deliverability.text import clean, clean_line
 
 
+BULK_FORMATS = ("terminal", "json", "csv", "sarif", "junit", "markdown", "github", "gitlab", "concise")
+
+
 class Document(Protocol):
     """One output file of a bulk run, written a target at a time."""
 
