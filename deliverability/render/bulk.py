@@ -33,8 +33,17 @@ from deliverability.render.markup import escape
 from deliverability.render.style import COLOURS, ICONS
 from deliverability.text import clean, clean_line
 
-
-BULK_FORMATS = ("terminal", "json", "csv", "sarif", "junit", "markdown", "github", "gitlab", "concise")
+BULK_FORMATS = (
+    "terminal",
+    "json",
+    "csv",
+    "sarif",
+    "junit",
+    "markdown",
+    "github",
+    "gitlab",
+    "concise",
+)
 
 
 class Document(Protocol):
