@@ -191,20 +191,3 @@ def _decision(change: Change, reason: str) -> Change:
     why = f"No record change offered: {reason}." if reason else ""
     note = " ".join(part for part in (why, change.note) if part)
     return dataclasses.replace(change, new=None, verified=False, note=note)
-
-
-def unresolved(report: Report) -> list[Finding]:
-    """Problems (warning or worse) with no verified change to fix them."""
-    return [
-        f for f in report.findings if f.severity in _BAD and not any(c.verified for c in f.changes)
-    ]
-
-
-def verified_changes(report: Report) -> list[tuple[Finding, Change]]:
-    """Each verified change once, with the first (worst) finding it fixes."""
-    seen: dict[tuple[Any, ...], tuple[Finding, Change]] = {}
-    for finding in report.findings:
-        for change in finding.changes:
-            if change.verified:
-                seen.setdefault(change.key, (finding, change))
-    return list(seen.values())

@@ -26,6 +26,7 @@ from deliverability.cli import (
     check,
     codes,
     dmarc_reports,
+    fix,
     guide,
     hints,
     merge,
@@ -60,6 +61,7 @@ app.command("checks")(codes.list_checks)
 app.command("explain")(codes.explain)
 app.command("init")(guide.init)
 app.command("merge")(merge.merge)
+app.command("fix")(fix.fix)
 
 
 def _version(value: bool) -> None:

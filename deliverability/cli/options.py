@@ -139,20 +139,26 @@ _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 def report_options(command: _Command) -> _Command:
-    """Add ReportOptions' flags to a typer command, passed to it as `opts`."""
+    """Add ReportOptions' flags to a typer command, passed to it as `opts`.
+
+    A command that declares a parameter of the same name (`fix` has its own
+    `output_format` choices) keeps its own; `opts` then holds that field's default.
+    """
     own = inspect.signature(command, eval_str=True)
     hints = inspect.get_annotations(ReportOptions, eval_str=True)
+    names = [f.name for f in fields(ReportOptions) if f.name not in own.parameters]
+    defaults = {f.name: f.default for f in fields(ReportOptions)}
     shared = [
         inspect.Parameter(
-            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name]
+            name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=hints[name]
         )
-        for f in fields(ReportOptions)
+        for name in names
     ]
     mine = [p for name, p in own.parameters.items() if name != "opts"]
 
     @functools.wraps(command)
     def with_options(*args: Any, **kwargs: Any) -> Any:
-        opts = ReportOptions(**{f.name: kwargs.pop(f.name) for f in fields(ReportOptions)})
+        opts = ReportOptions(**{name: kwargs.pop(name) for name in names})
         return command(*args, opts=opts, **kwargs)
 
     with_options.__signature__ = own.replace(parameters=mine + shared)  # type: ignore[attr-defined]
