@@ -142,10 +142,15 @@ def console() -> None:
     os._exit(code)
 
 
+_NO_DNS = ("--version", "--help", "-h")
+
+
 def _skip_doh_unless_asked(args: list[str]) -> None:
     """dnspython imports its DNS-over-HTTPS stack (~45 ms) with its resolver; only
     `--resolver https://...` needs it, so a run without one skips it (docs/performance.md)."""
     if "dns.query" in sys.modules or any("https://" in str(arg) for arg in args):
+        return
+    if not args or any(str(arg) in _NO_DNS for arg in args):  # importing dns costs ~10 ms
         return
     try:  # a private dnspython name: if a release renames it, start up ~45 ms slower, no worse
         import dns._features

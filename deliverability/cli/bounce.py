@@ -8,7 +8,6 @@ and reason. An input that cannot be read is one line on stderr; the run goes on.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import sys
@@ -92,6 +91,8 @@ def _bounces(paths: list[str], text: str | None) -> Iterator[Bounce | Unreadable
 
 
 def _one(plan: RunPlan, found: Bounce | Unreadable, opts: ReportOptions) -> int:
+    import asyncio  # here, not at the top: `--version` and `--help` need no event loop
+
     from deliverability.checks.bounce.check import target_of
     from deliverability.checks.bounce.model import Unreadable
 
@@ -106,6 +107,8 @@ def _many(
     plan: RunPlan, found: Iterator[Bounce | Unreadable], opts: ReportOptions, *, quiet: bool
 ) -> int:
     """One line per bounce as it is read; the summary on stderr."""
+    import asyncio
+
     from deliverability.checks.bounce.summary import BounceSummary
     from deliverability.render import bounces as render
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import os
@@ -151,6 +150,8 @@ def check(
     opts: ReportOptions,
 ) -> None:
     """Check a sending domain: SPF, DKIM, DMARC, MX, reverse DNS and more."""
+    import asyncio  # here: `--version` and `--help` need no event loop
+
     from deliverability.finding import Target
 
     domains = list(domain or ())

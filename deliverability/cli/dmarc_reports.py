@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import sys
@@ -62,6 +61,8 @@ def dmarc_reports(
     opts: ReportOptions,
 ) -> None:
     """Read DMARC aggregate reports: sources, failures and their causes, policy readiness."""
+    import asyncio  # here: `--version` and `--help` need no event loop
+
     from deliverability.checks.dmarc_reports.aggregate import Corpus
     from deliverability.finding import Target
     from deliverability.registry import command_check

@@ -3,7 +3,6 @@ recipient's IT team, built from the sender profile."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from pathlib import Path
 from typing import Annotated
@@ -44,6 +43,8 @@ def guide(
     opts: ReportOptions,
 ) -> None:
     """Write allowlist instructions for the platform that filters RECIPIENT's mail."""
+    import asyncio  # here: `--version` and `--help` need no event loop
+
     from deliverability.finding import ReportKind, Target
 
     recipient_domain = inputs.lenient_domain(recipient, "recipient")

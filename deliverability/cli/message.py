@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import Annotated
 
@@ -32,6 +31,8 @@ def message(
     opts: ReportOptions,
 ) -> None:
     """Read a delivered message: its path, the receiver's verdicts, DKIM, DMARC, spam headers."""
+    import asyncio  # here: `--version` and `--help` need no event loop
+
     from deliverability.checks.message.facts import NO_DOMAIN, message_target, read_facts
     from deliverability.checks.message.parse import MessageError, read_message
     from deliverability.registry import command_check
