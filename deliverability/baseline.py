@@ -4,18 +4,22 @@ CI saves a report (`check ... --format json > baseline.json`) and later gates on
 on what is new since then (`check ... --baseline baseline.json`), so known problems
 do not block every pull request while new ones do; `diff OLD.json NEW.json` shows
 the same comparison for two saved reports. Only problems are compared: findings
-worse than `ok` (`info` and up). Rewording a summary changes nothing here.
+worse than `ok` (`info` and up). Rewording a summary changes nothing here. Besides
+new problems, a baseline names regressions (regressions.py): a weaker policy or a
+check gone bad, which fail the gate whatever their severity.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from deliverability.files import UnreadableFile, read_user_text
 from deliverability.finding import Comparison, Finding, Location, Severity
+from deliverability.regressions import regressions, saved_facts
 
 
 class BaselineError(Exception):
@@ -45,6 +49,19 @@ def _problems(findings: Sequence[Finding]) -> list[Finding]:
 
 def load_findings(path: Path) -> list[Finding]:
     """Every finding of a JSON report saved by `check --format json`; BaselineError if not one."""
+    return load_saved(path).findings
+
+
+@dataclass(frozen=True, kw_only=True)
+class SavedReport:
+    """What a saved JSON report tells a baseline: its findings, and each check's status and data."""
+
+    findings: list[Finding]
+    facts: dict[str, Any]
+
+
+def load_saved(path: Path) -> SavedReport:
+    """A JSON report saved by `check --format json`; BaselineError (one line) if not one."""
     try:
         data = json.loads(read_user_text(path, "JSON report"))
     except UnreadableFile as exc:
@@ -52,11 +69,16 @@ def load_findings(path: Path) -> list[Finding]:
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     try:
-        return findings_of(data)
+        return SavedReport(findings=findings_of(data), facts=saved_facts(data))
     except (KeyError, TypeError, ValueError, AttributeError):
         raise BaselineError(
             f"{path}: not a deliverability JSON report (save one with --format json)"
         ) from None
+
+
+def compare_reports(old: SavedReport, new: SavedReport) -> Comparison:
+    """compare() of the findings, with the regressions of the checks' data."""
+    return replace(compare(old.findings, new.findings), regressed=regressions(old.facts, new.facts))
 
 
 def findings_of(report: dict[str, Any]) -> list[Finding]:

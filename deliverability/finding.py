@@ -120,12 +120,25 @@ class TraceEntry:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Regression:
+    """Something weaker than in the baseline, whatever its severity (regressions.py)."""
+
+    kind: str  # dmarc.p-lowered, dmarc.sp-lowered, dmarc.np-lowered, dmarc.testing-added,
+    #            spf.all-weakened, dkim.key-missing, check.no-longer-ok
+    check: str
+    subject: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Comparison:
     """What changed between an old and a new run, finding by finding identity."""
 
     new: tuple[Finding, ...] = ()  # problems the old run did not have
     fixed: tuple[Finding, ...] = ()  # problems of the old run that are gone (as it saw them)
     unchanged: tuple[Finding, ...] = ()  # problems both runs have (as the new run sees them)
+    regressed: tuple[Regression, ...] = ()  # weaker than before: fails the gate at any severity
 
 
 class ReportKind(StrEnum):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from deliverability.cli.options import FailOn, FailOnOpt, StrictOpt, UsageFailure
-from deliverability.cli.running import findings_status, write
+from deliverability.cli.running import comparison_status, write
 
 
 class DiffFormat(StrEnum):
@@ -22,6 +22,7 @@ class DiffFormat(StrEnum):
 
 
 if TYPE_CHECKING:
+    from deliverability.baseline import SavedReport
     from deliverability.finding import Comparison, Finding
 
 
@@ -42,19 +43,24 @@ def diff(
     strict: StrictOpt = False,
 ) -> None:
     """Compare two saved JSON reports: which problems are new, which got fixed."""
-    from deliverability.baseline import compare
+    from deliverability.baseline import compare_reports
 
-    comparison = compare(saved_findings(old), saved_findings(new))
+    comparison = compare_reports(saved_report(old), saved_report(new))
     _print_comparison(comparison, output_format)
-    raise typer.Exit(findings_status(list(comparison.new), fail_on, strict))
+    raise typer.Exit(comparison_status(comparison, fail_on, strict))
 
 
 def saved_findings(path: Path) -> list[Finding]:
     """The findings of a saved JSON report; a bad or unreadable file is a UsageFailure."""
-    from deliverability.baseline import BaselineError, load_findings
+    return saved_report(path).findings
+
+
+def saved_report(path: Path) -> SavedReport:
+    """A saved JSON report (findings and check data); a bad or unreadable file is a UsageFailure."""
+    from deliverability.baseline import BaselineError, load_saved
 
     try:
-        return load_findings(path)
+        return load_saved(path)
     except BaselineError as exc:
         raise UsageFailure(str(exc)) from None
 

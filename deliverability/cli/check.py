@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from deliverability.cli import inputs
-from deliverability.cli.baseline import saved_findings
+from deliverability.cli.baseline import saved_report
 from deliverability.cli.defaults import with_profile
 from deliverability.cli.options import (
     OutputFormat,
@@ -186,7 +186,7 @@ def check(
         else None,
     )
     target = with_profile(target, sender_profile, mail_from_given=mail_from is not None)
-    old_findings = saved_findings(baseline) if baseline is not None else None
+    old_report = saved_report(baseline) if baseline is not None else None
     plan = prepare_run(
         opts,
         select=_split(select),
@@ -210,10 +210,15 @@ def check(
             )
         )
     report = asyncio.run(plan.run(target))
-    if old_findings is not None:
+    if old_report is not None:
         from deliverability.baseline import compare
+        from deliverability.regressions import regressions, report_facts
 
-        report = dataclasses.replace(report, baseline=compare(old_findings, report.findings))
+        comparison = compare(old_report.findings, report.findings)
+        regressed = regressions(old_report.facts, report_facts(report))
+        report = dataclasses.replace(
+            report, baseline=dataclasses.replace(comparison, regressed=regressed)
+        )
     refuse_dead_dns(report)
     emit(
         report,

@@ -24,7 +24,7 @@ HUMAN_FORMATS = frozenset(
 )
 
 if TYPE_CHECKING:
-    from deliverability.finding import Finding, Report, Severity
+    from deliverability.finding import Comparison, Finding, Report, Severity
     from deliverability.plan import RunPlan
     from deliverability.profile import SenderProfile
     from deliverability.registry import CheckSpec
@@ -192,9 +192,18 @@ def write(rendered: Any, stream: Any) -> None:
 
 
 def exit_status(report: Report, fail_on: FailOn, strict: bool) -> int:
-    """0 or 1, from the worst finding, --fail-on and --strict (with --baseline: new ones only)."""
-    findings = report.findings if report.baseline is None else list(report.baseline.new)
-    return findings_status(findings, fail_on, strict)
+    """0 or 1, from the worst finding, --fail-on and --strict (with --baseline: new ones only,
+    and any regression)."""
+    if report.baseline is not None:
+        return comparison_status(report.baseline, fail_on, strict)
+    return findings_status(report.findings, fail_on, strict)
+
+
+def comparison_status(comparison: Comparison, fail_on: FailOn, strict: bool) -> int:
+    """1 for a new finding at or above --fail-on, or a regression whatever its severity."""
+    if comparison.regressed and fail_on is not FailOn.never:
+        return EXIT_FINDINGS
+    return findings_status(list(comparison.new), fail_on, strict)
 
 
 def findings_status(findings: list[Finding], fail_on: FailOn, strict: bool) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from deliverability.finding import Comparison, Finding
+from deliverability.finding import Comparison, Finding, Regression
 from deliverability.render.markup import escape
 from deliverability.render.style import COLOURS, ICONS
 from deliverability.text import clean
@@ -17,13 +17,23 @@ from deliverability.text import clean
 def headline(comparison: Comparison) -> str:
     """One line: how many problems are new, fixed and unchanged."""
     c = comparison
-    return f"{len(c.new)} new, {len(c.fixed)} fixed, {len(c.unchanged)} unchanged"
+    line = f"{len(c.new)} new, {len(c.fixed)} fixed, {len(c.unchanged)} unchanged"
+    return line + (f", {len(c.regressed)} regressed" if c.regressed else "")
+
+
+def regression_line(regression: Regression) -> str:
+    """`dmarc.p-lowered _dmarc.example.com: reject -> none` (text cleaned)."""
+    r = regression
+    return clean(f"{r.kind} {r.subject}: {r.before} -> {r.after}")
 
 
 def terminal(comparison: Comparison) -> Text:
     """The comparison as rich Text: new problems, then fixed ones."""
     text = Text("\nCompared with the baseline: ", style="bold")
     text.append(headline(comparison))
+    for regression in comparison.regressed:
+        text.append("\n  regressed ", style="bold red")
+        text.append(regression_line(regression))
     for label, findings in (("new", comparison.new), ("fixed", comparison.fixed)):
         for finding in findings:
             text.append(f"\n  {label:<5} ", style="bold" if label == "new" else "green")
@@ -39,6 +49,10 @@ def terminal(comparison: Comparison) -> Text:
 def markdown(comparison: Comparison) -> list[str]:
     """The comparison as Markdown lines: a heading and a table of changes."""
     lines = ["", "## Compared with the baseline", "", f"{headline(comparison)}."]
+    if comparison.regressed:
+        lines += [""] + [
+            f"- **regressed:** {escape(regression_line(r))}" for r in comparison.regressed
+        ]
     rows = [("new", f) for f in comparison.new] + [("fixed", f) for f in comparison.fixed]
     if rows:
         lines += ["", "| Change | Severity | Code | Subject | Summary |", "|---|---|---|---|---|"]

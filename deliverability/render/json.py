@@ -136,5 +136,15 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
             "new": [finding_to_dict(f) for f in comparison.new],
             "fixed": [finding_to_dict(f) for f in comparison.fixed],
             "unchanged": len(comparison.unchanged),
+            "regressed": [
+                {
+                    "kind": r.kind,
+                    "check": r.check,
+                    "subject": r.subject,
+                    "before": r.before,
+                    "after": r.after,
+                }
+                for r in comparison.regressed
+            ],
         }
     )

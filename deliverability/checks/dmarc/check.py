@@ -87,6 +87,8 @@ def _fill_data(
             "record": record.text if record is not None else None,
             "policy": _value(record.policy) if usable and record else None,
             "subdomain_policy": _value(record.subdomain_policy) if usable and record else None,
+            "nonexistent_policy": _value(record.nonexistent_policy) if usable and record else None,
+            "testing": bool(usable and record and record.testing),
             "effective_policy": _effective(walk, step, record, exists=exists) if usable else None,
             "found_at": step.name if step is not None else None,
             "rua": [uri.uri for uri in record.rua] if record is not None else [],

@@ -170,8 +170,10 @@ async def _record(ctx: Context, domain: str) -> tuple[list[Finding], Answer | No
 
 
 def _fill_data(ctx: Context, record: SpfRecord, result: Walk) -> None:
+    all_term = record.all_term
     ctx.data.update(
         record=record.text,
+        all=all_term.qualifier if all_term is not None else None,  # for baseline regressions
         lookups=result.lookups,
         void_lookups=len(result.voids),
         lookup_breakdown=result.breakdown,
