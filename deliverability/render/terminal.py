@@ -57,14 +57,21 @@ def verdict_block(judged: Verdict) -> list[RenderableType]:
     parts: list[RenderableType] = [head]
     if judged.problems:
         parts.append(Text("Fix first:", style="bold"))
-    for problem in judged.problems:
-        if not judged.is_effect(problem):
-            effects = [
-                p for p in judged.problems if p.caused_by == problem.code and p is not problem
-            ]
-            parts += _verdict_line(problem, effects)
+    for problem, effects in _with_effects(judged):
+        parts += _verdict_line(problem, effects)
     parts.append(Text(_counts(judged), style="dim"))
     return parts
+
+
+def _with_effects(judged: Verdict) -> list[tuple[Problem, list[Problem]]]:
+    """Each problem shown on a line of its own, with the effects listed right after it."""
+    groups: list[tuple[Problem, list[Problem]]] = []
+    for problem in judged.problems:
+        if judged.is_effect(problem) and groups:
+            groups[-1][1].append(problem)
+        else:
+            groups.append((problem, []))
+    return groups
 
 
 def _verdict_line(problem: Problem, effects: list[Problem]) -> list[RenderableType]:

@@ -35,6 +35,7 @@ from deliverability.checks.message.signatures import (
     verify_arc,
     verify_dkim,
 )
+from deliverability.checks.message.telling import told
 from deliverability.checks.message.verdicts import Verdict, decode, load_catalog
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
@@ -104,21 +105,23 @@ async def run(ctx: Context) -> list[Finding]:
         {"domain": o.from_domain, "result": o.result, "policy": o.policy} for o in outcomes
     ]
     subject = facts.from_domain or "message"
-    return [
-        *_structure(message, facts),
-        *build.path(facts, float(ctx.options["slow_hop_s"])),
-        *build.receiver(facts),
-        *build.dkim(signatures, list(outcome.dkim), message.has_body, outcome.adkim),
-        *build.arc(chain),
-        *_dmarc_findings(outcome, facts, outcomes),
-        *build.verdicts(found),
-        *hygiene.unsubscribe(
-            message, hygiene.looks_bulk(message, _bulk(found)), signatures, subject
-        ),
-        *hygiene.message_id(message, subject),
-        *hygiene.date(message, facts.hops[0].time if facts.hops else None, subject),
-        _identities(facts),
-    ]
+    return told(
+        [
+            *_structure(message, facts),
+            *build.path(facts, float(ctx.options["slow_hop_s"])),
+            *build.receiver(facts),
+            *build.dkim(signatures, list(outcome.dkim), message.has_body, outcome.adkim),
+            *build.arc(chain),
+            *_dmarc_findings(outcome, facts, outcomes),
+            *build.verdicts(found),
+            *hygiene.unsubscribe(
+                message, hygiene.looks_bulk(message, _bulk(found)), signatures, subject
+            ),
+            *hygiene.message_id(message, subject),
+            *hygiene.date(message, facts.hops[0].time if facts.hops else None, subject),
+            _identities(facts),
+        ]
+    )
 
 
 async def _verify(ctx: Context, message: ParsedMessage) -> tuple[list[Signature], ArcChain]:
@@ -197,7 +200,9 @@ def _dmarc_findings(
     spf = outcome.spf
     theirs = facts.receiver.result("dmarc")
     evidence = (
-        f"receiver recorded: dmarc={theirs.result if theirs else 'nothing'}",
+        f"receiver recorded: dmarc={theirs.result}"
+        if theirs
+        else "receiver recorded no DMARC result",
         f"policy: {outcome.policy or 'none found'}",
         f"SPF domain {spf.domain}: relaxed {_yn(spf.relaxed)}, strict {_yn(spf.strict)}"
         if spf

@@ -51,9 +51,23 @@ def hop_line(number: int, hop: Hop, delay: float | None) -> str:
         f"with {hop.with_}" if hop.with_ else "",
         f"TLS {hop.tls}" if hop.tls else "no TLS stated",
         hop.time.isoformat() if hop.time else "no time",
-        f"+{delay:g}s" if delay is not None else "",
+        f"+{duration(delay)}" if delay is not None else "",
     ]
     return " ".join(p for p in parts if p)
+
+
+def duration(seconds: float) -> str:
+    """A delay as people read it: '1h 2m 5s', '3m 0s', '4s', '0.5s'."""
+    if seconds < 60:
+        return f"{seconds:g}s"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes}m {secs}s" if hours else f"{minutes}m {secs}s"
+
+
+def _hops(count: int) -> str:
+    return f"{count} hop{'' if count == 1 else 's'}"
 
 
 def path(facts: Facts, slow_hop_s: float) -> list[Finding]:
@@ -78,9 +92,15 @@ def path(facts: Facts, slow_hop_s: float) -> list[Finding]:
         if facts.handoff
         else "the hand-off to the receiver is not recorded"
     )
-    total = f", {facts.total_delay_s:g}s in total" if facts.total_delay_s is not None else ""
+    total = f", {duration(facts.total_delay_s)} in total" if facts.total_delay_s is not None else ""
     findings = [
-        _f("message.path", Severity.INFO, "path", f"{len(facts.hops)} hops{total}; {where}", lines)
+        _f(
+            "message.path",
+            Severity.INFO,
+            "path",
+            f"{_hops(len(facts.hops))}{total}; {where}",
+            lines,
+        )
     ]
     for number, (hop, delay) in enumerate(zip(facts.hops, delays, strict=True), start=1):
         if delay is not None and delay > slow_hop_s:
@@ -89,7 +109,8 @@ def path(facts: Facts, slow_hop_s: float) -> list[Finding]:
                     "message.slow-hop",
                     Severity.WARNING,
                     f"hop {number}",
-                    f"{hop.by or '?'} received the message {delay:g}s after the previous hop",
+                    f"{hop.by or '?'} received the message {duration(delay)} after the "
+                    "previous hop",
                     (lines[number - 1],),
                     (
                         "A queue held the message: check the sending host's queue and any "
@@ -148,10 +169,7 @@ def _method(method: str, result: MethodResult) -> Finding:
             method,
             f"The receiver recorded {method}={result.result}",
             evidence,
-            (
-                f"Run `deliverability message FILE --check-sender` (or `deliverability check "
-                f"DOMAIN`) to see what is wrong with the sender's {method.upper()} setup.",
-            ),
+            (_check_sender_step(method),),
         )
     severity = Severity.INFO if method in ("arc", "compauth") else Severity.WARNING
     return _f(
@@ -160,7 +178,22 @@ def _method(method: str, result: MethodResult) -> Finding:
         method,
         f"The receiver recorded {method}={result.result}",
         evidence,
-        (f"Publish and use {method.upper()} for this mail stream.",),
+        (f"Publish and use {_NAMES.get(method, method.upper())} for this mail stream.",),
+    )
+
+
+_NAMES = {"spf": "SPF", "dkim": "DKIM", "dmarc": "DMARC", "arc": "ARC", "compauth": "compauth"}
+
+
+def _check_sender_step(method: str) -> str:
+    if method == "compauth":  # Microsoft's verdict over SPF, DKIM and DMARC, not a setup
+        return (
+            "Microsoft's composite authentication failed: fix the SPF, DKIM and DMARC "
+            "findings; `deliverability message FILE --check-sender` shows the sender's records."
+        )
+    return (
+        f"Run `deliverability message FILE --check-sender` (or `deliverability check DOMAIN`) "
+        f"to see what is wrong with the sender's {_NAMES.get(method, method.upper())} records."
     )
 
 
