@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,19 @@ from deliverability.checks.bounce.model import Bounce, Unreadable
 from deliverability.checks.bounce.sendgrid import sendgrid_row
 
 MAX_EVENTS = 100_000  # events read from one export
+MAX_DEPTH = 64  # vendors' events nest 5 levels; the parser recurses per level
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def too_deep(text: str) -> bool:
+    """Whether JSON text nests arrays and objects past MAX_DEPTH (strings do not count)."""
+    depth = 0
+    for bracket in _BRACKETS.finditer(_STRINGS.sub('""', text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
 
 
 class NotAnExport(Exception):
@@ -36,6 +50,9 @@ def read_export(text: str, source: str) -> Iterator[Bounce | Unreadable]:
 
 
 def _json_events(text: str, source: str) -> Iterator[Bounce | Unreadable]:
+    if too_deep(text):  # refused before the parser recurses into it
+        yield Unreadable(source=source, problem=f"JSON nested deeper than {MAX_DEPTH} levels")
+        return
     try:
         documents = [json.loads(text)]
     except RecursionError:
