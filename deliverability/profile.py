@@ -52,7 +52,7 @@ _NOT_SENDERS = tuple(
     )
 )
 _WIDEST_PREFIX = {4: 8, 6: 16}
-_TOP_KEYS = ("sender", "playbook", "blocklists")
+_TOP_KEYS = ("sender", "playbook", "blocklists", "check")  # [check]: settings.py
 _DOMAIN_LISTS = (
     "from_domains",
     "return_path_domains",

@@ -15,6 +15,7 @@ import contextlib
 import gc
 import os
 import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -25,6 +26,7 @@ from deliverability.cli import (
     bounce,
     check,
     codes,
+    configuration,
     dmarc_reports,
     fix,
     guide,
@@ -45,7 +47,7 @@ Exit status:
 
 app = typer.Typer(
     help=HELP,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -57,6 +59,7 @@ app.command("message")(message.message)
 app.command("dmarc-reports")(dmarc_reports.dmarc_reports)
 app.command("bounce")(bounce.bounce)
 app.command("diff")(baseline.diff)
+app.command("config")(configuration.config)
 app.command("checks")(codes.list_checks)
 app.command("explain")(codes.explain)
 app.command("init")(guide.init)
@@ -70,18 +73,51 @@ def _version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
+class Color(StrEnum):
+    """--color choices."""
+
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    color: Annotated[
+        Color,
+        typer.Option(
+            "--color", help="Colour: auto (a terminal, unless NO_COLOR), always or never."
+        ),
+    ] = Color.auto,
 ) -> None:
     """Tell why email from a sender does not reach its recipients, and what to do."""
+    # rich reads NO_COLOR and FORCE_COLOR; the flag wins over both (main() restores them)
+    if color is Color.always:
+        os.environ.pop("NO_COLOR", None)
+        os.environ["FORCE_COLOR"] = "1"
+    elif color is Color.never:
+        os.environ.pop("FORCE_COLOR", None)
+        os.environ["NO_COLOR"] = "1"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv) and return the exit status."""
     _skip_doh_unless_asked(sys.argv[1:] if argv is None else argv)
+    saved = {name: os.environ.get(name) for name in ("NO_COLOR", "FORCE_COLOR")}
+    try:
+        return _run(argv)
+    finally:  # --color changed them for this run only
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, prog_name="deliverability", standalone_mode=False)
     except typer.Exit as exc:

@@ -13,6 +13,13 @@ import typer
 
 from deliverability.cli import inputs
 from deliverability.cli.baseline import saved_report
+from deliverability.cli.configuration import (
+    REPORT_SETTINGS,
+    ConfigOpt,
+    NoConfigOpt,
+    chosen_config,
+    settle,
+)
 from deliverability.cli.defaults import with_profile
 from deliverability.cli.options import (
     OutputFormat,
@@ -37,6 +44,7 @@ TargetSource = Path | tuple[str, ...]
 
 @report_options
 def check(
+    context: typer.Context,
     domain: Annotated[
         list[str] | None,
         typer.Argument(
@@ -138,6 +146,8 @@ def check(
             "--concurrency", metavar="N", min=1, max=1000, help="Targets checked at once."
         ),
     ] = 16,
+    config_file: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
     shard: Annotated[
         str | None,
         typer.Option(
@@ -154,8 +164,20 @@ def check(
 
     from deliverability.finding import Target
 
+    chosen = chosen_config(config_file, no_config)
+    given = {
+        "select": select,
+        "ignore": ignore,
+        "blocklists": blocklists,
+        "concurrency": concurrency,
+        **{name: getattr(opts, name) for name in REPORT_SETTINGS},
+    }
+    settled, _ = settle(context, given, chosen)  # the [check] table under the flags given
+    select, ignore = settled["select"], settled["ignore"]
+    blocklists, concurrency = settled["blocklists"], settled["concurrency"]
+    opts = dataclasses.replace(opts, **{name: settled[name] for name in REPORT_SETTINGS})
     domains = list(domain or ())
-    sender_profile = inputs.profile(profile)
+    sender_profile = inputs.configured_profile(profile, chosen, no_config)
     # without DOMAIN or --from-file, the profile's from_domains are the domains to check
     named = sender_profile.from_domains if sender_profile and not domains else ()
     if not domains and from_file is None and not named:

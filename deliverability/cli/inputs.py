@@ -72,6 +72,19 @@ def profile(path: Path | None) -> SenderProfile:
         return load_profile(path) or NO_PROFILE
 
 
+def configured_profile(path: Path | None, config: Any, no_config: bool) -> SenderProfile:
+    """--profile FILE; else the configuration file's profile tables (settings.ConfigFile);
+    none with --no-config."""
+    from deliverability.profile import NO_PROFILE, parse_profile
+
+    if path is not None or (config is None and not no_config):
+        return profile(path)
+    if config is None or not config.profile:
+        return NO_PROFILE
+    with bad_input_is_usage_failure():
+        return parse_profile(config.profile, str(config.path))
+
+
 def blocklist_choice(text: str, spamhaus_key: str | None, sender_profile: Any) -> None:
     """Check --blocklists names (and the DQS key's shape) before anything runs."""
     from deliverability.checks.dnsbl.lists import validate_options
