@@ -58,7 +58,7 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_sarif_of_the_readme_example_is_accepted_by_code_scanning(checkout: Path) -> None:
     result = run_cli("check", *README_ARGS, "--format", "sarif")
     run = valid_sarif(result.stdout)["runs"][0]
-    assert run["results"] and run["invocations"][0]["toolExecutionNotifications"]
+    assert run["results"]  # the zone records: every one at its file and line
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
     assert uris <= {"examples/example.com.zone", "examples/2.0.192.in-addr.arpa.zone"}
 
