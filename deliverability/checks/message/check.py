@@ -35,7 +35,7 @@ from deliverability.checks.message.signatures import (
     verify_arc,
     verify_dkim,
 )
-from deliverability.checks.message.telling import told
+from deliverability.checks.message.telling import load_rules, told
 from deliverability.checks.message.verdicts import Verdict, decode, load_catalog
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
@@ -120,7 +120,8 @@ async def run(ctx: Context) -> list[Finding]:
             *hygiene.message_id(message, subject),
             *hygiene.date(message, facts.hops[0].time if facts.hops else None, subject),
             _identities(facts),
-        ]
+        ],
+        load_rules(),
     )
 
 

@@ -12,6 +12,10 @@ Presentation only: no verdict changes here.
 from __future__ import annotations
 
 import dataclasses
+import re
+import tomllib
+from importlib import resources
+from typing import Any
 
 from deliverability.finding import Finding, Severity
 
@@ -24,15 +28,37 @@ AUTH_FAILURES = (
     "message.auth-none",
 )
 _PROBLEM = (Severity.ERROR, Severity.WARNING)
+_TESTS = re.compile(r"tests=([A-Z0-9_,]+)")
 _NO_AUTH_STEP = (
     "No authentication finding explains it: read the verdict's fields (docs/message.md) "
     "and the vendor's documentation for the content or reputation rule that fired."
 )
 
 
-def told(findings: list[Finding]) -> list[Finding]:
-    """`findings` with duplicates of one answer merged and spam verdicts given their cause."""
-    return _with_causes(_one_spam_verdict_per_vendor(_one_dkim_absence(findings)))
+def told(findings: list[Finding], rules: dict[str, Any] | None = None) -> list[Finding]:
+    """`findings` with duplicates of one answer merged, spam verdicts given their cause and
+    the SpamAssassin rules they name explained (`rules`: load_rules())."""
+    merged = _one_spam_verdict_per_vendor(_one_dkim_absence(findings))
+    return _with_causes([_explained(f, rules or {}) for f in merged])
+
+
+def load_rules() -> dict[str, Any]:
+    """The SpamAssassin rules explained (data/spamassassin_rules.toml); read on each call."""
+    text = resources.files("deliverability").joinpath("data/spamassassin_rules.toml")
+    return dict(tomllib.loads(text.read_text(encoding="utf-8")).get("rules", {}))
+
+
+def _explained(finding: Finding, rules: dict[str, Any]) -> Finding:
+    """Each documented rule of a `tests=` list as an evidence line, its fix as a step."""
+    names = [n for line in finding.evidence for n in _TESTS.findall(line)]
+    named = [n.strip() for group in names for n in group.split(",") if n.strip() in rules]
+    if finding.code not in ("message.marked-spam", "message.verdict") or not named:
+        return finding
+    lines = tuple(f"{n}: {rules[n]['meaning']}" for n in dict.fromkeys(named))
+    steps = tuple(dict.fromkeys(rules[n]["fix"] for n in named if rules[n].get("fix")))
+    return dataclasses.replace(
+        finding, evidence=finding.evidence + lines, remediation=finding.remediation + steps
+    )
 
 
 def _one_dkim_absence(findings: list[Finding]) -> list[Finding]:

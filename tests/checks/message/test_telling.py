@@ -47,3 +47,19 @@ def test_no_template_artifacts_and_dkim_absence_told_once(message: str) -> None:
 ])
 def test_delays_read_in_hours_minutes_seconds(seconds: float, told: str) -> None:
     assert duration(seconds) == told
+
+
+@pytest.mark.parametrize(("rule", "explained"), [
+    ("RCVD_IN_XBL", True), ("RDNS_NONE", True), ("FREEMAIL_FROM", True),
+])
+def test_documented_spamassassin_rules_are_explained(rule: str, explained: bool) -> None:
+    spam = next(f for f in findings("spamassassin-spam.eml") if f["code"] == "message.marked-spam")
+    assert any(line.startswith(f"{rule}: ") for line in spam["evidence"]) is explained
+
+
+def test_every_explained_rule_has_a_meaning_and_a_fix() -> None:
+    from deliverability.checks.message.telling import load_rules
+
+    rules = load_rules()
+    assert "RCVD_IN_PBL" in rules
+    assert all(r.get("meaning") and r.get("fix") for r in rules.values())
