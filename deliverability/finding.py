@@ -146,6 +146,7 @@ class ReportKind(StrEnum):
 
     REPORT = "report"  # findings about a sender, a message, ...
     LETTER = "letter"  # `guide RECIPIENT`: the letter to the recipient's IT team
+    EVIDENCE = "evidence"  # `bounce`, `dmarc-reports`: what receivers answered or reported
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,12 +7,13 @@ then checks one target (`check DOMAIN`) or many over one shared DNS cache
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from deliverability.context import Session
 from deliverability.engine import EngineOptions, run_checks
-from deliverability.finding import Report, Target
+from deliverability.finding import Report, ReportKind, Target
 from deliverability.net.dns import DEFAULT_MAX_IN_FLIGHT, DnsClient
 from deliverability.net.zones import ZoneSet
 from deliverability.profile import NO_PROFILE, SenderProfile
@@ -62,11 +63,15 @@ class RunPlan:
         return replace(self, qps=qps, options=replace(self.options, check_timeout=limit))
 
     async def run(
-        self, target: Target, dns: DnsClient | None = None, message: Any = None
+        self,
+        target: Target,
+        dns: DnsClient | None = None,
+        message: Any = None,
+        kind: ReportKind = ReportKind.REPORT,
     ) -> Report:
         """Check `target`, over `dns` when given (a view of a shared client) or a new client;
-        `message` is the parsed message the `message` check reads. The DNS changes the
-        checks propose are verified (remedy.py) before the report is returned."""
+        `message` is the evidence a command's own check reads, `kind` what the report is.
+        The DNS changes the checks propose are verified (remedy.py) before it is returned."""
         dns = dns or self.new_dns()
         report = await run_checks(self.specs, self._session(target, dns, message), self.options)
 
@@ -74,7 +79,7 @@ class RunPlan:
             specs = [spec for spec in self.specs if spec.name in names]
             return await run_checks(specs, self._session(target, patched, message), self.options)
 
-        return await verify(report, dns, rerun, self.profile)
+        return dataclasses.replace(await verify(report, dns, rerun, self.profile), kind=kind)
 
     def _session(self, target: Target, dns: DnsClient, message: Any) -> Session:
         return Session(

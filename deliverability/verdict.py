@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from deliverability.finding import CheckResult, Finding, Report, Severity
+from deliverability.finding import CheckResult, Finding, Report, ReportKind, Severity
 
 
 class Impact(StrEnum):
@@ -68,6 +68,7 @@ class Verdict:
     """The status, the problems in the order shown, the unknowns, the counts."""
 
     domain: str
+    kind: ReportKind = ReportKind.REPORT
     status: Severity
     problems: tuple[Problem, ...]  # errors and warnings; effects right after their cause
     unchecked: tuple[Problem, ...]  # unknowns, folded
@@ -83,6 +84,8 @@ class Verdict:
     def headline(self) -> str:
         """The overall status in words."""
         impacts = {p.impact for p in self.problems}
+        if self.kind is ReportKind.EVIDENCE:  # not a verdict on a sender's setup
+            return self._evidence_headline()
         who = f"mail from {self.domain}" if self.domain else "this mail"
         if Impact.REJECTED in impacts:
             return f"{who} is likely rejected by receivers"
@@ -93,6 +96,13 @@ class Verdict:
         if self.unchecked:
             return f"no problems found in what could be checked; {self.not_checked} not checked"
         return "no problems found"
+
+    def _evidence_headline(self) -> str:
+        if self.problems:
+            return "what receivers answered needs action (fix first below)"
+        if self.unchecked:
+            return f"nothing to act on in what could be read; {self.not_checked} not read"
+        return "nothing to act on in what receivers answered"
 
     @property
     def not_checked(self) -> int:
@@ -117,6 +127,7 @@ def verdict(report: Report) -> Verdict:
     fixes = _ordered([p for p in folded if p.severity is not Severity.UNKNOWN], report)
     return Verdict(
         domain=report.target.domain,
+        kind=report.kind,
         status=report.status,
         problems=tuple(fixes),
         unchecked=tuple(p for p in folded if p.severity is Severity.UNKNOWN),

@@ -95,10 +95,11 @@ def _one(plan: RunPlan, found: Bounce | Unreadable, opts: ReportOptions) -> int:
 
     from deliverability.checks.bounce.check import target_of
     from deliverability.checks.bounce.model import Unreadable
+    from deliverability.finding import ReportKind
 
     if isinstance(found, Unreadable):
         raise UsageFailure(f"{found.source}: {found.problem}")
-    report = asyncio.run(plan.run(target_of(found), message=found))
+    report = asyncio.run(plan.run(target_of(found), message=found, kind=ReportKind.EVIDENCE))
     emit(report, opts.output_format, opts.output, opts.verbose, opts.quiet)
     return exit_status(report, opts.fail_on, opts.strict)
 
@@ -155,6 +156,7 @@ async def _run_all(
     """Report each bounce as it is read, in one event loop; returns how many failed."""
     from deliverability.checks.bounce.check import target_of
     from deliverability.checks.bounce.model import Unreadable
+    from deliverability.finding import ReportKind
     from deliverability.text import clean_line
 
     dns = plan.new_dns()
@@ -167,7 +169,7 @@ async def _run_all(
                 f"deliverability: {clean_line(item.source)}: {clean_line(item.problem)}\n"
             )
             continue
-        report = await plan.run(target_of(item), dns=dns, message=item)
+        report = await plan.run(target_of(item), dns=dns, message=item, kind=ReportKind.EVIDENCE)
         out(report)
         summary.add(report)
         failing += exit_status(report, opts.fail_on, opts.strict)

@@ -64,7 +64,7 @@ def dmarc_reports(
     import asyncio  # here: `--version` and `--help` need no event loop
 
     from deliverability.checks.dmarc_reports.aggregate import Corpus
-    from deliverability.finding import Target
+    from deliverability.finding import ReportKind, Target
     from deliverability.registry import command_check
 
     paths = paths or []
@@ -86,7 +86,7 @@ def dmarc_reports(
             if f.error:
                 sys.stderr.write(f"deliverability: skipped {_line(f.path)}: {_line(f.error)}\n")
     options["corpus"] = corpus
-    report = asyncio.run(plan.run(Target(domain=_main_domain(corpus))))
+    report = asyncio.run(plan.run(Target(domain=_main_domain(corpus)), kind=ReportKind.EVIDENCE))
     if opts.quiet:  # the verdict block alone, as for every command
         emit(report, opts.output_format, opts.output, opts.verbose, quiet=True)
     else:

@@ -150,3 +150,13 @@ def test_every_human_format_opens_with_the_verdict(terminal, fmt: str) -> None:
         assert "`" not in text and "**" not in text and "&amp;" not in text
     if fmt == "html":
         assert "<script" not in text and "src=" not in text and "href=" not in text
+
+
+@pytest.mark.parametrize("text", [
+    "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown",
+    "550 5.7.1 Service unavailable, Client host [192.0.2.10] blocked using zen.spamhaus.org",
+])
+def test_a_bounce_is_not_told_as_a_verdict_on_the_senders_setup(text: str) -> None:
+    # `bounce` reports what a receiver answered: a wrong address is not "mail from X is junked"
+    first = run_cli("bounce", "--text", text, "-q").stdout.splitlines()[0]
+    assert "mail from" not in first and "receivers answered" in first
