@@ -50,6 +50,7 @@ CODES = {
     "message.auth-pass": "The receiver recorded a pass for a method",
     "message.auth-fail": "The receiver recorded a failure for a method",
     "message.auth-none": "The receiver recorded no usable result for a method",
+    "message.spf-forwarded": "Forwarded mail: the receiver's SPF result judges the forwarder",
     "message.auth-error": "The receiver could not evaluate a method",
     "message.no-authres": "No Authentication-Results from the receiving system",
     "message.untrusted-authres": "Authentication-Results not written by the receiver (not trusted)",

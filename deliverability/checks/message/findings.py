@@ -135,11 +135,34 @@ def receiver(facts: Facts) -> list[Finding]:
             )
         )
         return findings
+    arc = results.result("arc")
+    forwarded = arc is not None and arc.result in ("pass", "fail")
     for method in METHODS:
         result = results.result(method)
-        if result is not None:
+        if result is None:
+            continue
+        if method == "spf" and forwarded and result.result != "pass":
+            findings.append(_forwarded_spf(result))
+        else:
             findings.append(_method(method, result))
     return findings
+
+
+def _forwarded_spf(result: MethodResult) -> Finding:
+    # RFC 7208 appendix D / RFC 8617 1: a forwarder sends from its own IP, so the
+    # receiver's SPF judges the forwarder; the ARC set carries what it saw from the sender.
+    return _f(
+        "message.spf-forwarded",
+        Severity.INFO,
+        "spf",
+        f"Forwarded mail: the receiver's spf={result.result} is about the forwarder's IP, "
+        "not the sender's SPF",
+        (_describe(result), "the receiver recorded an ARC result: the message was forwarded"),
+        (
+            "Nothing to change in the sender's SPF for this; SPF does not survive forwarding. "
+            "Make sure the mail is DKIM-signed with an aligned d= (DKIM survives forwarding).",
+        ),
+    )
 
 
 def _method(method: str, result: MethodResult) -> Finding:

@@ -29,12 +29,20 @@ VENDORS = [
     ("mimecast.eml", {("message.verdict", "info"), ("message.unknown-header", "info")}),
     ("barracuda.eml", {("message.marked-spam", "error")}),
     ("gmail.eml", {("message.verdict", "info"), ("message.auth-pass", "ok")}),
+    ("forwarded-list.eml", {("message.spf-forwarded", "info")}),
 ]
 
 
 @pytest.mark.parametrize(("name", "expected"), VENDORS)
 def test_vendor_verdicts(name: str, expected: set[tuple[str, str]]) -> None:
     assert expected <= analyse(MESSAGES / name).codes()
+
+
+def test_forwarded_mail_is_not_the_senders_spf_problem() -> None:
+    # ARC says a list forwarded it: the list's spf=neutral is no warning about the sender
+    codes = analyse(MESSAGES / "forwarded-list.eml").codes()
+    assert ("message.spf-forwarded", "info") in codes
+    assert not {c for c in codes if c[0].startswith("message.auth-") and c[1] == "warning"}
 
 
 def test_microsoft_fields_decoded_with_meanings() -> None:
