@@ -144,16 +144,16 @@ def bulk(world: World, server: DnsServer, latency: float, checkdmarc: bool) -> d
         server.latency = latency
         wall, result = timed([*TOOL, "check", "--from-file", str(path), *SCOPE, "--resolver",
                               server.address, "--format", "json", "--quiet", "--fail-on", "never"])
+        assert result.returncode == 0, result.stderr
+        reports = [json.loads(line) for line in result.stdout.splitlines()]
+        assert len(reports) == len(domains) and all("checks" in r for r in reports)
+        ours = {"wall_s": round(wall, 2), "queries": server.count(),
+                "queries_per_domain": round(server.count() / len(domains), 1),
+                "most_queries_one_domain": max(r["dns"]["queries"] for r in reports),
+                "max_in_flight": server.max_in_flight}
         command = [*TOOL, "check", "--from-file", str(path), *SCOPE, "--resolver",
                    server.address, "--format", "json", "--quiet", "--fail-on", "never"]
         cpu = statistics.median(cpu_of(command) for _ in range(3)) if latency == 0 else None
-    assert result.returncode == 0, result.stderr
-    reports = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(reports) == len(domains) and all("checks" in r for r in reports)
-    ours = {"wall_s": round(wall, 2), "queries": server.count(),
-            "queries_per_domain": round(server.count() / len(domains), 1),
-            "most_queries_one_domain": max(r["dns"]["queries"] for r in reports),
-            "max_in_flight": server.max_in_flight}
     if cpu is not None:  # CPU a domain: the run's CPU less a start-up's, over the domains
         startup_cpu = statistics.median(cpu_of([*TOOL, "--version"]) for _ in range(5))
         ours["cpu_ms_per_domain"] = round((cpu - startup_cpu) * 1000 / len(domains), 2)
