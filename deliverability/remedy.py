@@ -28,7 +28,7 @@ from deliverability.net.overlay import UnusableChange, overlay
 
 Rerun = Callable[[DnsClient, tuple[str, ...]], Awaitable[Report]]
 MAX_PROPOSALS = 16  # each costs one offline re-run; more than this is not a typical domain
-MAX_SENDERS = 64  # IPs whose SPF verdict must survive (condition 3)
+MAX_SENDERS = 32  # IPs whose SPF verdict must survive (condition 3)
 _BAD = (Severity.ERROR, Severity.WARNING)
 _NEW = (*_BAD, Severity.UNKNOWN)  # a change whose effect cannot be looked up is not verified
 _ALWAYS = ("spf", "dmarc")  # read each other's records (~all with p=none)
@@ -48,7 +48,8 @@ async def verify(report: Report, dns: DnsClient, rerun: Rerun, profile: Any = No
     if not proposals:
         return _settled(report, [], {})  # decisions only: each gets its note
     checks = _affected(report)
-    senders = _senders(report, profile)
+    touches_spf = any(c.type in ("TXT", "SPF") for p in proposals for c in p.changes)
+    senders = _senders(report, profile) if touches_spf else []
     before = await _verdicts(dns, report.target, senders)
 
     async def passes(chosen: list[Proposal]) -> str:
@@ -98,7 +99,7 @@ def _affected(report: Report) -> tuple[str, ...]:
 
 def _reads(name: str) -> bool:
     # checks that judge from the others' results (NEEDS spf/dkim/dmarc)
-    return name in ("alignment", "requirements", "guide")
+    return name in ("alignment", "requirements")
 
 
 async def _failure(

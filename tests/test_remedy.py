@@ -75,3 +75,91 @@ def test_every_finding_has_a_changes_list(check) -> None:
     assert findings and all(isinstance(f["changes"], list) for f in findings)
     [decision] = changes_of(report, "spf.broad-range")
     assert decision["verified"] is False and decision["new"] is None and decision["note"]
+
+
+def test_three_dmarc_findings_offer_one_combined_testing_mode_record(check) -> None:
+    report = check("three.dmarc.test", "--select", "dmarc").json()
+    changes = [c for code in ("dmarc.policy-none", "dmarc.unknown-tag", "dmarc.removed-tag")
+               for c in changes_of(report, code)]
+    assert len(changes) == 3 and len({c["new"] for c in changes}) == 1 and changes[0]["verified"]
+    tags = dict(t.strip().split("=", 1) for t in joined_txt(changes[0]["new"]).split(";"))
+    assert tags["p"] == "quarantine" and tags["t"] == "y" and "pct" not in tags and "foo" not in tags
+
+
+@pytest.fixture
+def fix(world):  # type: ignore[no-untyped-def]
+    from conftest import run_cli
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return run_cli("fix", *args, "--resolver", world.address, "--timeout", "2")
+
+    return run
+
+
+@pytest.mark.parametrize(("domain", "flags", "code"), [
+    ("pass-all.spf.test", ("--ip", "198.51.100.7"), 1),  # mx.none, dmarc: no DNS fix of ours
+    ("none.dmarc.test", ("--select", "dmarc"), 0),
+    ("bad..domain", (), 2),
+])
+def test_fix_exit_codes(fix, domain, flags, code) -> None:
+    assert fix(domain, *flags, "--format", "json").code == code
+
+
+def test_fix_json_lists_verified_changes_and_what_to_decide(fix) -> None:
+    out = fix("broad.spf.test", "--format", "json").json()
+    assert set(out) == {"domain", "changes", "unresolved"}
+    assert {"spf.broad-range"} <= {u["code"] for u in out["unresolved"]}
+    assert all(c["verified"] for c in out["changes"])
+
+
+WORLD = Path(__file__).parent / "world"
+# scenario -> its zone file: every one has a problem with a verified change
+PATCHED = [
+    ("pass-all.spf.test", "spf.test.zone", "spf.pass-all"),
+    ("neutral-all.spf.test", "spf.test.zone", "spf.neutral-all"),
+    ("no-all.spf.test", "spf.test.zone", "spf.no-all"),
+    ("after-all.spf.test", "spf.test.zone", "spf.after-all"),
+    ("redirect-ignored.spf.test", "spf.test.zone", "spf.redirect-ignored"),
+    ("multiple.spf.test", "spf.test.zone", "spf.multiple"),
+    ("soft-twice.spf.test", "spf.test.zone", "spf.multiple"),
+    ("void.spf.test", "spf.test.zone", "spf.too-many-void-lookups"),
+    ("spf-type.spf.test", "spf.test.zone", "spf.spf-rr-type"),
+    ("none.dmarc.test", "dmarc.test.zone", "dmarc.policy-none"),
+    ("three.dmarc.test", "dmarc.test.zone", "dmarc.unknown-tag"),
+    ("norua.dmarc.test", "dmarc.test.zone", "dmarc.no-rua"),
+    ("unknown-tag.dmarc.test", "dmarc.test.zone", "dmarc.unknown-tag"),
+]
+
+
+@pytest.mark.parametrize(("domain", "zone", "code"), PATCHED)
+def test_the_patch_applied_to_the_zone_file_fixes_the_finding_and_breaks_nothing(
+        fix, check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, domain: str, zone: str,
+        code: str) -> None:
+    import shutil
+    import subprocess
+
+    copy = tmp_path / zone
+    shutil.copy(WORLD / zone, copy)
+    monkeypatch.chdir(tmp_path)
+    before = check(domain, "--zone-file", copy, "--select", "spf,dmarc")
+    patch = fix(domain, "--zone-file", zone, "--format", "patch", "--select", "spf,dmarc")
+    assert code in {c for c, _s in before.codes()}
+    applied = subprocess.run(["patch", "-p0", "-s"], input=patch.stdout, text=True, cwd=tmp_path,
+                             capture_output=True)
+    assert applied.returncode == 0, applied.stderr + patch.stdout
+    after = check(domain, "--zone-file", copy, "--select", "spf,dmarc")
+    assert code not in {c for c, _s in after.codes()}
+    bad = {(c, s) for c, s in after.codes() if s in ("error", "warning")}
+    assert bad <= {(c, s) for c, s in before.codes()}
+    assert after.json()["checks"]["spf"]["data"]["results"] == before.json()["checks"]["spf"]["data"]["results"]
+
+
+def test_write_applies_the_change_in_place_and_backup_keeps_the_old_file(fix, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "dmarc.test.zone"
+    shutil.copy(WORLD / "dmarc.test.zone", copy)
+    result = fix("none.dmarc.test", "--zone-file", copy, "--write", "--backup", "--select", "dmarc")
+    assert result.code == 0
+    assert (tmp_path / "dmarc.test.zone.bak").read_text() == (WORLD / "dmarc.test.zone").read_text()
+    assert "p=quarantine" in copy.read_text() and "p=none; rua=mailto:dmarc@none" not in copy.read_text()

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from deliverability.context import Context
 from deliverability.finding import Finding, Location, Severity
+from deliverability.net.dns import LookupFailed
 
 NAME = "tls-rpt"
 CODES = {
@@ -47,6 +48,15 @@ def _uri_problem(uri: str) -> str | None:
     return f"{uri!r} must be a mailto: or https: URI (RFC 8460 3)"
 
 
+async def _null_mx(ctx: Context, domain: str) -> bool:
+    """Whether the domain publishes the null MX `0 .` (shared with the mx check's lookup)."""
+    try:
+        answer = await ctx.dns.query(domain, "MX")
+    except LookupFailed:
+        return False
+    return any(str(r.exchange) == "." for r in answer.records)
+
+
 async def run(ctx: Context) -> list[Finding]:
     """Read `_smtp._tls.DOMAIN` and check its rua URIs."""
     domain = ctx.target.domain
@@ -55,6 +65,12 @@ async def run(ctx: Context) -> list[Finding]:
     records = [r for r in answer.texts() if r.startswith("v=TLSRPTv1")]
     evidence = tuple(f"{name} TXT {r}" for r in records)
     ctx.data.update({"record": records[0] if len(records) == 1 else None, "rua": []})
+    publish = f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"'
+    if await _null_mx(ctx, domain):  # RFC 7505: reports sent to the domain would bounce
+        publish = (
+            f"{domain} accepts no mail (null MX): send TLS reports to an address at a domain "
+            f'that does, e.g. {name}. TXT "v=TLSRPTv1; rua=mailto:ADDRESS" with your own ADDRESS.'
+        )
     if not records:
         return [
             _finding(
@@ -64,7 +80,7 @@ async def run(ctx: Context) -> list[Finding]:
                 answer.location,
                 f"{domain} publishes no TLS-RPT record; TLS delivery failures go unreported",
                 (f"{name} TXT: no v=TLSRPTv1 record",),
-                f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"',
+                publish,
             )
         ]
     if len(records) > 1:
@@ -90,7 +106,7 @@ async def run(ctx: Context) -> list[Finding]:
                 answer.location,
                 f"The TLS-RPT record of {domain} is invalid: {'; '.join(problems)}",
                 evidence,
-                f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"',
+                publish,
             )
         ]
     return [

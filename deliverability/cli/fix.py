@@ -59,6 +59,12 @@ def fix(
     selector: Annotated[
         list[str] | None, typer.Option("--selector", metavar="S", help="A DKIM selector.")
     ] = None,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", metavar="X", help="Only these checks or codes.")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", metavar="X", help="Skip these checks or codes.")
+    ] = None,
     profile: ProfileOpt = None,
     write_files: Annotated[
         bool, typer.Option("--write", help="Apply the patch to the --zone-file(s) in place.")
@@ -70,6 +76,7 @@ def fix(
     opts: ReportOptions,
 ) -> None:
     """Print the DNS changes that fix DOMAIN's problems, each verified before it is offered."""
+    from deliverability.cli.check import _split
     from deliverability.cli.defaults import with_profile
     from deliverability.finding import Target
 
@@ -85,7 +92,9 @@ def fix(
         selectors=tuple(inputs.selector(s) for s in selector or ()),
     )
     target = with_profile(target, sender_profile, mail_from_given=mail_from is not None)
-    plan = prepare_run(opts, profile=sender_profile, only=FIX_CHECKS)
+    plan = prepare_run(
+        opts, select=_split(select), ignore=_split(ignore), profile=sender_profile, only=FIX_CHECKS
+    )
     report = asyncio.run(plan.run(target))
     zones = _zone_texts(opts.zone_file or [])
     if write_files:

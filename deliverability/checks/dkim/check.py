@@ -256,12 +256,25 @@ def _new_key(probe: Probe, key: DkimKey, code: str, severity: Severity, summary:
         code,
         severity,
         summary,
-        (
-            "Generate a 2048-bit RSA key pair and publish it at a new selector: "
-            f'<new-selector>._domainkey.{probe.domain}. TXT "v=DKIM1; k=rsa; p=<base64 public key>"',
-            f'Sign with the new selector, then revoke this one: {probe.name}. TXT "v=DKIM1; p="',
-        ),
+        _rotation(probe),
         key=key,
+    )
+
+
+def _rotation(probe: Probe) -> tuple[str, ...]:
+    """How to get a stronger key: from the provider when the selector is delegated to one
+    (the key is theirs), else a new key pair at a new selector."""
+    if probe.alias:
+        provider = provider_of(probe.alias) or f"the operator of {probe.alias}"
+        return (
+            f"{probe.name} is a CNAME to {probe.alias}: the key belongs to {provider}. Ask "
+            f"{provider} to rotate it to a 2048-bit key (or enable their 2048-bit option); "
+            "nothing changes in your zone.",
+        )
+    return (
+        "Generate a 2048-bit RSA key pair and publish it at a new selector: "
+        f'<new-selector>._domainkey.{probe.domain}. TXT "v=DKIM1; k=rsa; p=<base64 public key>"',
+        f'Sign with the new selector, then revoke this one: {probe.name}. TXT "v=DKIM1; p="',
     )
 
 

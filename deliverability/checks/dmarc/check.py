@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from deliverability.change import txt_change
 from deliverability.checks.dmarc.findings import (
     record_findings,
     reporting_findings,
@@ -125,10 +126,15 @@ def _missing(domain: str, walk: Walk) -> Finding:
         "of bulk senders, and anyone can spoof the domain",
         evidence=asked,
         remediation=(
-            f"Publish {_publish(domain)}",
-            "Read the reports for a few weeks, then move to p=quarantine and p=reject.",
+            "Publish a DMARC record in testing mode (p=quarantine; t=y: receivers apply "
+            "p=none while you read the reports), then drop t=y and later move to p=reject.",
         ),
+        changes=(txt_change(f"_dmarc.{domain}", None, _first_record(domain)),),
     )
+
+
+def _first_record(domain: str) -> str:
+    return f"v=DMARC1; p=quarantine; t=y; rua=mailto:dmarc-reports@{domain}"
 
 
 def _inherited(domain: str, step: Step, effective: Any) -> Finding:

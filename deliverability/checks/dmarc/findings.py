@@ -7,13 +7,16 @@ to look at, this module says what each defect means and which record fixes it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
+from deliverability.change import joined_txt, txt_change, txt_value
 from deliverability.checks.dmarc.parse import (
     DmarcRecord,
     Problem,
     ProblemKind,
     is_dmarc,
     looks_like_dmarc,
+    parse_dmarc,
 )
 from deliverability.checks.dmarc.tree import Step, Walk, tree_walk
 from deliverability.finding import Finding, Severity
@@ -120,18 +123,7 @@ def record_findings(
     """What the governing record asks for, and its defects."""
     findings = [_problem(step, record, problem) for problem in record.problems]
     if effective == "none":
-        findings.append(
-            _change(
-                step,
-                record,
-                "dmarc.policy-none",
-                Severity.WARNING,
-                f"DMARC policy for {domain} is none: receivers deliver mail that fails DMARC, "
-                "spoofed mail included",
-                "sp" if step.domain != domain else "p",
-                "quarantine",
-            )
-        )
+        findings.append(_policy_none(domain, step, record))
     if step.domain == domain and record.policy not in {None, "none"}:
         loose = [t for t in ("sp", "np") if record.tags.get(t, "").lower() == "none"]
         if loose:
@@ -147,7 +139,9 @@ def record_findings(
                     None,
                 )
             )
-    if record.testing:
+    if record.testing and record.policy == "quarantine":
+        findings.append(_staged(step, record))
+    elif record.testing:
         findings.append(
             _change(
                 step,
@@ -184,7 +178,77 @@ def record_findings(
                     ",".join(u.uri for u in uris[:MAX_URIS]),
                 )
             )
-    return findings
+    return combined(findings, step, record)
+
+
+_WATCH = (
+    "Watch the aggregate (rua) reports for two to four weeks: every service that sends as "
+    "the domain must pass SPF or DKIM aligned with it. Then drop t=y (quarantine applies), "
+    "and later move to p=reject."
+)
+
+
+def _policy_none(domain: str, step: Step, record: DmarcRecord) -> Finding:
+    tag = "sp" if step.domain != domain else "p"
+    # RFC 9989: t=y asks receivers for one level less, so p=quarantine; t=y is the safe first
+    # step; pct= is gone from the standard and is never suggested
+    new = rewritten(record, {tag: "quarantine", "t": "y", "pct": None})
+    return Finding(
+        code="dmarc.policy-none",
+        severity=Severity.WARNING,
+        subject=step.name,
+        summary=f"DMARC policy for {domain} is none: receivers deliver mail that fails DMARC, "
+        "spoofed mail included",
+        evidence=(f"{step.name} TXT {record.text}",),
+        remediation=(f"Move to {tag}=quarantine in testing mode (t=y). {_WATCH}",),
+        location=step.answer.location if step.answer else None,
+        changes=(txt_change(step.name, record.text, new),),
+    )
+
+
+def _staged(step: Step, record: DmarcRecord) -> Finding:
+    """p=quarantine with t=y: the first step of enforcement, the plan rather than a problem."""
+    return Finding(
+        code="dmarc.testing",
+        severity=Severity.INFO,
+        subject=f"{step.name} t",
+        summary="t=y (testing) with p=quarantine: receivers still treat failing mail as "
+        "p=none asks; this is the first step towards enforcement",
+        evidence=(f"{step.name} TXT {record.text}",),
+        remediation=(_WATCH,),
+        location=step.answer.location if step.answer else None,
+    )
+
+
+def rewritten(record: DmarcRecord, edits: dict[str, str | None]) -> str:
+    """The record text with every tag in `edits` set (None drops it), the others kept."""
+    text = record.text
+    for tag, value in edits.items():
+        text = parse_dmarc(text).rewritten(tag, value)
+    return text
+
+
+def combined(findings: list[Finding], step: Step, record: DmarcRecord) -> list[Finding]:
+    """Every finding's edit of the record merged into one record, offered by each of them,
+    so following one never undoes another (the tags each proposal sets or drops)."""
+    own = txt_value(record.text)
+    proposals = [c for f in findings for c in f.changes if c.old == own and c.new]
+    if not proposals:
+        return findings
+    before = {"v": "DMARC1", **record.tags}
+    edits: dict[str, str | None] = {}
+    for change in proposals:
+        after = {"v": "DMARC1", **parse_dmarc(joined_txt(change.new or "")).tags}
+        edits |= {t: v for t, v in after.items() if before.get(t) != v}
+        edits |= dict.fromkeys((t for t in before if t not in after), None)
+    old = (step.answer.presentation_of(record.text) if step.answer else None) or own
+    change = dataclasses.replace(proposals[0], old=old, new=txt_value(rewritten(record, edits)))
+    return [
+        dataclasses.replace(f, changes=(change,))
+        if any(c.old == own and c.new for c in f.changes)
+        else f
+        for f in findings
+    ]
 
 
 def _change(
@@ -202,8 +266,9 @@ def _change(
         subject=step.name if code == "dmarc.policy-none" else f"{step.name} {tag}",
         summary=summary,
         evidence=(f"{step.name} TXT {record.text}",),
-        remediation=(f'Change the record to {step.name}. TXT "{record.rewritten(tag, value)}"',),
+        remediation=(f"Set {tag}={value}." if value else f"Drop {tag}=.",),
         location=step.answer.location if step.answer else None,
+        changes=(txt_change(step.name, record.text, record.rewritten(tag, value)),),
     )
 
 
@@ -245,8 +310,9 @@ def _problem(step: Step, record: DmarcRecord, problem: Problem) -> Finding:
         subject=f"{step.name} {problem.tag}".rstrip(),
         summary=summary,
         evidence=(f"{step.name} TXT {record.text}",),
-        remediation=(f'Change the record to {step.name}. TXT "{fixed}"',),
+        remediation=("Correct or drop the tag.",),
         location=step.answer.location if step.answer else None,
+        changes=(txt_change(step.name, record.text, fixed),),
     )
 
 

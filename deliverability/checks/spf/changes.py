@@ -69,7 +69,16 @@ def _merge(record: SpfRecord, news: list[SpfRecord], add: tuple[str, ...]) -> st
                 added.append(term)
     added += [t for t in add if t not in before and t not in added]
     alls = tuple(t for t in before if t.lstrip("+-~?").lower() == "all") if ending else ()
-    return edited(record, drop=tuple(dropped) + alls, add=tuple(added), ending=ending)
+    merged = parse_record(
+        edited(record, drop=tuple(dropped) + alls, add=tuple(added), ending=ending)
+    )
+    final = merged.all_term
+    if final is None:
+        return merged.text
+    # every proposal ends in its `all` (terms after it are never evaluated): so does the merge
+    return edited(
+        merged, drop=tuple(t.text for t in merged.terms if t.name == "all"), ending=final.text
+    )
 
 
 MAX_TYPO_DISTANCE = 2  # a mistyped provider include is one or two keystrokes off

@@ -11,7 +11,7 @@ import dataclasses
 import ipaddress
 
 from deliverability.change import Change
-from deliverability.checks.spf.advice import all_terms, edited, modifiers, publish
+from deliverability.checks.spf.advice import all_terms, edited, modifiers
 from deliverability.checks.spf.changes import decision, nearest_include, record_fix
 from deliverability.checks.spf.parse import MAX_RECORD_BYTES, Problem, SpfRecord
 from deliverability.checks.spf.walk import Hit, Walk
@@ -344,30 +344,36 @@ def _lookup_findings(
             f"permerror (RFC 7208 4.6.4). Costliest: {worst} ({costly[0][1]})",
             evidence=seen + breakdown + nested,
             remediation=(
-                f"Remove includes you no longer send through, or replace '{worst}' with the "
-                "ip4:/ip6: ranges it authorizes today (they may change: recheck them): publish "
-                + publish(domain, edited(record, drop=(worst,), add=_flattened(walk, worst))),
+                "Remove includes you no longer send through, and includes another one "
+                "already covers; flatten an include into ip4:/ip6: terms only if its networks "
+                "are static, and re-check them on a date you note.",
             ),
+            changes=_fewer_lookups(domain, record, worst),
         )
     ]
 
 
-def _flattened(walk: Walk, term: str) -> tuple[str, ...]:
-    """The ip4:/ip6: terms that replace `term`, or a placeholder when it cannot be flattened."""
-    if any(hit.via[:1] == (term,) or hit.term == term for hit in walk.unflattenable):
-        return ("ip4:<range>",)
-    terms = [
-        _ip_mechanism(n.network)
-        for n in walk.networks
-        if n.via[:1] == (term,) or (not n.via and n.term == term)
-    ]
-    return tuple(dict.fromkeys(terms)) or ("ip4:<range>",)
+def _fewer_lookups(domain: str, record: SpfRecord, worst: str) -> tuple[Change, ...]:
+    """Drop repeated terms (a second include of the same name costs lookups, adds
+    nothing); when there are none, the owner decides which sender to move."""
+    texts = [t.text.lower() for t in record.terms]
+    repeated = tuple(t.text for i, t in enumerate(record.terms) if t.text.lower() in texts[:i])
+    if repeated:
+        return record_fix(domain, record, _without_repeats(record))
+    return decision(
+        domain,
+        f"Decide which sender to drop or move to a subdomain of {domain} with its own SPF "
+        f"record (the costliest is '{worst}'); no edit of this record stays within 10 lookups "
+        "without that choice.",
+    )
 
 
-def _ip_mechanism(network: str) -> str:
-    net = ipaddress.ip_network(network)
-    text = str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
-    return f"ip{net.version}:{text}"
+def _without_repeats(record: SpfRecord) -> str:
+    kept: list[str] = []
+    for term in record.terms:
+        if term.text.lower() not in (k.lower() for k in kept):
+            kept.append(term.text)
+    return " ".join(["v=spf1", *kept])
 
 
 def _void_findings(
