@@ -6,10 +6,8 @@ some problem has none (the output says what to decide), 2 on bad input.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -95,6 +93,8 @@ def fix(
     plan = prepare_run(
         opts, select=_split(select), ignore=_split(ignore), profile=sender_profile, only=FIX_CHECKS
     )
+    import asyncio  # here, not at import: `--help` stays fast (tests/cli/test_startup.py)
+
     report = asyncio.run(plan.run(target))
     zones = _zone_texts(opts.zone_file or [])
     if write_files:
@@ -175,6 +175,8 @@ def _emit(rendered: str, output: Path | None) -> None:
 
 def _write(report: Report, zones: dict[str, tuple[str, str]], backup: bool) -> None:
     """Replace each changed zone file atomically (a temporary file beside it, renamed)."""
+    import tempfile
+
     for path, (old, new) in _patched(report, zones).items():
         if old == new:
             continue
