@@ -28,6 +28,7 @@ from deliverability.cli import (
     codes,
     configuration,
     dmarc_reports,
+    failures,
     fix,
     guide,
     hints,
@@ -43,6 +44,8 @@ Exit status:
   0  no finding at or above --fail-on (default: error)
   1  a finding at or above --fail-on (with --strict, also any 'unknown')
   2  bad input: usage, a bad domain, IP or resolver, an unreadable file
+  70 an internal error (--debug shows the traceback); 74 a failing write
+  130 interrupted (Ctrl-C); 141 the output pipe closed; 143 terminated (SIGTERM)
 """
 
 app = typer.Typer(
@@ -92,6 +95,9 @@ def _root(
             "--color", help="Colour: auto (a terminal, unless NO_COLOR), always or never."
         ),
     ] = Color.auto,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Print the traceback of an internal error.")
+    ] = False,
 ) -> None:
     """Tell why email from a sender does not reach its recipients, and what to do."""
     # rich reads NO_COLOR and FORCE_COLOR; the flag wins over both (main() restores them)
@@ -104,24 +110,51 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line with `argv` (default: sys.argv) and return the exit status."""
-    _skip_doh_unless_asked(sys.argv[1:] if argv is None else argv)
+    """Run the command line with `argv` (default: sys.argv) and return the exit status:
+    whatever escapes a command is one line on stderr (cli/failures.py)."""
+    args, debug = failures.take_debug_flag(sys.argv[1:] if argv is None else list(argv))
+    previous = failures.stop_on_sigterm()
     saved = {name: os.environ.get(name) for name in ("NO_COLOR", "FORCE_COLOR")}
     try:
-        return _run(argv)
-    finally:  # --color changed them for this run only
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        code = _run(args)
+    except SystemExit:
+        if not failures.click_saw_a_broken_pipe():
+            raise
+        failures.silence_stdout()
+        _error(failures.describe(BrokenPipeError())[0])
+        code = failures.EXIT_BROKEN_PIPE
+    except failures.Terminated:
+        _error("terminated")
+        return failures.EXIT_TERMINATED
+    except Exception as exc:  # noqa: BLE001 (the one place every escape is turned into a line)
+        if debug:
+            failures.print_traceback(exc)
+        message, code = failures.describe(exc)
+        if isinstance(exc, BrokenPipeError):
+            failures.silence_stdout()
+        _error(message if debug else f"{message} (--debug shows the traceback)")
+    finally:
+        failures.restore_sigterm(previous)
+        _restore_environment(saved)  # --color changed them for this run only
+    return code
 
 
-def _run(argv: list[str] | None) -> int:
+def _restore_environment(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def _run(argv: list[str]) -> int:
+    _skip_doh_unless_asked(argv)
     try:
         result = app(args=argv, prog_name="deliverability", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
+    except failures.Terminated:
+        raise
     except (typer.Abort, KeyboardInterrupt):
         _error("interrupted")
         return EXIT_INTERRUPTED
@@ -131,7 +164,7 @@ def _run(argv: list[str] | None) -> int:
         ):  # bare `deliverability`: its message is the help
             sys.stdout.write(exc.format_message() + "\n")
             return EXIT_OK
-        args = sys.argv[1:] if argv is None else [str(a) for a in argv]
+        args = [str(a) for a in argv]
         _error(
             _domain_taken_for_option(argv)
             or hints.no_command_hint(args, sorted(app_commands()))

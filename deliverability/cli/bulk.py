@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deliverability.cli import inputs
+from deliverability.cli.failures import EXIT_TERMINATED, Terminated
 from deliverability.cli.options import (
     EXIT_BAD_INPUT,
     EXIT_FINDINGS,
@@ -61,7 +62,8 @@ def check_many(
     inputs_for_format = render_inputs(opts.output_format, opts.fail_on, opts.strict)
     doc = render.document(opts.output_format.value, plan.check_names, source, inputs_for_format)
     summary = BulkSummary()
-    stream = sys.stdout if opts.output is None else open_output(opts.output)
+    terminated = False
+    stream: Any = sys.stdout if opts.output is None else open_output(opts.output)
     progress = _progress(quiet, total)
 
     def done(outcome: Outcome) -> None:
@@ -79,13 +81,26 @@ def check_many(
         write(doc.head(), stream)
         with progress or contextlib.nullcontext():
             asyncio.run(run_bulk(plan, rows, done, concurrency=concurrency))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         summary.interrupted = True
-    finally:
-        write(doc.tail(), stream)
+        terminated = isinstance(exc, Terminated)
+    except BaseException:
         if opts.output is not None:
-            stream.close()
-    return _finish(summary, quiet)
+            stream.discard()  # a failed run leaves the previous FILE as it was
+        raise
+    _close(stream, doc, opts.output is not None, summary.interrupted)
+    status = _finish(summary, quiet)  # the summary is written for SIGTERM too
+    return EXIT_TERMINATED if terminated else status
+
+
+def _close(stream: Any, doc: Any, to_file: bool, interrupted: bool) -> None:
+    """End the document; --output FILE replaces the old one only when the run finished."""
+    if to_file and interrupted:
+        stream.discard()  # an interrupted run never replaces FILE (cli/output.py)
+        return
+    write(doc.tail(), stream)
+    if to_file:
+        stream.close()
 
 
 def _finish(summary: BulkSummary, quiet: bool) -> int:

@@ -167,9 +167,12 @@ def render_inputs(
 
 
 def open_output(output: Path) -> Any:
-    """--output FILE opened for writing, or a UsageFailure saying why it cannot be."""
+    """--output FILE opened for an atomic write (cli/output.py: replaced only when the
+    run finishes), or a UsageFailure saying why it cannot be."""
+    from deliverability.cli.output import AtomicOutput
+
     try:
-        return output.open("w", encoding="utf-8")
+        return AtomicOutput(output)
     except OSError as exc:
         raise UsageFailure(f"cannot write {output}: {exc.strerror or exc}") from None
 
@@ -188,7 +191,13 @@ def write(rendered: Any, stream: Any) -> None:
     is_tty = stream.isatty() if hasattr(stream, "isatty") else False
     one_line = isinstance(rendered, Text) and not is_tty
     console = Console(file=stream, highlight=False, soft_wrap=one_line, emoji=False)
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
     console.print(rendered, crop=False)
+
+
+def _broken_pipe() -> None:
+    """rich would exit(1) on a closed pipe; raise it so main() says so in one line."""
+    raise BrokenPipeError("broken pipe")
 
 
 def exit_status(report: Report, fail_on: FailOn, strict: bool) -> int:
