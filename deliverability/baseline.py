@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from deliverability.files import UnreadableFile, read_user_text
+from deliverability.files import MAX_REPORT, UnreadableFile, read_user_text
 from deliverability.finding import Comparison, Finding, Location, Severity
 from deliverability.regressions import regressions, saved_facts
 
@@ -63,11 +63,13 @@ class SavedReport:
 def load_saved(path: Path) -> SavedReport:
     """A JSON report saved by `check --format json`; BaselineError (one line) if not one."""
     try:
-        data = json.loads(read_user_text(path, "JSON report"))
+        data = json.loads(read_user_text(path, "JSON report", MAX_REPORT))
     except UnreadableFile as exc:
         raise BaselineError(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:  # the json module recurses once per nested array or object
+        raise BaselineError(f"{path}: nested too deeply to be a saved report") from None
     try:
         return SavedReport(findings=findings_of(data), facts=saved_facts(data))
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from deliverability.bulk_summary import Outcome, Row
+from deliverability.files import MAX_TARGET_LINE
 from deliverability.finding import Target
 from deliverability.net.dns import DnsClient
 from deliverability.plan import RunPlan
@@ -40,6 +41,8 @@ COLUMNS = ("domain", "ips", "mail_from", "selectors")
 ALIASES = {"ip": "ips", "mail-from": "mail_from", "mail_from": "mail_from", "selector": "selectors"}
 # How many finished targets may wait for a slower one before it, so output keeps input order.
 REORDER_WINDOW_PER_WORKER = 4
+_TOO_LONG = "\n"  # stands for a line past MAX_TARGET_LINE (no read line is a bare newline)
+_MAX_SKIPPED_CHUNKS = 4096  # 256 MiB of one line, at 64 KiB a chunk, before giving up
 
 
 def read_targets(path: Path, defaults: Target) -> Iterator[Row]:
@@ -51,12 +54,12 @@ def read_targets(path: Path, defaults: Target) -> Iterator[Row]:
     """
     # Bytes that are not UTF-8 become U+FFFD: that row's domain fails, not the run.
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        lines = _numbered(handle)
+        lines = _numbered(handle, path)
         first = next(lines, None)
         if first is None:
             return
         number, text = first
-        header = _header(text)
+        header = [] if text is _TOO_LONG else _header(text)
         if "domain" in header:
             yield from _csv_targets(header, lines, defaults)
         else:
@@ -84,18 +87,48 @@ def check_file(path: Path) -> None:
 
 
 def _header(text: str) -> list[str]:
-    names = [c.strip().lower().replace("_", "-") for c in next(csv.reader([text]), [])]
+    try:
+        names = [c.strip().lower().replace("_", "-") for c in next(csv.reader([text]), [])]
+    except csv.Error:
+        return []
     return [ALIASES.get(name, name.replace("-", "_")) for name in names]
 
 
-def _numbered(handle: io.TextIOBase) -> Iterator[tuple[int, str]]:
-    for number, text in enumerate(handle, 1):
-        if text.strip() and not text.lstrip().startswith("#"):
+def _numbered(handle: io.TextIOBase, path: Path) -> Iterator[tuple[int, str]]:
+    """(number, text) of each line that is not blank or a comment, read line by line and
+    at most MAX_TARGET_LINE characters at a time: a longer line comes out as _TOO_LONG
+    (that row fails), NUL bytes mean the file is no list of targets (BadInput)."""
+    number = 0
+    while text := handle.readline(MAX_TARGET_LINE + 1):
+        number += 1
+        if "\0" in text:
+            raise BadInput(f"{path}: line {number}: binary data (NUL bytes), not a list of targets")
+        if len(text) > MAX_TARGET_LINE and not text.endswith("\n"):
+            _skip_rest_of_line(handle, path, number)
+            yield number, _TOO_LONG
+        elif text.strip() and not text.lstrip().startswith("#"):
             yield number, text.rstrip("\r\n")
+
+
+def _skip_rest_of_line(handle: io.TextIOBase, path: Path, number: int) -> None:
+    for _ in range(_MAX_SKIPPED_CHUNKS):
+        chunk = handle.readline(1 << 16)
+        if "\0" in chunk:
+            raise BadInput(f"{path}: line {number}: binary data (NUL bytes), not a list of targets")
+        if not chunk or chunk.endswith("\n"):
+            return
+    raise BadInput(f"{path}: line {number} never ends: not a list of targets")
+
+
+def _too_long(number: int) -> Row:
+    return Row(line=number, domain="", problem=f"line longer than {MAX_TARGET_LINE} characters")
 
 
 def _plain_targets(lines: Iterable[tuple[int, str]], defaults: Target) -> Iterator[Row]:
     for number, text in lines:
+        if text is _TOO_LONG:
+            yield _too_long(number)
+            continue
         yield _row(number, {"domain": text.split("#", 1)[0]}, defaults)
 
 
@@ -103,7 +136,14 @@ def _csv_targets(
     header: list[str], lines: Iterator[tuple[int, str]], defaults: Target
 ) -> Iterator[Row]:
     for number, text in lines:
-        cells = dict(zip(header, next(csv.reader([text]), []), strict=False))
+        if text is _TOO_LONG:
+            yield _too_long(number)
+            continue
+        try:
+            cells = dict(zip(header, next(csv.reader([text]), []), strict=False))
+        except csv.Error as exc:  # one malformed row fails, not the run
+            yield Row(line=number, domain="", problem=f"not a CSV row: {exc}")
+            continue
         yield _row(number, cells, defaults)
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deliverability.files import UnreadableFile, read_user_text
+from deliverability.files import MAX_PROFILE, UnreadableFile, read_user_text
 from deliverability.validation import BadInput, validate_domain, validate_selector
 
 DEFAULT_PROFILE = "deliverability.toml"
@@ -115,11 +115,13 @@ def load_profile(path: Path | None) -> SenderProfile | None:
         if not path.is_file():
             return None
     try:
-        raw = tomllib.loads(read_user_text(path, "profile"))
+        raw = tomllib.loads(read_user_text(path, "profile", MAX_PROFILE))
     except UnreadableFile as exc:
         raise BadInput(f"profile {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"profile {path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise BadInput(f"profile {path}: nested too deeply to read") from None
     return parse_profile(raw, str(path))
 
 

@@ -22,7 +22,7 @@ import dns.tokenizer
 import dns.zone
 import dns.zonefile
 
-from deliverability.files import UnreadableFile, read_user_text
+from deliverability.files import MAX_ZONE_FILE, UnreadableFile, read_user_text
 from deliverability.finding import Location
 
 MAX_CNAME_CHAIN = 16
@@ -31,6 +31,12 @@ DEFAULT_TTL = 3600
 # may come first); a later $ORIGIN only changes how the following names are read.
 _LEADING_ORIGIN = re.compile(
     r"\A(?:[ \t]*(?:;[^\n]*)?\n|\$TTL[^\n]*\n)*\$ORIGIN[ \t]+(\S+)", re.IGNORECASE
+)
+
+
+MAX_GENERATED = 65_536  # records all $GENERATE lines of one file may make together
+_GENERATE = re.compile(
+    r"^\s*\$GENERATE\s+(?P<start>\d{1,10})-(?P<stop>\d{1,10})(?:/(?P<step>\d{1,10}))?", re.I
 )
 
 
@@ -97,7 +103,7 @@ def load_zone_file(path: str | Path, origin: str | None = None) -> LoadedZone:
     """Parse a BIND zone file, refusing `$INCLUDE`; raise ZoneFileError with one line."""
     path = Path(path)
     try:
-        text = read_user_text(path, "zone file")
+        text = read_user_text(path, "zone file", MAX_ZONE_FILE)
     except UnreadableFile as exc:
         raise ZoneFileError(str(exc)) from None
     return parse_zone_text(text, str(path), origin)
@@ -105,6 +111,7 @@ def load_zone_file(path: str | Path, origin: str | None = None) -> LoadedZone:
 
 def parse_zone_text(text: str, filename: str, origin: str | None = None) -> LoadedZone:
     """Parse zone-file text; the origin is `origin`, else `$ORIGIN`, else the file name."""
+    _refuse_large_generate(text, filename)
     origin_name = dns.name.from_text(_origin_for(text, filename, origin))
     zone = dns.zone.Zone(origin_name, relativize=False)
     lines: dict[tuple[dns.name.Name, int], int] = {}
@@ -129,6 +136,23 @@ def parse_zone_text(text: str, filename: str, origin: str | None = None) -> Load
         raise ZoneFileError(f"{filename}: line {tok.line_number}: {_one_line(exc)}") from None
     names = _names_with_ancestors(zone)
     return LoadedZone(zone=zone, path=filename, lines=lines, names=names)
+
+
+def _refuse_large_generate(text: str, filename: str) -> None:
+    """$GENERATE expands a range into one record per number: bound the work by input size
+    (a 100-byte file must not ask for five million records)."""
+    total = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _GENERATE.match(line)
+        if match is None:
+            continue
+        start, stop, step = int(match["start"]), int(match["stop"]), int(match["step"] or 1)
+        total += max(0, (stop - start) // max(step, 1) + 1)
+        if total > MAX_GENERATED:
+            raise ZoneFileError(
+                f"{filename}: line {number}: $GENERATE would make {total:,} records; "
+                f"the limit is {MAX_GENERATED:,}"
+            )
 
 
 def _origin_for(text: str, filename: str, origin: str | None) -> str:

@@ -18,7 +18,7 @@ from deliverability.checks.bimi.certificate import (
     validate,
 )
 from deliverability.context import Context
-from deliverability.files import read_user_text
+from deliverability.files import MAX_SMALL_FILE, read_user_text
 from deliverability.finding import Finding, Severity
 from deliverability.net.https import FetchFailed, FetchProblem, is_https_url
 
@@ -77,7 +77,7 @@ async def vmc_findings(
 def _roots(ctx: Context) -> bytes | None:
     """The `mark_roots` option: a PEM file of roots to trust instead of the MVAs' own."""
     path = str(ctx.options.get("mark_roots") or "")
-    return read_user_text(Path(path), "mark_roots file").encode() if path else None
+    return read_user_text(Path(path), "mark_roots file", MAX_SMALL_FILE).encode() if path else None
 
 
 def _verdict_findings(
