@@ -76,8 +76,8 @@ def domain_rows(domains: Sequence[str], defaults: Target) -> Iterator[Row]:
 def unknown_columns(path: Path) -> list[str]:
     """The CSV header's columns that are not targets' fields ([] for a plain list of domains)."""
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        first = next(_numbered(handle), None)
-    header = _header(first[1]) if first else []
+        first = next(_numbered(handle, path), None)
+    header = _header(first[1]) if first and first[1] is not _TOO_LONG else []
     return [c for c in header if "domain" in header and c not in COLUMNS]
 
 

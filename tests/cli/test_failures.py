@@ -70,6 +70,13 @@ def test_head_on_one_report_never_tracebacks(fmt: str) -> None:
     assert b"Traceback" not in err and run.returncode in (0, 1, 141)
 
 
+def wait_for_queries(world, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
+    """Until the run is asking DNS: started, its signal handlers installed."""
+    deadline = time.monotonic() + seconds
+    while world.count() < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def slow_bulk(world, tmp_path: Path, *extra: str, stdout=subprocess.PIPE):  # type: ignore[no-untyped-def]
     world.fault("delay", seconds=0.5)
     domains = tmp_path / "slow.txt"
@@ -83,7 +90,7 @@ def test_an_interrupted_bulk_run_keeps_the_previous_output(world, tmp_path, sign
     output = tmp_path / "out.jsonl"
     output.write_text("previous\n")
     run = slow_bulk(world, tmp_path, "-o", str(output))
-    time.sleep(3)
+    wait_for_queries(world)
     run.send_signal(signum)
     _, err = run.communicate(timeout=60)
     assert (run.returncode, output.read_text()) == (status, "previous\n")
@@ -103,7 +110,8 @@ def test_ctrl_c_into_a_slow_reader_leaves_whole_lines(world, tmp_path) -> None:
     read_end, write_end = os.pipe()
     run = slow_bulk(world, tmp_path, stdout=write_end)
     os.close(write_end)
-    time.sleep(3)
+    wait_for_queries(world)
+    time.sleep(1)  # the pipe fills while nobody reads
     run.send_signal(signal.SIGINT)
     chunks = []
     while chunk := os.read(read_end, 65536):
