@@ -83,7 +83,7 @@ def test_independent_lookups_run_concurrently(world) -> None:
     world.latency = 0.2
     names = [(f"n{i}.mx.test", "A") for i in range(10)]
     ask(client(world), *names)
-    assert world.max_in_flight == 10
+    assert world.max_in_flight >= 10  # all at once (a slow machine may add retries)
 
 
 def test_cname_is_visible_to_checks(world) -> None:
