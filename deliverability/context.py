@@ -44,6 +44,19 @@ class Session:
         if self._https is not None:
             await self._https.close()
 
+    def over(self, dns: DnsClient) -> Session:
+        """This run's session over `dns` (edited records, for a re-check): same target,
+        profile and options; HTTPS answered from the fetches this run made, none made anew."""
+        return Session(
+            target=self.target,
+            dns=dns,
+            profile=self.profile,
+            http_settings=self.http_settings,
+            check_options=self.check_options,
+            message=self.message,
+            _https=self.https.replaying(dns),
+        )
+
 
 @dataclass(kw_only=True)
 class Context:

@@ -66,6 +66,31 @@ class Finding:
         return (self.code, self.subject)
 
 
+def finding_with_fix(
+    code: str,
+    severity: Severity,
+    subject: str,
+    summary: str,
+    evidence: tuple[str, ...],
+    fix: str = "",
+    *,
+    location: Location | None = None,
+    changes: tuple[Change, ...] = (),
+) -> Finding:
+    """A Finding whose remediation is the one step `fix` (none when empty): the shape most
+    checks build, positional so a check's table of findings stays short."""
+    return Finding(
+        code=code,
+        severity=severity,
+        subject=subject,
+        summary=summary,
+        evidence=evidence,
+        remediation=(fix,) if fix else (),
+        location=location,
+        changes=changes,
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class Target:
     """What a run is about: the From domain and the sending host's identities."""

@@ -73,11 +73,12 @@ class RunPlan:
         `message` is the evidence a command's own check reads, `kind` what the report is.
         The DNS changes the checks propose are verified (remedy.py) before it is returned."""
         dns = dns or self.new_dns()
-        report = await run_checks(self.specs, self._session(target, dns, message), self.options)
+        session = self._session(target, dns, message)
+        report = await run_checks(self.specs, session, self.options)
 
         async def rerun(patched: DnsClient, names: tuple[str, ...]) -> Report:
             specs = [spec for spec in self.specs if spec.name in names]
-            return await run_checks(specs, self._session(target, patched, message), self.options)
+            return await run_checks(specs, session.over(patched), self.options)
 
         return dataclasses.replace(await verify(report, dns, rerun, self.profile), kind=kind)
 

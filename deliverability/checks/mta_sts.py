@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from deliverability.change import Action, Change, txt_value
 from deliverability.context import Context
-from deliverability.finding import Finding, Severity
+from deliverability.finding import Finding, Severity, finding_with_fix
 from deliverability.net.https import FetchFailed, FetchProblem
 
 NAME = "mta-sts"
@@ -65,33 +67,15 @@ async def run(ctx: Context) -> list[Finding]:
     )
     sts = [r for r in records if r.startswith("v=STSv1")]
     ctx.data.update({"record": sts[0] if len(sts) == 1 else None, "policy": None})
+    mx_hosts = [h for h in mx_answer.values() if h not in ("", ".")]
     if not sts:
-        return [
-            _finding(
-                "mta-sts.missing",
-                Severity.INFO,
-                domain,
-                f"{domain} publishes no MTA-STS policy; senders may deliver without TLS",
-                (f"_mta-sts.{domain} TXT: no v=STSv1 record",),
-                "Publish a policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt and "
-                f'_mta-sts.{domain}. TXT "v=STSv1; id=20260101T000000"',
-            )
-        ]
+        null = "." in mx_answer.values()
+        return [_missing(domain, None if null else mx_hosts or [domain])]  # RFC 5321 5.1
     problem = _record_problem(sts)
     if problem:
-        return [
-            _finding(
-                "mta-sts.record-invalid",
-                Severity.WARNING,
-                domain,
-                f"_mta-sts.{domain}: {problem}; senders ignore the policy",
-                tuple(f"_mta-sts.{domain} TXT {r}" for r in sts),
-                f"Publish exactly one record: _mta-sts.{domain}. TXT "
-                '"v=STSv1; id=<1-32 letters or digits>"',
-            )
-        ]
+        return [await _invalid_record(ctx, domain, sts, problem)]
     ctx.data["id"] = _fields(sts[0]).get("id")
-    url = f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
+    url = policy_url(domain)
     ctx.data["policy_url"] = url
     try:
         fetched = await ctx.https.fetch(
@@ -99,8 +83,87 @@ async def run(ctx: Context) -> list[Finding]:
         )
     except FetchFailed as exc:
         return [_fetch_failed(domain, url, exc)]
-    mx_hosts = [h for h in mx_answer.values() if h not in ("", ".")]
     return _judge_policy(ctx, domain, fetched.body, mx_hosts)
+
+
+def _missing(domain: str, mx_hosts: list[str] | None) -> Finding:
+    """No record: what to serve and publish, with the domain's MX hosts (None: null MX)."""
+    if mx_hosts is None:  # RFC 7505: no delivery to the domain, so nothing to protect
+        return finding_with_fix(
+            "mta-sts.missing",
+            Severity.INFO,
+            domain,
+            f"{domain} publishes no MTA-STS policy; it needs none: it accepts no mail (null MX)",
+            (f"_mta-sts.{domain} TXT: no v=STSv1 record",),
+        )
+    return finding_with_fix(
+        "mta-sts.missing",
+        Severity.INFO,
+        domain,
+        f"{domain} publishes no MTA-STS policy; senders may deliver without TLS",
+        (f"_mta-sts.{domain} TXT: no v=STSv1 record",),
+        # the policy file comes first: a record without it makes senders fail to fetch
+        f"Serve {_policy_text(mx_hosts, 'testing')} at {policy_url(domain)}, then publish "
+        f'_mta-sts.{domain}. TXT "v=STSv1; id={new_id()}"; move to mode: enforce once '
+        "TLS-RPT reports are clean.",
+    )
+
+
+async def _invalid_record(ctx: Context, domain: str, sts: list[str], problem: str) -> Finding:
+    """One record with a fresh id replaces them all, offered when the policy is served
+    (senders ignore the record, but a new id alone does not make a policy)."""
+    name, url = f"_mta-sts.{domain}", policy_url(domain)
+    answer = await ctx.dns.query(name, "TXT")
+    fix = f"Publish exactly one record with an id of 1-32 letters or digits: senders then fetch {url}."
+    changes: tuple[Change, ...] = ()
+    try:
+        await ctx.https.fetch(url, max_bytes=MAX_POLICY_BYTES, content_types=("text/plain",))
+    except FetchFailed as exc:
+        fix = (
+            f"Serve the policy at {url} first ({exc.reason}), then publish one record: "
+            f'{name}. TXT "v=STSv1; id={new_id()}".'
+        )
+    else:  # the re-check judges the served policy (remedy.py replays this fetch)
+        olds = [answer.presentation_of(r) or txt_value(r) for r in sorted(sts)]
+        new = txt_value(f"v=STSv1; id={new_id()}")
+        changes = (
+            Change(name=name, type="TXT", action=Action.REPLACE, old=olds[0], new=new),
+            *(Change(name=name, type="TXT", action=Action.REMOVE, old=old) for old in olds[1:]),
+        )
+    return finding_with_fix(
+        "mta-sts.record-invalid",
+        Severity.WARNING,
+        domain,
+        f"{name}: {problem}; senders ignore the policy",
+        tuple(f"{name} TXT {r}" for r in sts),
+        fix,
+        location=answer.location,
+        changes=changes,
+    )
+
+
+def policy_url(domain: str) -> str:
+    """RFC 8461 3.3: where senders fetch the domain's policy."""
+    return f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
+
+
+def new_id() -> str:
+    """A fresh policy id (RFC 8461 3.1: 1-32 letters or digits): the time now, UTC."""
+    return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def policy_mode(text: str) -> str:
+    """The mode a broken policy asks for, when it says (testing otherwise: the safe start)."""
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "mode" and value.strip() in ("enforce", "testing"):
+            return value.strip()
+    return "testing"
+
+
+def _policy_text(mx_hosts: list[str], mode: str) -> str:
+    lines = ["version: STSv1", f"mode: {mode}", *(f"mx: {h}" for h in mx_hosts)]
+    return "a policy (" + "; ".join([*lines, "max_age: 604800"]) + ")"
 
 
 def _fields(record: str) -> dict[str, str]:
@@ -159,13 +222,14 @@ def _judge_policy(ctx: Context, domain: str, body: bytes, mx_hosts: list[str]) -
         policy = parse_policy(text)
     except ValueError as exc:
         return [
-            _finding(
+            finding_with_fix(
                 "mta-sts.policy-invalid",
                 Severity.WARNING,
                 domain,
                 f"The MTA-STS policy of {domain} is invalid: {exc}; senders ignore it",
                 evidence,
-                "Serve a policy with version: STSv1, mode, max_age and mx lines.",
+                f"Serve {_policy_text(mx_hosts or [domain], policy_mode(text))} at {policy_url(domain)}, "
+                f'then change the id: _mta-sts.{domain}. TXT "v=STSv1; id={new_id()}".',
             )
         ]
     unmatched = [h for h in mx_hosts if not any(mx_matches(h, p) for p in policy.mx)]
@@ -180,7 +244,7 @@ def _policy_findings(
     findings: list[Finding] = []
     if policy.mode == "none":
         findings.append(
-            _finding(
+            finding_with_fix(
                 "mta-sts.mode-none",
                 Severity.INFO,
                 domain,
@@ -193,19 +257,20 @@ def _policy_findings(
     for host in unmatched:
         severity = Severity.ERROR if policy.mode == "enforce" else Severity.WARNING
         findings.append(
-            _finding(
+            finding_with_fix(
                 "mta-sts.mx-mismatch",
                 severity,
                 f"{domain} MX {host}",
                 f"MX host {host} matches no mx pattern of the policy "
                 f"({policy.mode}); compliant senders will not deliver to it",
                 evidence,
-                f"Add 'mx: {host}' to the policy and change the id of _mta-sts.{domain}.",
+                f"Add 'mx: {host}' to the policy at {policy_url(domain)}, then change the id: "
+                f'_mta-sts.{domain}. TXT "v=STSv1; id={new_id()}".',
             )
         )
     if policy.mode == "testing":
         findings.append(
-            _finding(
+            finding_with_fix(
                 "mta-sts.testing",
                 Severity.INFO,
                 domain,
@@ -216,7 +281,7 @@ def _policy_findings(
         )
     if policy.max_age < SHORT_MAX_AGE:
         findings.append(
-            _finding(
+            finding_with_fix(
                 "mta-sts.max-age-short",
                 Severity.WARNING,
                 domain,
@@ -228,7 +293,7 @@ def _policy_findings(
     if not unmatched:
         findings.insert(
             0,
-            _finding(
+            finding_with_fix(
                 "mta-sts.ok",
                 Severity.OK,
                 domain,
@@ -250,26 +315,13 @@ def _fetch_failed(domain: str, url: str, exc: FetchFailed) -> Finding:
         FetchProblem.TOO_LARGE: "Keep the policy under 64 KiB: version, mode, max_age, mx lines.",
         FetchProblem.REFUSED: f"Point mta-sts.{domain} at a public address serving port 443.",
     }.get(exc.problem, f"Serve the policy at {url} with HTTP 200.")
-    return _finding(
+    return finding_with_fix(
         _FETCH_CODES[exc.problem],
         severity,
         domain,
         f"The MTA-STS policy of {domain} could not be used: {exc.reason}",
         (f"GET {url}: {exc.reason}",),
         fix,
-    )
-
-
-def _finding(
-    code: str, severity: Severity, subject: str, summary: str, evidence: tuple[str, ...], fix: str
-) -> Finding:
-    return Finding(
-        code=code,
-        severity=severity,
-        subject=subject,
-        summary=summary,
-        evidence=evidence,
-        remediation=(fix,) if fix else (),
     )
 
 

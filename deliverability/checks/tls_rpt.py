@@ -8,12 +8,19 @@ exactly one record starts with `v=TLSRPTv1` (RFC 8460 3).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from urllib.parse import unquote, urlsplit
 
+from deliverability.change import Action, Change, txt_value
+from deliverability.checks.dmarc.tree import (
+    psl_organizational_domain,
+    public_suffix_list,
+    tree_walk,
+)
 from deliverability.context import Context
-from deliverability.finding import Finding, Location, Severity
-from deliverability.net.dns import LookupFailed
+from deliverability.finding import Finding, Severity, finding_with_fix
+from deliverability.net.dns import Answer, LookupFailed
 
 NAME = "tls-rpt"
 CODES = {
@@ -22,6 +29,8 @@ CODES = {
     "tls-rpt.multiple": "More than one v=TLSRPTv1 record: senders use none",
     "tls-rpt.invalid": "The TLS-RPT record is malformed or a rua URI is not valid",
 }
+MAX_CANDIDATES = 4  # domains tried for the report address (rua domains, the domain)
+MAX_HOSTS = 3  # MX hosts resolved to tell that a domain receives mail
 _ADDRESS = re.compile(r"^[^@\s]+@[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z0-9-]+$")
 
 
@@ -48,15 +57,6 @@ def _uri_problem(uri: str) -> str | None:
     return f"{uri!r} must be a mailto: or https: URI (RFC 8460 3)"
 
 
-async def _null_mx(ctx: Context, domain: str) -> bool:
-    """Whether the domain publishes the null MX `0 .` (shared with the mx check's lookup)."""
-    try:
-        answer = await ctx.dns.query(domain, "MX")
-    except LookupFailed:
-        return False
-    return any(str(r.exchange) == "." for r in answer.records)
-
-
 async def run(ctx: Context) -> list[Finding]:
     """Read `_smtp._tls.DOMAIN` and check its rua URIs."""
     domain = ctx.target.domain
@@ -65,78 +65,150 @@ async def run(ctx: Context) -> list[Finding]:
     records = [r for r in answer.texts() if r.startswith("v=TLSRPTv1")]
     evidence = tuple(f"{name} TXT {r}" for r in records)
     ctx.data.update({"record": records[0] if len(records) == 1 else None, "rua": []})
-    publish = f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"'
-    if await _null_mx(ctx, domain):  # RFC 7505: reports sent to the domain would bounce
-        publish = (
-            f"{domain} accepts no mail (null MX): send TLS reports to an address at a domain "
-            f'that does, e.g. {name}. TXT "v=TLSRPTv1; rua=mailto:ADDRESS" with your own ADDRESS.'
-        )
     if not records:
-        return [
-            _finding(
-                "tls-rpt.missing",
-                Severity.INFO,
-                domain,
-                answer.location,
-                f"{domain} publishes no TLS-RPT record; TLS delivery failures go unreported",
-                (f"{name} TXT: no v=TLSRPTv1 record",),
-                publish,
-            )
-        ]
+        return [await _missing(ctx, domain, name, answer)]
     if len(records) > 1:
-        return [
-            _finding(
-                "tls-rpt.multiple",
-                Severity.WARNING,
-                domain,
-                answer.location,
-                f"{name} has {len(records)} TLS-RPT records; senders use none of them",
-                evidence,
-                "Merge them into one record; list several URIs in one rua=, comma-separated.",
-            )
-        ]
+        return [await _multiple(ctx, domain, name, answer, records, evidence)]
     uris, problems = rua_problems(records[0])
     ctx.data["rua"] = uris
     if problems:
+        fix, changes = await _replacement(ctx, domain, name, answer, records)
         return [
-            _finding(
+            finding_with_fix(
                 "tls-rpt.invalid",
                 Severity.WARNING,
                 domain,
-                answer.location,
                 f"The TLS-RPT record of {domain} is invalid: {'; '.join(problems)}",
                 evidence,
-                publish,
+                fix,
+                location=answer.location,
+                changes=changes,
             )
         ]
     return [
-        _finding(
+        finding_with_fix(
             "tls-rpt.ok",
             Severity.OK,
             domain,
-            answer.location,
             f"TLS reports for {domain} go to {', '.join(uris)}",
             evidence,
-            "",
+            location=answer.location,
         )
     ]
 
 
-def _finding(
-    code: str,
-    severity: Severity,
-    subject: str,
-    location: Location | None,
-    summary: str,
-    evidence: tuple[str, ...],
-    fix: str,
-) -> Finding:
-    return Finding(
-        code=code,
-        severity=severity,
-        subject=subject,
-        summary=summary,
-        evidence=evidence,
-        remediation=(fix,) if fix else (),
-        location=location,
+async def _missing(ctx: Context, domain: str, name: str, answer: Answer) -> Finding:
+    summary = f"{domain} publishes no TLS-RPT record; TLS delivery failures go unreported"
+    receives, why = await receives_mail(ctx, domain)
+    fix, changes = "", tuple[Change, ...]()
+    if receives is False:  # no delivery to the domain, so nothing to report
+        summary = f"{domain} publishes no TLS-RPT record; it needs none: {why}"
+    else:
+        fix, changes = await _replacement(ctx, domain, name, answer, [])
+    return finding_with_fix(
+        "tls-rpt.missing",
+        Severity.INFO,
+        domain,
+        summary,
+        (f"{name} TXT: no v=TLSRPTv1 record",),
+        fix,
+        location=answer.location,
+        changes=changes,
     )
+
+
+async def _multiple(
+    ctx: Context,
+    domain: str,
+    name: str,
+    answer: Answer,
+    records: list[str],
+    evidence: tuple[str, ...],
+) -> Finding:
+    fix, changes = await _replacement(ctx, domain, name, answer, records)
+    return finding_with_fix(
+        "tls-rpt.multiple",
+        Severity.WARNING,
+        domain,
+        f"{name} has {len(records)} TLS-RPT records; senders use none of them",
+        evidence,
+        f"Merge them into one record; list several URIs in one rua=, comma-separated. {fix}".strip(),
+        location=answer.location,
+        changes=changes,
+    )
+
+
+async def _replacement(
+    ctx: Context, domain: str, name: str, answer: Answer, records: list[str]
+) -> tuple[str, tuple[Change, ...]]:
+    """The one record that replaces `records` (none: a new one): their valid URIs kept,
+    else an address at a domain of the sender's that receives mail; and the advice."""
+    records = sorted(records)  # DNS gives a record set in any order: the change is stable
+    kept = [u for r in records for u in rua_problems(r)[0] if _uri_problem(u) is None]
+    uris = list(dict.fromkeys(kept))
+    if not uris:
+        address, why = await report_address(ctx, domain)
+        if address is None:
+            return (
+                f'Publish {name}. TXT "v=TLSRPTv1; rua=mailto:ADDRESS" with an ADDRESS you '
+                f"read at a domain that receives mail ({why}).",
+                (),
+            )
+        uris = [f"mailto:{address}"]
+    new = f"v=TLSRPTv1; rua={','.join(uris)}"
+    olds = [answer.presentation_of(r) or txt_value(r) for r in records]
+    changes = [_replaced(name, olds[0] if olds else None, txt_value(new))]
+    changes += [_replaced(name, old, None) for old in olds[1:]]
+    note = "Reports are daily JSON; make sure someone (or a report service) reads that mailbox."
+    if kept:
+        note = "" if len(records) > 1 else "Drop the URIs that are not valid."
+    return note, tuple(changes)
+
+
+def _replaced(name: str, old: str | None, new: str | None) -> Change:
+    action = Action.ADD if old is None else Action.REMOVE if new is None else Action.REPLACE
+    return Change(name=name, type="TXT", action=action, old=old, new=new)
+
+
+async def report_address(ctx: Context, domain: str) -> tuple[str | None, str]:
+    """An address for TLS reports at a domain of the sender's that receives mail: the
+    domain of a DMARC rua address of its own organization first (reports are read
+    there), else the domain itself; None and why when no such domain is known."""
+    candidates = [*await _own_rua_domains(ctx, domain), domain]
+    reasons = []
+    for candidate in list(dict.fromkeys(candidates))[:MAX_CANDIDATES]:
+        receives, why = await receives_mail(ctx, candidate)
+        if receives:
+            return f"tls-reports@{candidate}", ""
+        reasons.append(why)
+    return None, "; ".join(reasons)
+
+
+async def _own_rua_domains(ctx: Context, domain: str) -> list[str]:
+    """The domains of the DMARC rua addresses (the record that governs `domain`) that
+    belong to its organization: a report service's domain is not the sender's."""
+    walk = await tree_walk(ctx.dns, domain)  # the dmarc check's lookups, cached
+    step = walk.policy_step
+    org = psl_organizational_domain(domain, await asyncio.to_thread(public_suffix_list))
+    rua = step.record.rua if step is not None and step.record is not None else ()
+    return [u.domain for u in rua if u.domain == org or u.domain.endswith("." + org)]
+
+
+async def receives_mail(ctx: Context, domain: str) -> tuple[bool | None, str]:
+    """Whether mail to `domain` can be delivered (None: the lookups failed), and why not."""
+    try:
+        answer = await ctx.dns.query(domain, "MX")
+        if answer.nxdomain:
+            return False, f"{domain} does not exist"
+        hosts = sorted(answer.records, key=lambda r: r.preference)
+        if any(str(r.exchange) == "." for r in hosts):  # RFC 7505
+            return False, f"{domain} accepts no mail (null MX)"
+        names = [str(r.exchange).rstrip(".") for r in hosts] or [domain]  # RFC 5321 5.1
+        if not hosts and not await ctx.dns.addresses(domain):
+            return False, f"{domain} has no MX and no address"
+        for host in names[:MAX_HOSTS]:
+            if await ctx.dns.addresses(host):
+                return True, ""
+    except LookupFailed as exc:
+        return None, f"the MX of {domain} could not be looked up: {exc.reason}"
+    return False, f"no MX host of {domain} has an address"

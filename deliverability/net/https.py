@@ -80,13 +80,34 @@ class Fetched:
     body: bytes
 
 
+def _replay(done: dict[str, Fetched | FetchFailed], url: str) -> Fetched:
+    result = done.get(url)
+    if result is None:
+        raise FetchFailed(FetchProblem.UNREACHABLE, f"offline: {url} was not fetched")
+    if isinstance(result, FetchFailed):
+        raise FetchFailed(result.problem, result.reason)
+    return result
+
+
 class HttpsFetcher:
     """The run's HTTPS fetches: names resolved through `dns`, one client made on first use."""
 
-    def __init__(self, dns: DnsClient, settings: HttpSettings) -> None:
+    def __init__(
+        self,
+        dns: DnsClient,
+        settings: HttpSettings,
+        replayed: dict[str, Fetched | FetchFailed] | None = None,
+    ) -> None:
         self.dns = dns
         self.settings = settings
         self._client: httpx.AsyncClient | None = None
+        self.done: dict[str, Fetched | FetchFailed] = {}  # url -> what its fetch gave
+        self._replayed = replayed
+
+    def replaying(self, dns: DnsClient) -> HttpsFetcher:
+        """A fetcher over `dns` that answers only from the fetches this one made, never
+        fetching: a re-check of edited DNS records (remedy.py) sees the same HTTPS."""
+        return HttpsFetcher(dns, self.settings, replayed=dict(self.done))
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -107,8 +128,21 @@ class HttpsFetcher:
     async def fetch(self, url: str, *, max_bytes: int, content_types: tuple[str, ...]) -> Fetched:
         """GET `url` over verified HTTPS; raise FetchFailed for anything but a clean 200."""
         host, path = _parse(url)
+        if self._replayed is not None:
+            return _replay(self._replayed, url)
         if self.dns.offline:  # --offline promises no network at all, not only no DNS
             raise FetchFailed(FetchProblem.UNREACHABLE, f"offline: {url} was not fetched")
+        try:
+            fetched = await self._fetch(url, host, path, max_bytes, content_types)
+        except FetchFailed as exc:
+            self.done[url] = exc
+            raise
+        self.done[url] = fetched
+        return fetched
+
+    async def _fetch(
+        self, url: str, host: str, path: str, max_bytes: int, content_types: tuple[str, ...]
+    ) -> Fetched:
         try:
             async with asyncio.timeout(self.settings.timeout):
                 ip = await _address(self.dns, host, self.settings.allow_loopback_for_tests)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 
@@ -25,6 +26,7 @@ POLICIES = {
     "oversize": {"stream_bytes": 1 << 20},
     "html": {"body": ENFORCE, "content_type": "text/html"},
     "badcert": {"body": ENFORCE},
+    "badid": {"body": ENFORCE},
 }
 
 
@@ -40,9 +42,11 @@ def https() -> Iterator[HttpsServer]:
     server.stop()
 
 
-def run_mta_sts(world, https: HttpsServer, domain: str, port: int | None = None) -> dict:
+def run_mta_sts(world, https: HttpsServer, domain: str, port: int | None = None,
+                verified: bool = False) -> dict:
     http = HttpSettings(allow_loopback_for_tests=True, port=port or https.port, verify=https.client_context(), timeout=2)
-    return run_direct(world.address, Target(domain=domain), only=("mta-sts",), http=http)
+    return run_direct(world.address, Target(domain=domain), only=("mta-sts",), http=http,
+                      verified=verified)
 
 
 SCENARIOS = [
@@ -60,6 +64,7 @@ SCENARIOS = [
     ("private", {("mta-sts.fetch-refused", "warning")}),
     ("badrecord", {("mta-sts.record-invalid", "warning")}),
     ("twice", {("mta-sts.record-invalid", "warning")}),
+    ("badid", {("mta-sts.record-invalid", "warning")}),
     ("none", {("mta-sts.missing", "info")}),
 ]
 
@@ -112,3 +117,32 @@ def test_mx_patterns(host: str, pattern: str, matches: bool) -> None:
 def test_invalid_policies_are_rejected(body: str) -> None:
     with pytest.raises(ValueError):
         parse_policy(body)
+
+
+def finding_of(report: dict, code: str) -> dict:
+    [finding] = [f for f in report["checks"]["mta-sts"]["findings"] if f["code"] == code]
+    return finding
+
+
+def test_an_invalid_id_gets_a_verified_new_record_when_the_policy_is_served(world, https) -> None:
+    found = finding_of(run_mta_sts(world, https, "badid.mta-sts.test", verified=True),
+                       "mta-sts.record-invalid")
+    [change] = found["changes"]
+    assert change["verified"], change["note"]
+    assert change["old"] == "\"v=STSv1; id=2026-11-23\""
+    assert re.fullmatch(r'"v=STSv1; id=[0-9]{14}"', change["new"])
+
+
+@pytest.mark.parametrize("name", ["badrecord", "twice"])
+def test_no_new_id_is_offered_when_the_policy_cannot_be_fetched(world, https, name: str) -> None:
+    found = finding_of(run_mta_sts(world, https, f"{name}.mta-sts.test", verified=True),
+                       "mta-sts.record-invalid")
+    [step] = found["remediation"]
+    assert found["changes"] == [] and f"https://mta-sts.{name}.mta-sts.test/" in step
+
+
+def test_the_advice_names_the_domain_and_its_mx_hosts(world, https) -> None:
+    found = finding_of(run_mta_sts(world, https, "none.mta-sts.test"), "mta-sts.missing")
+    [step] = found["remediation"]
+    assert "https://mta-sts.none.mta-sts.test/.well-known/mta-sts.txt" in step
+    assert "mx: mx1.mta-sts.test" in step and "DOMAIN" not in step and found["changes"] == []

@@ -32,3 +32,41 @@ def test_a_timeout_is_unknown_not_missing(check, world) -> None:
     # mx too: a run in which no lookup at all is answered is exit 2 (dead DNS), not a report
     codes = check("ok.tls-rpt.test", "--select", "tls-rpt,mx").codes()
     assert {c for c in codes if c[0].startswith("tls-rpt.")} == {("tls-rpt.lookup-failed", "unknown")}
+
+
+def changes(report: dict, code: str) -> list[dict]:
+    return [c for f in report["checks"]["tls-rpt"]["findings"] if f["code"] == code
+            for c in f["changes"]]
+
+
+@pytest.mark.parametrize(("domain", "address"), [
+    ("receives.tls-rpt.test", "tls-reports@tls-rpt.test"),  # where its DMARC reports go
+    ("service.tls-rpt.test", "tls-reports@service.tls-rpt.test"),  # not the report service's
+    ("missing.tls-rpt.test", "tls-reports@missing.tls-rpt.test"),  # implicit MX: receives
+])
+def test_a_missing_record_gets_a_verified_record_at_a_domain_that_receives_mail(
+        check, domain: str, address: str) -> None:
+    [change] = changes(check(domain, "--select", "tls-rpt,mx").json(), "tls-rpt.missing")
+    assert change["verified"] and change["action"] == "add"
+    assert change["new"] == f'"v=TLSRPTv1; rua=mailto:{address}"'
+
+
+@pytest.mark.parametrize("domain", ["null.tls-rpt.test", "other.tls-rpt.test"])
+def test_a_domain_that_receives_no_mail_is_advised_no_report_address(check, domain: str) -> None:
+    report = check(domain, "--select", "tls-rpt").json()
+    [finding] = report["checks"]["tls-rpt"]["findings"]
+    assert finding["changes"] == [] and finding["remediation"] == []
+    assert domain.split(".")[0] in finding["summary"] and "needs none" in finding["summary"]
+
+
+def test_several_records_merge_into_one_with_every_valid_uri(check) -> None:
+    replace, remove = changes(check("multiple.tls-rpt.test", "--select", "tls-rpt").json(),
+                              "tls-rpt.multiple")
+    assert replace["verified"] and remove["verified"] and remove["action"] == "remove"
+    assert replace["new"] == '"v=TLSRPTv1; rua=mailto:a@example.com,mailto:b@example.com"'
+
+
+def test_an_invalid_record_on_a_domain_without_mail_names_no_address_there(check) -> None:
+    report = check("bad-mail.tls-rpt.test", "--select", "tls-rpt").json()
+    [finding] = report["checks"]["tls-rpt"]["findings"]
+    assert finding["changes"] == [] and "@bad-mail" not in " ".join(finding["remediation"])

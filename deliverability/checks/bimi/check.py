@@ -16,7 +16,7 @@ from deliverability.checks.bimi.svg import declares, svg_problems
 from deliverability.checks.bimi.vmc import vmc_findings
 from deliverability.checks.dmarc.parse import is_dmarc
 from deliverability.context import Context
-from deliverability.finding import Finding, Severity
+from deliverability.finding import Finding, Severity, finding_with_fix
 from deliverability.net.https import FetchFailed, FetchProblem, is_https_url
 
 NAME = "bimi"
@@ -110,7 +110,7 @@ async def run(ctx: Context) -> list[Finding]:
     )
     if record is None and len(found[0]) < 2:
         return [
-            _finding(
+            finding_with_fix(
                 "bimi.missing",
                 Severity.INFO,
                 domain,
@@ -125,7 +125,7 @@ async def run(ctx: Context) -> list[Finding]:
         tags = parse_record(record or "")  # None returned above
     except ValueError as exc:
         return [
-            _finding(
+            finding_with_fix(
                 "bimi.record-invalid",
                 Severity.WARNING,
                 domain,
@@ -159,7 +159,7 @@ async def _judge(
     ctx.data.update({"logo_url": logo or None, "vmc_url": vmc or None})
     if not logo and not vmc:
         return [
-            _finding(
+            finding_with_fix(
                 "bimi.declined",
                 Severity.INFO,
                 domain,
@@ -168,14 +168,14 @@ async def _judge(
                 "",
             )
         ]
-    findings = [_dmarc_finding(ctx, domain, dmarc, subdomain)]
+    findings = [_dmarcfinding_with_fix(ctx, domain, dmarc, subdomain)]
     logo_findings, body = await _logo_findings(ctx, domain, logo, evidence) if logo else ([], None)
     findings += logo_findings
     if vmc:
         findings += await vmc_findings(ctx, domain, org, vmc, body, evidence)
     else:
         findings.append(
-            _finding(
+            finding_with_fix(
                 "bimi.no-vmc",
                 Severity.INFO,
                 domain,
@@ -189,7 +189,7 @@ async def _judge(
     if not any(f.severity in (Severity.WARNING, Severity.UNKNOWN, Severity.ERROR) for f in kept):
         kept.insert(
             0,
-            _finding(
+            finding_with_fix(
                 "bimi.ok",
                 Severity.OK,
                 domain,
@@ -201,13 +201,15 @@ async def _judge(
     return kept
 
 
-def _dmarc_finding(ctx: Context, domain: str, dmarc: str | None, subdomain: bool) -> Finding | None:
+def _dmarcfinding_with_fix(
+    ctx: Context, domain: str, dmarc: str | None, subdomain: bool
+) -> Finding | None:
     enforcing = dmarc_enforcing(dmarc, subdomain)
     ctx.data["dmarc_enforcing"] = enforcing
     if enforcing:
         return None
     seen = f"DMARC: {dmarc}" if dmarc else "DMARC: no record"
-    return _finding(
+    return finding_with_fix(
         "bimi.dmarc-not-enforcing",
         Severity.WARNING,
         domain,
@@ -225,7 +227,7 @@ async def _logo_findings(
     if not is_https_url(logo):
         return (
             [
-                _finding(
+                finding_with_fix(
                     "bimi.logo-not-https",
                     Severity.WARNING,
                     domain,
@@ -244,7 +246,7 @@ async def _logo_findings(
         severity = Severity.UNKNOWN if exc.problem is FetchProblem.UNREACHABLE else Severity.WARNING
         return (
             [
-                _finding(
+                finding_with_fix(
                     _FETCH_CODES[exc.problem],
                     severity,
                     domain,
@@ -273,7 +275,7 @@ async def _logo_findings(
     if not problems:
         return [], fetched.body
     return [
-        _finding(
+        finding_with_fix(
             "bimi.svg-not-tiny-ps",
             Severity.WARNING,
             domain,
@@ -295,16 +297,3 @@ def _organizational(domain: str) -> str:
     from deliverability.checks.dmarc.tree import public_suffix_list  # parsed once, shared
 
     return public_suffix_list().privatesuffix(domain) or domain
-
-
-def _finding(
-    code: str, severity: Severity, subject: str, summary: str, evidence: tuple[str, ...], fix: str
-) -> Finding:
-    return Finding(
-        code=code,
-        severity=severity,
-        subject=subject,
-        summary=summary,
-        evidence=evidence,
-        remediation=(fix,) if fix else (),
-    )

@@ -19,7 +19,7 @@ from deliverability.checks.bimi.certificate import (
 )
 from deliverability.context import Context
 from deliverability.files import MAX_SMALL_FILE, read_user_text
-from deliverability.finding import Finding, Severity
+from deliverability.finding import Finding, Severity, finding_with_fix
 from deliverability.net.https import FetchFailed, FetchProblem, is_https_url
 
 _FIX = (
@@ -35,7 +35,7 @@ async def vmc_findings(
     """Findings for the certificate at `url`; `logo` is the l= SVG when it was fetched."""
     if not is_https_url(url):
         return [
-            _finding(
+            finding_with_fix(
                 "bimi.vmc-unavailable",
                 Severity.WARNING,
                 domain,
@@ -50,7 +50,7 @@ async def vmc_findings(
     except FetchFailed as exc:
         severity = Severity.UNKNOWN if exc.problem is FetchProblem.UNREACHABLE else Severity.WARNING
         return [
-            _finding(
+            finding_with_fix(
                 "bimi.fetch-refused"
                 if exc.problem is FetchProblem.REFUSED
                 else "bimi.vmc-unavailable",
@@ -90,7 +90,7 @@ def _verdict_findings(
     }
     if not verdict.problems:
         return [
-            _finding(
+            finding_with_fix(
                 "bimi.vmc",
                 Severity.INFO,
                 domain,
@@ -99,7 +99,7 @@ def _verdict_findings(
             )
         ]
     return [
-        _finding(
+        finding_with_fix(
             f"bimi.vmc-{problem.value}",
             Severity.WARNING,
             domain,
@@ -112,29 +112,11 @@ def _verdict_findings(
 
 
 def _not_validated(domain: str, url: str, evidence: tuple[str, ...]) -> Finding:
-    return _finding(
+    return finding_with_fix(
         "bimi.vmc-not-validated",
         Severity.INFO,
         domain,
         f"Mark certificate published ({url}) but not validated: checkdmarc is not installed",
         evidence,
         f"Install the BIMI extra to validate it: {INSTALL_HINT}",
-    )
-
-
-def _finding(
-    code: str,
-    severity: Severity,
-    subject: str,
-    summary: str,
-    evidence: tuple[str, ...],
-    fix: str = "",
-) -> Finding:
-    return Finding(
-        code=code,
-        severity=severity,
-        subject=subject,
-        summary=summary,
-        evidence=evidence,
-        remediation=(fix,) if fix else (),
     )
