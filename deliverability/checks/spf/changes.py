@@ -54,6 +54,8 @@ def _replaced(finding: Finding, own: str, change: Change) -> Finding:
 
 def _merge(record: SpfRecord, news: list[SpfRecord], add: tuple[str, ...]) -> str:
     before = [t.text for t in record.terms]
+    if len({n.text for n in news}) == 1 and not set(add) - {t.text for t in news[0].terms}:
+        return news[0].text  # one edit: its terms stay where it put them (flattening)
     dropped: set[str] = set()
     added: list[str] = []
     ending = None

@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 
-from deliverability.change import Change
+from deliverability.change import Change, txt_change
 from deliverability.checks.spf.advice import all_terms, edited, modifiers
 from deliverability.checks.spf.changes import decision, nearest_include, record_fix
 from deliverability.checks.spf.parse import MAX_RECORD_BYTES, Problem, SpfRecord
+from deliverability.checks.spf.reduce import fewer_lookups, ranges_moved
 from deliverability.checks.spf.walk import Hit, Walk
 from deliverability.finding import Finding, Location, Severity
 
@@ -28,8 +29,9 @@ def record_findings(
     """Every finding about the record at `domain`, given its walk."""
     seen = (f"{domain} TXT {record.text}",)
     found: list[Finding] = []
-    for check in (_syntax, _size, _policy, _order):
+    for check in (_syntax, _policy, _order):
         found += check(domain, record, seen)
+    found += _size(domain, record, walk, seen)
     found += _walk_findings(domain, record, walk, seen)
     unique = {f.identity: f for f in reversed(found)}  # the same term met twice: report it once
     return [_at(f, location) for f in reversed(unique.values())]
@@ -72,7 +74,7 @@ def _syntax_finding(
     )
 
 
-def _size(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding]:
+def _size(domain: str, record: SpfRecord, walk: Walk, seen: tuple[str, ...]) -> list[Finding]:
     size = len(record.text.encode("utf-8", "replace"))
     if size <= MAX_RECORD_BYTES:
         return []
@@ -89,8 +91,22 @@ def _size(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding
                 f'_spf.{domain}. TXT "v=spf1 <ip4/ip6 terms> -all" and use '
                 f"include:_spf.{domain} in {domain}'s record.",
             ),
+            changes=_shorter(domain, record, walk),
         )
     ]
+
+
+def _shorter(domain: str, record: SpfRecord, walk: Walk) -> tuple[Change, ...]:
+    slimmed = ranges_moved(domain, record, walk)
+    if slimmed is None:
+        return decision(
+            domain,
+            f"Moving the record's ip4:/ip6: ranges into _spf.{domain} would not make it short "
+            "enough, or would pass 10 lookups: first drop the includes of senders you no "
+            "longer use, or move one sender to a subdomain with its own SPF record.",
+        )
+    added = tuple(txt_change(name, None, text) for name, text in slimmed.added)
+    return record_fix(domain, record, slimmed.text, note=slimmed.note) + added
 
 
 def _policy(domain: str, record: SpfRecord, seen: tuple[str, ...]) -> list[Finding]:
@@ -348,32 +364,24 @@ def _lookup_findings(
                 "already covers; flatten an include into ip4:/ip6: terms only if its networks "
                 "are static, and re-check them on a date you note.",
             ),
-            changes=_fewer_lookups(domain, record, worst),
+            changes=_fewer_lookups(domain, record, walk, worst),
         )
     ]
 
 
-def _fewer_lookups(domain: str, record: SpfRecord, worst: str) -> tuple[Change, ...]:
-    """Drop repeated terms (a second include of the same name costs lookups, adds
-    nothing); when there are none, the owner decides which sender to move."""
-    texts = [t.text.lower() for t in record.terms]
-    repeated = tuple(t.text for i, t in enumerate(record.terms) if t.text.lower() in texts[:i])
-    if repeated:
-        return record_fix(domain, record, _without_repeats(record))
+def _fewer_lookups(domain: str, record: SpfRecord, walk: Walk, worst: str) -> tuple[Change, ...]:
+    """Drop what adds nothing, then flatten static includes (reduce.py); when no edit
+    fits the limits, the owner decides which sender to move."""
+    slimmed = fewer_lookups(domain, record, walk)
+    if slimmed is not None:
+        return record_fix(domain, record, slimmed.text, note=slimmed.note)
     return decision(
         domain,
         f"Decide which sender to drop or move to a subdomain of {domain} with its own SPF "
-        f"record (the costliest is '{worst}'); no edit of this record stays within 10 lookups "
-        "without that choice.",
+        f"record (the costliest is '{worst}'); no edit of this record stays within 10 lookups, "
+        "2 void lookups and 512 bytes without that choice (no include that repeats or is "
+        "covered by another, nor enough includes of static ranges to flatten).",
     )
-
-
-def _without_repeats(record: SpfRecord) -> str:
-    kept: list[str] = []
-    for term in record.terms:
-        if term.text.lower() not in (k.lower() for k in kept):
-            kept.append(term.text)
-    return " ".join(["v=spf1", *kept])
 
 
 def _void_findings(
