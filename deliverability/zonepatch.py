@@ -121,7 +121,9 @@ def _entry_of(found: list[Entry], change: Change) -> Entry | None:
     name = dns.name.from_text(change.name)
     rdtype = dns.rdatatype.from_text(change.type)
     try:
-        old = dns.rdata.from_text(dns.rdataclass.IN, rdtype, change.old or "", dns.name.root)
+        old = dns.rdata.from_text(
+            dns.rdataclass.IN, rdtype, change.old or "", dns.name.root, relativize=False
+        )
     except (dns.exception.DNSException, ValueError):
         return None
     return next(

@@ -11,10 +11,12 @@ sender. MX targets must be host names with address records, not aliases (RFC 218
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from deliverability.change import Action, Change
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
 from deliverability.net.dns import Answer, LookupFailed
@@ -112,7 +114,7 @@ def _host_findings(domain: str, role: str, hosts: list[MxHost], answer: Answer) 
     evidence = tuple(f"{domain} MX {h.preference} {h.host}" for h in hosts)
     findings: list[Finding] = []
     for h in hosts:
-        findings += _problems_of(domain, h, evidence, answer)
+        findings += _with_changes(domain, h, hosts, _problems_of(domain, h, evidence, answer))
     deliverable = [h for h in hosts if h.addresses and not _is_ip_literal(h.host)]
     if not findings or deliverable and all(f.severity != Severity.ERROR for f in findings):
         summary = (
@@ -197,20 +199,50 @@ def _problems_of(
     return found
 
 
+def _with_changes(
+    domain: str, h: MxHost, hosts: list[MxHost], found: list[Finding]
+) -> list[Finding]:
+    """Each of the host's findings with the MX edit that fixes it, when the fix is clear
+    (the remediation then says why; the edit itself is rendered from the change)."""
+    out = []
+    for finding in found:
+        changes = _mx_change(domain, h, hosts, finding.code)
+        why = (
+            {
+                "mx.cname": f"Name the canonical host {h.alias_of}: senders that refuse aliases "
+                "skip this MX.",
+                "mx.ip-literal": f"{h.host} is the address of another MX host of {domain}, "
+                "which takes the mail: delete this MX.",
+                "mx.host-no-address": f"The other MX hosts of {domain} take its mail: delete this "
+                f"MX, or publish an address for {h.host} if it should receive mail.",
+            }[finding.code]
+            if changes
+            else None
+        )
+        remediation = (why,) if why else finding.remediation
+        out.append(dataclasses.replace(finding, changes=changes, remediation=remediation))
+    return out
+
+
+def _mx_change(domain: str, h: MxHost, hosts: list[MxHost], code: str) -> tuple[Change, ...]:
+    old = f"{h.preference} {h.host}."
+    if code == "mx.cname" and h.addresses:  # RFC 2181 10.3: name the canonical host
+        new = f"{h.preference} {h.alias_of}."
+        return (Change(name=domain, type="MX", action=Action.REPLACE, old=old, new=new),)
+    delivering = [o for o in hosts if o is not h and o.addresses and not _is_ip_literal(o.host)]
+    if code == "mx.ip-literal":  # another MX host has that address: it serves already
+        delivering = [o for o in delivering if h.host.strip("[]") in o.addresses]
+    if code in ("mx.ip-literal", "mx.host-no-address") and delivering:  # senders skip it
+        return (Change(name=domain, type="MX", action=Action.REMOVE, old=old),)
+    return ()
+
+
 def _escalate(finding: Finding) -> Finding:
     """When no MX host can take mail, each host's problem is why mail fails."""
     if finding.severity != Severity.WARNING:
         return finding
     summary = finding.summary + " (no MX host of the domain can receive mail)"
-    return Finding(
-        code=finding.code,
-        severity=Severity.ERROR,
-        subject=finding.subject,
-        summary=summary,
-        evidence=finding.evidence,
-        remediation=finding.remediation,
-        location=finding.location,
-    )
+    return dataclasses.replace(finding, severity=Severity.ERROR, summary=summary)
 
 
 def _domain_missing(domain: str, role: str) -> Finding:

@@ -78,7 +78,11 @@ async def _edited(base: DnsClient, name: str, rdtype: str, changes: list[Change]
 def _rdata(rdtype: str, text: str) -> Any:
     try:
         return dns.rdata.from_text(
-            dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), text, origin=dns.name.root
+            dns.rdataclass.IN,
+            dns.rdatatype.from_text(rdtype),
+            text,
+            origin=dns.name.root,
+            relativize=False,  # names stay absolute, as in the answers they replace (MX)
         )
     except (dns.exception.DNSException, ValueError) as exc:
         raise UnusableChange(f"{rdtype} {text[:60]}: {exc}") from None

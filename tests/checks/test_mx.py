@@ -15,6 +15,7 @@ SCENARIOS = [
     ("no-address.mx.test", {("mx.host-no-address", "error")}),
     ("partial.mx.test", {("mx.ok", "ok"), ("mx.host-no-address", "warning")}),
     ("missing.mx.test", {("mx.domain-missing", "error")}),
+    ("ip-beside.mx.test", {("mx.ip-literal", "error")}),
 ]
 
 
@@ -48,3 +49,22 @@ def test_a_host_lookup_timing_out_is_unknown_not_missing(check, world) -> None:
     result = check("slow.mx.test", "--select", "mx")
     assert ("mx.host-unresolved", "unknown") in result.codes()
     assert "timed out" in result.stdout
+
+
+@pytest.mark.parametrize(("domain", "code", "action", "new"), [
+    ("cname.mx.test", "mx.cname", "replace", "10 real.cname.mx.test."),  # the canonical name
+    ("ip-beside.mx.test", "mx.ip-literal", "remove", None),  # mx1.ok has 192.0.2.25
+    ("partial.mx.test", "mx.host-no-address", "remove", None),  # mx1.ok takes the mail
+])
+def test_a_clear_mx_fix_is_a_verified_change(check, domain: str, code: str, action: str,
+                                             new: str | None) -> None:
+    [finding] = [f for f in check(domain, "--select", "mx").json()["checks"]["mx"]["findings"]
+                 if f["code"] == code]
+    [change] = finding["changes"]
+    assert change["verified"] and change["action"] == action and change["new"] == new
+
+
+@pytest.mark.parametrize("domain", ["ip-literal.mx.test", "no-address.mx.test"])
+def test_no_mx_record_is_invented_when_the_host_to_name_is_unknown(check, domain: str) -> None:
+    findings = check(domain, "--select", "mx").json()["checks"]["mx"]["findings"]
+    assert findings and all(f["changes"] == [] for f in findings)
