@@ -81,13 +81,17 @@ def _domains(profile: SenderProfile, kind: str) -> tuple[str, ...]:
 
 
 def _without_covered(networks: list[Network]) -> list[Network]:
-    """Drop a network inside another listed one; IPv4 first, then IPv6, each in address order."""
-    kept = [
-        n
-        for n in networks
-        if not any(o != n and o.version == n.version and n.subnet_of(o) for o in networks)  # type: ignore[arg-type]
-    ]
-    return sorted(kept, key=lambda n: (n.version, n.network_address, n.prefixlen))
+    """Drop a network inside another listed one; IPv4 first, then IPv6, each in address order.
+
+    CIDR ranges either nest or are disjoint, so in (version, start, widest first) order a
+    range is covered exactly when it lies inside the last range kept: one sort, one pass.
+    """
+    kept: list[Network] = []
+    for network in sorted(set(networks), key=lambda n: (n.version, n.network_address, n.prefixlen)):
+        last = kept[-1] if kept else None
+        if last is None or last.version != network.version or not network.subnet_of(last):  # type: ignore[arg-type]
+            kept.append(network)
+    return kept
 
 
 def values_for(
