@@ -11,6 +11,7 @@ and whether each external report address authorized the reports (RFC 9990 4).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from deliverability.change import txt_change
@@ -62,7 +63,7 @@ async def run(ctx: Context) -> list[Finding]:
     record = step.record if step is not None else None
     _fill_data(ctx, walk, step, record, exists=not (apex is not None and apex.nxdomain))
     if step is None or record is None:
-        return findings + ([] if walk.failure else [_missing(domain, walk)])
+        return _meant(findings + ([] if walk.failure else [_missing(domain, walk)]))
     if step.domain != domain:
         findings.append(_inherited(domain, step, ctx.data["effective_policy"]))
     findings += record_findings(domain, step, record, ctx.data["effective_policy"])
@@ -110,6 +111,18 @@ def _effective(
 
 def _value(policy: Policy | None) -> str | None:
     return policy.value if policy is not None else None
+
+
+def _meant(findings: list[Finding]) -> list[Finding]:
+    """With a look-alike as the only record, correcting it is the fix for the missing record
+    too (publishing another beside it would leave two)."""
+    fixes = [f.changes for f in findings if f.code == "dmarc.look-alike" and f.changes]
+    if not fixes:
+        return findings
+    return [
+        dataclasses.replace(f, changes=fixes[0]) if f.code == "dmarc.missing" else f
+        for f in findings
+    ]
 
 
 def _publish(domain: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from deliverability.change import joined_txt, txt_change, txt_value
+from deliverability.change import Action, Change, joined_txt, txt_change, txt_value
 from deliverability.checks.dmarc.parse import (
     DmarcRecord,
     Problem,
@@ -77,6 +77,14 @@ def _look_alike(step: Step, text: str, *, alone: bool) -> Finding:
     tags = [part.strip() for part in text.split(";") if part.strip()]
     rest = [t for t in tags if t.partition("=")[0].strip().lower() != "v"]
     fixed = "; ".join(["v=DMARC1", *rest])
+    old = step.answer.presentation_of(text) if step.answer else None
+    changes: tuple[Change, ...] = ()
+    if old is not None and alone:  # the record meant: corrected, with its own fixes merged
+        changes = (
+            dataclasses.replace(txt_change(step.name, text, _with_fixes(step, fixed)), old=old),
+        )
+    elif old is not None:  # ignored beside the record that governs: deleting it changes nothing
+        changes = (Change(name=step.name, type="TXT", action=Action.REMOVE, old=old),)
     return Finding(
         code="dmarc.look-alike",
         severity=Severity.ERROR if alone else Severity.WARNING,
@@ -84,9 +92,27 @@ def _look_alike(step: Step, text: str, *, alone: bool) -> Finding:
         summary=f"A TXT record at {step.name} looks like DMARC but does not start with the exact "
         "tag v=DMARC1, so receivers ignore it",
         evidence=(f"{step.name} TXT {text}",),
-        remediation=(f'Replace it with {step.name}. TXT "{fixed}"',),
+        remediation=(
+            f'Replace it with {step.name}. TXT "{fixed}"'
+            if alone
+            else "Delete it: the v=DMARC1 record beside it is the one receivers read.",
+        ),
         location=step.answer.location if step.answer else None,
+        changes=changes,
     )
+
+
+def _with_fixes(step: Step, fixed: str) -> str:
+    """`fixed` with the edits its own findings would propose (p=none -> testing mode, ...),
+    all DMARC changes of one name being one record."""
+    record = parse_dmarc(fixed)
+    policy = record.policy.value if record.policy is not None else None
+    own = txt_value(fixed)
+    for finding in record_findings(step.domain, step, record, policy):
+        for change in finding.changes:
+            if change.old == own and change.new:
+                return joined_txt(change.new)
+    return fixed
 
 
 def _unrelated(step: Step, text: str) -> Finding:

@@ -22,7 +22,7 @@ import re
 
 from deliverability.change import Action, Change, txt_change
 from deliverability.checks.spf.advice import edited, ip_term, publish
-from deliverability.checks.spf.changes import combined, record_fix
+from deliverability.checks.spf.changes import combined, decision, record_fix
 from deliverability.checks.spf.evaluate import Verdict, evaluate, is_checkable_domain, spf_identity
 from deliverability.checks.spf.findings import record_findings
 from deliverability.checks.spf.parse import (
@@ -114,7 +114,12 @@ async def run(ctx: Context) -> list[Finding]:
     if record is not None and answer is not None:
         findings = combined(findings, domain, record, answer, _known_senders(ctx, mail))
     helo = normalize_name(ctx.target.helo or "")
-    return findings + [_helo_finding(ip, helo, v) for ip, v in by_helo.items()]
+    fixes = await asyncio.gather(
+        *(_helo_fix(ctx, ip, helo, domain, v) for ip, v in by_helo.items())
+    )
+    return findings + [
+        _helo_finding(ip, helo, v, fix) for (ip, v), fix in zip(by_helo.items(), fixes, strict=True)
+    ]
 
 
 def _known_senders(ctx: Context, mail: dict[str, Verdict]) -> tuple[str, ...]:
@@ -240,7 +245,7 @@ def _ip_finding(
     )
 
 
-def _helo_finding(ip: str, helo: str, verdict: Verdict) -> Finding:
+def _helo_finding(ip: str, helo: str, verdict: Verdict, fix: tuple[Change, ...] = ()) -> Finding:
     subject = f"{ip} HELO {helo}"
     summary = f"SPF for {ip} with HELO name {helo}: {verdict.result}"
     if verdict.result == "pass":
@@ -262,7 +267,42 @@ def _helo_finding(ip: str, helo: str, verdict: Verdict) -> Finding:
             f"Publish an SPF record for the HELO name: "
             f"{publish(helo, f'v=spf1 {ip_term(ip)} -all')}",
         ),
+        changes=fix,
     )
+
+
+async def _helo_fix(
+    ctx: Context, ip: str, helo: str, spf_domain: str, verdict: Verdict
+) -> tuple[Change, ...]:
+    """`v=spf1 a -all` at the HELO name when that is clearly the fix: the name is the
+    domain's own (not its MAIL FROM record), has no SPF record, and its address is `ip`."""
+    if verdict.result in ("pass", "temperror"):
+        return ()
+    domain = ctx.target.domain
+    if not (helo == domain or helo.endswith("." + domain)):
+        return decision(
+            helo,
+            f"The HELO name {helo} is not under {domain}: whoever runs the host sending from "
+            f"{ip} must publish its SPF record (e.g. {publish(helo, 'v=spf1 a -all')} with "
+            f"{helo} resolving to {ip}), or the host must greet with a name under {domain}.",
+        )
+    if helo == spf_domain or verdict.result != "none":
+        return decision(
+            helo,
+            f"{helo} already publishes SPF: add {ip_term(ip)} to it only if {ip} is meant to "
+            f"greet as {helo}; otherwise configure the host's HELO name.",
+        )
+    try:
+        addresses = await ctx.dns.addresses(helo)
+    except LookupFailed:
+        addresses = []
+    if ipaddress.ip_address(ip) not in {ipaddress.ip_address(a) for a in addresses}:
+        return decision(
+            helo,
+            f"{helo} does not resolve to {ip}: give the host a name that does (A/AAAA and PTR "
+            f"agreeing), then publish {publish(helo, 'v=spf1 a -all')}.",
+        )
+    return (txt_change(helo, None, "v=spf1 a -all"),)
 
 
 async def _spf_type_records(ctx: Context, domain: str) -> list[Finding]:
