@@ -122,6 +122,11 @@ DISAGREEMENTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "a v=spf1 record beside the DMARC one at _dmarc: records that do not start with "
         "v=DMARC1 are discarded (RFC 7489 6.6.3, RFC 9989 4.10 step 2), so the DMARC record "
         "applies (we note it: dmarc.unrelated-txt); checkdmarc fails the name"),
+    ("dmarc", "lookalike-beside.dmarc.test"): (
+        "valid, p=reject", "invalid",
+        "'p=none; v=DMARC1' beside the DMARC record: it does not start with v=DMARC1, so "
+        "receivers discard it (RFC 9989 4.10 step 2) and p=reject applies (we warn: "
+        "dmarc.look-alike); checkdmarc fails the name"),
 }
 CASES = [("spf", d) for d in SPF_DOMAINS] + [("dmarc", d) for d in DMARC_DOMAINS]
 
