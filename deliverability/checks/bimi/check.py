@@ -10,7 +10,9 @@ Verified or Common Mark Certificate is published with `a=`.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
+from deliverability.change import Action, Change, txt_value
 from deliverability.checks.bimi.certificate import CheckdmarcMissing, svg_requirements
 from deliverability.checks.bimi.svg import declares, svg_problems
 from deliverability.checks.bimi.vmc import vmc_findings
@@ -119,30 +121,74 @@ async def run(ctx: Context) -> list[Finding]:
                 f'Publish {names[0]}. TXT "v=BIMI1; l=https://<host>/logo.svg; a=<VMC URL>"',
             )
         ]
+    evidence = (f"{record_name} TXT {record}",)
+    subdomain = not own_dmarc and org != domain
     try:
         if len(found[0]) > 1:
             raise ValueError(f"{len(found[0])} v=BIMI1 records; providers use none")
         tags = parse_record(record or "")  # None returned above
     except ValueError as exc:
+        fix, changes = await _correction(ctx, domain, names[0], found[0], (dmarc, org, subdomain))
         return [
             finding_with_fix(
                 "bimi.record-invalid",
                 Severity.WARNING,
                 domain,
                 f"The BIMI record of {domain} is invalid: {exc}",
-                (f"{record_name} TXT {record}",),
-                f'Publish {names[0]}. TXT "v=BIMI1; l=https://<host>/logo.svg"',
+                evidence,
+                fix,
+                changes=changes,
             )
         ]
-    return await _judge(
-        ctx,
-        domain,
-        tags,
-        (f"{record_name} TXT {record}",),
-        dmarc,
-        org=org,
-        subdomain=not own_dmarc and org != domain,
-    )
+    return await _judge(ctx, domain, tags, evidence, dmarc, org=org, subdomain=subdomain)
+
+
+def corrected_record(records: list[str]) -> str | None:
+    """The one valid record that `records` clearly mean: identical copies, or a tag repeated
+    with one value, collapsed; None when which value is meant is not clear."""
+    parts = {tuple(p.strip() for p in r.split(";") if p.strip()) for r in records}
+    if len(parts) != 1:
+        return None
+    tags: dict[str, str] = {}
+    for part in next(iter(parts)):
+        name, _, value = (s.strip() for s in part.partition("="))
+        if tags.setdefault(name.lower(), value) != value:
+            return None  # l= twice with two logos: only the owner knows which
+    text = "; ".join(f"{name}={value}" for name, value in tags.items())
+    try:
+        parse_record(text)
+    except ValueError:
+        return None
+    return text
+
+
+async def _correction(
+    ctx: Context, domain: str, name: str, records: list[str], policy: tuple[str | None, str, bool]
+) -> tuple[str, tuple[Change, ...]]:
+    """The corrected record at `name` as a change, and the advice (an edit at the domain's
+    own name only: an organization's record is read by all its subdomains)."""
+    corrected = corrected_record(records) if records else None
+    if corrected is None:
+        return (
+            f"Publish exactly one record at {name}: v=BIMI1; l=<HTTPS URL of the SVG logo>; "
+            "a=<mark certificate URL> (each tag once).",
+            (),
+        )
+    answer = await ctx.dns.query(name, "TXT")
+    olds = [answer.presentation_of(r) or txt_value(r) for r in sorted(records)]
+    new = txt_value(corrected)
+    changes = [Change(name=name, type="TXT", action=Action.REMOVE, old=o) for o in olds]
+    keep = new in olds
+    changes = [c for c in changes if c.old != new] if keep else changes
+    if not keep:
+        changes[0] = replace(changes[0], action=Action.REPLACE, new=new)
+    # fetch what the corrected record names now, so the re-check (remedy.py) can judge it
+    saved = dict(ctx.data)
+    dmarc, org, subdomain = policy
+    await _judge(ctx, domain, parse_record(corrected), (), dmarc, org=org, subdomain=subdomain)
+    ctx.data.clear()
+    ctx.data.update(saved)
+    return "Publish the record once, each tag once.", tuple(changes)
 
 
 async def _judge(
@@ -168,7 +214,7 @@ async def _judge(
                 "",
             )
         ]
-    findings = [_dmarcfinding_with_fix(ctx, domain, dmarc, subdomain)]
+    findings = [_dmarc_finding(ctx, domain, dmarc, subdomain)]
     logo_findings, body = await _logo_findings(ctx, domain, logo, evidence) if logo else ([], None)
     findings += logo_findings
     if vmc:
@@ -201,9 +247,7 @@ async def _judge(
     return kept
 
 
-def _dmarcfinding_with_fix(
-    ctx: Context, domain: str, dmarc: str | None, subdomain: bool
-) -> Finding | None:
+def _dmarc_finding(ctx: Context, domain: str, dmarc: str | None, subdomain: bool) -> Finding | None:
     enforcing = dmarc_enforcing(dmarc, subdomain)
     ctx.data["dmarc_enforcing"] = enforcing
     if enforcing:
@@ -215,8 +259,8 @@ def _dmarcfinding_with_fix(
         domain,
         f"DMARC of {domain} is not enforcing; no provider shows a BIMI logo without it",
         (seen,),
-        f'Move DMARC to enforcement: _dmarc.{domain}. TXT "v=DMARC1; '
-        'p=quarantine; pct=100; rua=mailto:..." (or p=reject).',
+        f"Move the DMARC policy of {domain} to enforcement: p=quarantine without t=y, or "
+        "p=reject (the dmarc check's findings give the record; RFC 9989 has no pct=).",
     )
 
 

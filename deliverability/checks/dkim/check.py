@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from deliverability.change import Action, Change, txt_value
 from deliverability.checks.dkim.key import DkimKey, parse_key
 from deliverability.checks.dkim.selectors import BUILT_IN_SELECTORS, provider_of
 from deliverability.context import Context
@@ -279,12 +280,10 @@ def _rotation(probe: Probe) -> tuple[str, ...]:
 
 
 def _key_details(probe: Probe, key: DkimKey) -> list[Finding]:
-    found = []
+    flagged = []
     if key.testing:
-        found.append(
-            _rewrite(
-                probe,
-                key,
+        flagged.append(
+            (
                 "dkim.testing",
                 Severity.WARNING,
                 "t=y: the domain says it is testing DKIM; receivers may ignore failures",
@@ -292,10 +291,8 @@ def _key_details(probe: Probe, key: DkimKey) -> list[Finding]:
             )
         )
     if key.hashes == {"sha1"}:
-        found.append(
-            _rewrite(
-                probe,
-                key,
+        flagged.append(
+            (
                 "dkim.sha1-only",
                 Severity.ERROR,
                 "h=sha1 allows only sha1, which RFC 8301 forbids: sha256 signatures fail",
@@ -303,10 +300,8 @@ def _key_details(probe: Probe, key: DkimKey) -> list[Finding]:
             )
         )
     if not key.for_email:
-        found.append(
-            _rewrite(
-                probe,
-                key,
+        flagged.append(
+            (
                 "dkim.not-for-email",
                 Severity.ERROR,
                 f"s={key.tags.get('s')} excludes email: the key cannot verify mail",
@@ -314,32 +309,51 @@ def _key_details(probe: Probe, key: DkimKey) -> list[Finding]:
             )
         )
     for tag in key.unknown_tags:
-        found.append(
-            _rewrite(
-                probe,
-                key,
+        flagged.append(
+            (
                 "dkim.unknown-tag",
                 Severity.INFO,
                 f"{tag}= is not a DKIM key tag (RFC 6376 3.6.1); verifiers ignore it",
                 tag,
             )
         )
-    return found
+    # one record drops every flagged tag, so following one finding never undoes another
+    change = _without_tags(probe, key, {tag for *_rest, tag in flagged})
+    return [
+        _rewrite(probe, key, code, severity, summary, tag, change)
+        for code, severity, summary, tag in flagged
+    ]
+
+
+def _without_tags(probe: Probe, key: DkimKey, tags: set[str]) -> Change | None:
+    """The key record with `tags` dropped; None when the record is not in the domain's own
+    zone (a CNAME to the provider: theirs to change)."""
+    if not tags or probe.alias or probe.answer is None:
+        return None
+    kept = "; ".join(f"{name}={value}" for name, value in key.tags.items() if name not in tags)
+    old = probe.answer.presentation_of(key.text) or txt_value(key.text)
+    return Change(name=probe.name, type="TXT", action=Action.REPLACE, old=old, new=txt_value(kept))
 
 
 def _rewrite(
-    probe: Probe, key: DkimKey, code: str, severity: Severity, summary: str, tag: str
+    probe: Probe,
+    key: DkimKey,
+    code: str,
+    severity: Severity,
+    summary: str,
+    tag: str,
+    change: Change | None,
 ) -> Finding:
-    kept = "; ".join(f"{name}={value}" for name, value in key.tags.items() if name != tag)
-    return _finding(
-        probe,
-        code,
-        severity,
-        summary,
-        (f'Change the record to {probe.name}. TXT "{kept}"',),
-        key=key,
-        subject_tag=tag,
-    )
+    if probe.alias:
+        provider = provider_of(probe.alias) or f"the operator of {probe.alias}"
+        step = (
+            f"{probe.name} is a CNAME to {probe.alias}: the record is {provider}'s. Ask "
+            f"{provider} to drop {tag}= from it; nothing changes in your zone."
+        )
+    else:
+        step = f"Drop {tag}= from the key record."
+    finding = _finding(probe, code, severity, summary, (step,), key=key, subject_tag=tag)
+    return replace(finding, changes=(change,) if change else ())
 
 
 def _delegated(probe: Probe) -> Finding:

@@ -101,6 +101,8 @@ SCENARIOS = [
     ("invalid.bimi.test", {("bimi.record-invalid", "warning")}),
     ("twice.bimi.test", {("bimi.record-invalid", "warning")}),
     ("repeated.bimi.test", {("bimi.record-invalid", "warning")}),  # RFC 6376 3.2
+    ("repeated-same.bimi.test", {("bimi.record-invalid", "warning")}),
+    ("twice-same.bimi.test", {("bimi.record-invalid", "warning")}),
     ("spacedmarc.bimi.test", {NOT_ENFORCING, VMC}),  # RFC 7489 6.6.3: no DMARC record
     ("missing.bimi.test", {("bimi.missing", "info")}),
     ("port.bimi.test", {("bimi.fetch-refused", "warning"), ("bimi.no-vmc", "info")}),
@@ -176,3 +178,20 @@ def test_svg_problems_are_found(body: bytes) -> None:
 
 def test_a_tiny_ps_logo_has_no_problems() -> None:
     assert svg_problems(GOOD_SVG) == []
+
+
+@pytest.mark.parametrize(("domain", "verified"), [
+    ("repeated-same.bimi.test", True),  # l= twice, one logo: collapsed
+    ("twice-same.bimi.test", True),  # the same record twice: one deleted
+    ("repeated.bimi.test", False),  # two logos: only the owner knows which
+    ("invalid.bimi.test", False),  # no l= and no a=: nothing to correct
+])
+def test_a_clear_record_correction_is_a_verified_change(world, https, roots, domain: str,
+                                                        verified: bool) -> None:
+    http = HttpSettings(allow_loopback_for_tests=True, port=https.port,
+                        verify=https.client_context(), timeout=2)
+    report = run_direct(world.address, Target(domain=domain), only=("bimi", "dmarc"), http=http,
+                        check_options={"bimi": {"mark_roots": roots}}, verified=True)
+    [finding] = [f for f in report["checks"]["bimi"]["findings"] if f["code"] == "bimi.record-invalid"]
+    assert bool(finding["changes"]) is verified
+    assert all(c["verified"] for c in finding["changes"])

@@ -11,7 +11,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from deliverability.checks.dkim.key import parse_key
+from deliverability.change import joined_txt
 from deliverability.checks.dkim.selectors import BUILT_IN_SELECTORS, provider_of
+from conftest import run_cli
+from paths import WORLD
 
 SCENARIOS = [
     ("ok.dkim.test", (), {("dkim.ok", "ok")}),
@@ -148,3 +151,43 @@ def test_profile_selectors_and_dkim_domains_are_probed(check, tmp_path) -> None:
     assert result.codes() == {("dkim.ok", "ok")}
     assert data["domains"] == ["named.dkim.test", "ok.dkim.test"]
     assert set(data["selectors"]) == {"custom", "google._domainkey.ok.dkim.test"}
+
+
+WEAK_KEY = next(line.split("TXT", 1)[1].strip() for line in
+                (WORLD / "dkim.test.zone").read_text().splitlines()
+                if line.startswith("selector1._domainkey.weak "))
+DELEGATED_ZONES = {
+    "weakkey.example.com.zone": "$ORIGIN weakkey.example.com.\n@ SOA ns hostmaster 1 3600 600 86400 300\n"
+    "selector1._domainkey CNAME selector1-weakkey._domainkey.contoso.onmicrosoft.com.\n",
+    "contoso.onmicrosoft.com.zone": "$ORIGIN contoso.onmicrosoft.com.\n"
+    f"@ SOA ns hostmaster 1 3600 600 86400 300\nselector1-weakkey._domainkey TXT {WEAK_KEY}\n",
+}
+
+
+def test_a_weak_delegated_key_names_the_provider_to_rotate_it(tmp_path) -> None:
+    flags = []
+    for name, text in DELEGATED_ZONES.items():
+        (tmp_path / name).write_text(text)
+        flags += ["--zone-file", str(tmp_path / name)]
+    result = run_cli("check", "weakkey.example.com", *flags, "--offline", "--select", "dkim",
+                     "--format", "json")
+    [weak] = [f for f in result.json()["checks"]["dkim"]["findings"] if f["code"] == "dkim.key-weak"]
+    assert weak["changes"] == [] and "Microsoft 365" in " ".join(weak["remediation"])
+    assert not any("Generate" in step for step in weak["remediation"])
+
+
+@pytest.mark.parametrize(("domain", "code", "dropped"), [
+    ("testing.dkim.test", "dkim.testing", "t"),
+    ("sha1.dkim.test", "dkim.sha1-only", "h"),
+    ("tlsrpt.dkim.test", "dkim.not-for-email", "s"),
+    ("unknown-tag.dkim.test", "dkim.unknown-tag", "x"),
+])
+def test_a_tag_that_breaks_the_key_is_dropped_by_a_verified_change(check, domain, code,
+                                                                    dropped) -> None:
+    report = check(domain, "--select", "dkim").json()
+    [finding] = [f for f in report["checks"]["dkim"]["findings"] if f["code"] == code]
+    [change] = finding["changes"]
+    tags = dict(t.strip().split("=", 1) for t in joined_txt(change["new"]).split(";"))
+    old = dict(t.strip().split("=", 1) for t in joined_txt(change["old"]).split(";"))
+    assert change["verified"] and dropped not in tags and tags == {k: v for k, v in old.items()
+                                                                    if k != dropped}
