@@ -228,3 +228,13 @@ class Report:
 def sort_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:
     """Worst first; stable within a severity so checks keep their own order."""
     return tuple(sorted(findings, key=lambda f: -f.severity.rank))
+
+
+MAX_EVIDENCE_LINES = 20  # of one list in a finding; DNS decides how long the list is
+
+
+def capped(lines: tuple[str, ...], what: str, limit: int = MAX_EVIDENCE_LINES) -> tuple[str, ...]:
+    """The first `limit` of `lines` for a finding's evidence, then one line counting the rest."""
+    if len(lines) <= limit:
+        return lines
+    return (*lines[:limit], f"... and {len(lines) - limit} more {what}")

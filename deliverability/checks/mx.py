@@ -5,7 +5,9 @@ domain, bounces to the envelope sender (Return-Path). A domain with no MX falls 
 to its address records (RFC 5321 5.1, "implicit MX"); a null MX (`0 .`, RFC 7505)
 says it accepts no mail at all, and receivers may refuse mail that uses it as a
 sender. MX targets must be host names with address records, not aliases (RFC 2181
-10.3) or IP literals (RFC 7505 3).
+10.3) or IP literals (RFC 7505 3). Only the MAX_HOSTS hosts of lowest preference are
+looked up, so a domain of 2,000 MX hosts costs a few queries; JSON data
+`hosts_left_out` counts the rest.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from deliverability.change import Action, Change
 from deliverability.context import Context
-from deliverability.finding import Finding, Severity
+from deliverability.finding import Finding, Severity, capped
 from deliverability.net.dns import Answer, LookupFailed
 
 NAME = "mx"
@@ -34,6 +36,7 @@ CODES = {
     "mx.host-no-address": "An MX host has no A or AAAA record",
     "mx.host-unresolved": "An MX host's addresses could not be looked up",
 }
+MAX_HOSTS = 10  # MX hosts whose addresses are looked up, lowest preference first
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,12 +80,15 @@ async def _check_domain(
     if nulls:
         data["null_mx"] = True
         return [_null_mx(domain, role, answer, mixed=len(nulls) != len(answer.records))], data
-    hosts = await asyncio.gather(*(_resolve_host(ctx, r) for r in answer.records))
-    hosts = sorted(hosts, key=lambda h: (h.preference, h.host))
+    # senders try the lowest preference first; past MAX_HOSTS a domain only costs queries
+    chosen = sorted(answer.records, key=lambda r: (r.preference, str(r.exchange).lower()))
+    left_out = max(0, len(chosen) - MAX_HOSTS)
+    hosts = await asyncio.gather(*(_resolve_host(ctx, r) for r in chosen[:MAX_HOSTS]))
     data["hosts"] = [
         {"preference": h.preference, "host": h.host, "addresses": list(h.addresses)} for h in hosts
     ]
-    return _host_findings(domain, role, hosts, answer), data
+    data["hosts_left_out"] = left_out
+    return _host_findings(domain, role, list(hosts), answer, left_out), data
 
 
 async def _resolve_host(ctx: Context, record: Any) -> MxHost:
@@ -110,8 +116,10 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def _host_findings(domain: str, role: str, hosts: list[MxHost], answer: Answer) -> list[Finding]:
-    evidence = tuple(f"{domain} MX {h.preference} {h.host}" for h in hosts)
+def _host_findings(
+    domain: str, role: str, hosts: list[MxHost], answer: Answer, left_out: int
+) -> list[Finding]:
+    evidence = tuple(f"{domain} MX {h.preference} {h.host}" for h in hosts) + _left_out(left_out)
     findings: list[Finding] = []
     for h in hosts:
         findings += _with_changes(domain, h, hosts, _problems_of(domain, h, evidence, answer))
@@ -120,6 +128,8 @@ def _host_findings(domain: str, role: str, hosts: list[MxHost], answer: Answer) 
         summary = (
             f"{role} domain {domain} receives mail at {', '.join(h.host for h in deliverable)}"
         )
+        if left_out:
+            summary += f" ({left_out} more MX hosts not checked)"
         findings.insert(
             0,
             Finding(
@@ -132,9 +142,18 @@ def _host_findings(domain: str, role: str, hosts: list[MxHost], answer: Answer) 
                 location=answer.location,
             ),
         )
-    if not deliverable:
+    if not deliverable and not left_out:  # an unchecked host may still take the mail
         findings = [_escalate(f) for f in findings]
     return findings
+
+
+def _left_out(count: int) -> tuple[str, ...]:
+    if not count:
+        return ()
+    return (
+        f"{count} more MX hosts not looked up: only the {MAX_HOSTS} of lowest preference "
+        "are checked (docs/limits.md)",
+    )
 
 
 def _problems_of(
@@ -291,7 +310,9 @@ async def _implicit_mx(ctx: Context, domain: str, role: str) -> list[Finding]:
 
 
 def _null_mx(domain: str, role: str, answer: Answer, *, mixed: bool) -> Finding:
-    evidence = tuple(f"{domain} MX {r.preference} {r.exchange}" for r in answer.records)
+    evidence = capped(
+        tuple(f"{domain} MX {r.preference} {r.exchange}" for r in answer.records), "MX records"
+    )
     if mixed:
         return Finding(
             code="mx.null-mixed",

@@ -41,6 +41,7 @@ def test_mx_data_lists_hosts_with_addresses(check) -> None:
                    "addresses": ["192.0.2.25", "2001:db8::25"]}],
         "null_mx": False,
         "implicit": False,
+        "hosts_left_out": 0,
     }
 
 

@@ -127,6 +127,15 @@ DISAGREEMENTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "'p=none; v=DMARC1' beside the DMARC record: it does not start with v=DMARC1, so "
         "receivers discard it (RFC 9989 4.10 step 2) and p=reject applies (we warn: "
         "dmarc.look-alike); checkdmarc fails the name"),
+    ("spf", "mx-hostless.spf.test"): (
+        "invalid", "valid, 1 lookups",
+        "v=spf1 mx -all whose three MX hosts have no address: each host's address lookup "
+        "that finds nothing is a void lookup, and a third is a permerror (RFC 7208 4.6.4; "
+        "pyspf says permerror); checkdmarc does not count the hosts' lookups"),
+    ("spf", "include-empty-cidr.spf.test"): (
+        "invalid", "unknown",
+        "include:/24 has no domain-spec, which RFC 7208 5.2 and 12 require: a syntax error "
+        "(pyspf: permerror); checkdmarc looks up the name '/24'"),
 }
 CASES = [("spf", d) for d in SPF_DOMAINS] + [("dmarc", d) for d in DMARC_DOMAINS]
 

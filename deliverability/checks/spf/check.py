@@ -9,7 +9,7 @@ gives each IP's check_host() result, computed by pyspf, the reference implementa
 fed from the same DNS answers; --helo adds the HELO identity. With a null sender
 (--mail-from "") and --helo, the HELO name is the MAIL FROM identity (RFC 7208 2.4).
 
-JSON data: record, lookups, void_lookups, lookup_breakdown, networks [{network, via,
+JSON data: record, lookups, lookups_exact, truncated, void_lookups, lookup_breakdown, networks [{network, via,
 term}], unflattenable, results {ip: result}, matched {ip: term}, helo_results.
 """
 
@@ -24,7 +24,7 @@ from deliverability.change import Action, Change, txt_change
 from deliverability.checks.spf.advice import edited, ip_term, publish
 from deliverability.checks.spf.changes import combined, decision, record_fix
 from deliverability.checks.spf.evaluate import Verdict, evaluate, is_checkable_domain, spf_identity
-from deliverability.checks.spf.findings import record_findings
+from deliverability.checks.spf.findings import record_findings, stopped_evidence
 from deliverability.checks.spf.parse import (
     SpfRecord,
     is_spf_record,
@@ -180,6 +180,8 @@ def _fill_data(ctx: Context, record: SpfRecord, result: Walk) -> None:
         record=record.text,
         all=all_term.qualifier if all_term is not None else None,  # for baseline regressions
         lookups=result.lookups,
+        lookups_exact=not result.unfollowed,  # False: `lookups` is a floor (docs/limits.md)
+        truncated=result.truncated,
         void_lookups=len(result.voids),
         lookup_breakdown=result.breakdown,
         networks=[
@@ -502,6 +504,6 @@ def _ok(domain: str, record: SpfRecord, result: Walk, location: Location | None)
         severity=Severity.OK,
         subject=domain,
         summary=f"{domain} has a valid SPF record using {result.lookups} of 10 DNS lookups",
-        evidence=(f"{domain} TXT {record.text}",),
+        evidence=(f"{domain} TXT {record.text}",) + stopped_evidence(result),
         location=location,
     )

@@ -15,8 +15,8 @@ from deliverability.checks.spf.advice import all_terms, edited, modifiers
 from deliverability.checks.spf.changes import decision, nearest_include, record_fix
 from deliverability.checks.spf.parse import MAX_RECORD_BYTES, Problem, SpfRecord
 from deliverability.checks.spf.reduce import fewer_lookups, ranges_moved
-from deliverability.checks.spf.walk import Hit, Walk
-from deliverability.finding import Finding, Location, Severity
+from deliverability.checks.spf.walk import MX_HOST_BUDGET, TERM_BUDGET, Hit, Walk
+from deliverability.finding import Finding, Location, Severity, capped
 
 MAX_LOOKUPS = 10  # RFC 7208 4.6.4
 MAX_VOID_LOOKUPS = 2  # RFC 7208 4.6.4
@@ -351,14 +351,18 @@ def _lookup_findings(
         if hit.via
     )
     worst = costly[0][0]
+    needs = f"at least {walk.lookups}" if walk.unfollowed else str(walk.lookups)
     return [
         Finding(
             code="spf.too-many-lookups",
             severity=Severity.ERROR,
             subject=domain,
-            summary=f"The SPF record of {domain} needs {walk.lookups} DNS lookups; over 10 is a "
-            f"permerror (RFC 7208 4.6.4). Costliest: {worst} ({costly[0][1]})",
-            evidence=seen + breakdown + nested,
+            summary=f"The SPF record of {domain} needs {needs} DNS lookups; over 10 is a "
+            f"permerror (RFC 7208 4.6.4). Costliest: {worst} ({costly[0][1]})" + _stopped(walk),
+            evidence=seen
+            + stopped_evidence(walk)
+            + capped(breakdown, "top-level terms")
+            + capped(nested, "includes"),
             remediation=(
                 "Remove includes you no longer send through, and includes another one "
                 "already covers; flatten an include into ip4:/ip6: terms only if its networks "
@@ -367,6 +371,38 @@ def _lookup_findings(
             changes=_fewer_lookups(domain, record, walk, worst),
         )
     ]
+
+
+def _stopped(walk: Walk) -> str:
+    if not walk.unvisited:
+        return ""
+    return (
+        f". The check stopped after resolving {walk.visited} DNS-querying terms, as "
+        "receivers stop at 10; the rest were counted from the records' text"
+    )
+
+
+def stopped_evidence(walk: Walk) -> tuple[str, ...]:
+    """What the walk left out, so a reader knows the count is what the text shows."""
+    if not walk.truncated:
+        return ()
+    lines = []
+    if walk.unvisited:
+        lines.append(
+            f"walk stopped at its budget of {TERM_BUDGET} DNS-querying terms: "
+            f"{walk.unvisited} more counted from the records' text but not looked up"
+        )
+    if walk.unfollowed:
+        lines.append(
+            f"{walk.unfollowed} include/redirect terms not followed: the lookups of the "
+            f"records they name are not counted, so the total is at least {walk.lookups}"
+        )
+    if walk.hosts_left_out:
+        lines.append(
+            f"{walk.hosts_left_out} MX hosts' addresses not looked up (at most "
+            f"{MX_HOST_BUDGET} per walk)"
+        )
+    return tuple(lines)
 
 
 def _fewer_lookups(domain: str, record: SpfRecord, walk: Walk, worst: str) -> tuple[Change, ...]:
@@ -389,7 +425,7 @@ def _void_findings(
 ) -> list[Finding]:
     if not walk.voids:
         return []
-    lines = tuple(f"{hit.where}: {hit.detail}" for hit in walk.voids)
+    lines = capped(tuple(f"{hit.where}: {hit.detail}" for hit in walk.voids), "void lookups")
     own = tuple(hit.term for hit in walk.voids if hit.domain == domain)
     fix = (
         ("Remove the terms that name nothing.",)
@@ -403,8 +439,8 @@ def _void_findings(
                 code="spf.too-many-void-lookups",
                 severity=Severity.ERROR,
                 subject=domain,
-                summary=f"{len(walk.voids)} terms of {domain}'s SPF record name nothing (NXDOMAIN "
-                "or no records); over 2 is a permerror (RFC 7208 4.6.4)",
+                summary=f"{len(walk.voids)} lookups of {domain}'s SPF record find nothing "
+                "(NXDOMAIN or no records); over 2 is a permerror (RFC 7208 4.6.4)",
                 evidence=seen + lines,
                 remediation=fix,
                 changes=changes,
@@ -465,7 +501,7 @@ def _network_findings(
                 subject=domain,
                 summary="Some terms authorize hosts that cannot be listed as address ranges "
                 "(macros, exists, ptr); allowlists built from SPF miss them",
-                evidence=tuple(f"{hit.where}" for hit in walk.unflattenable),
+                evidence=capped(tuple(f"{hit.where}" for hit in walk.unflattenable), "terms"),
                 remediation=(
                     "Nothing to change for SPF itself. To list every sender, replace them "
                     "in the record with the ip4:/ip6: ranges of the hosts they stand for.",

@@ -42,6 +42,10 @@ RECORDS = [
     ("ptr.spf.test", {("spf.ptr", "warning"), ("spf.unflattenable", "info")}),
     ("macro.spf.test", {("spf.ok", "ok"), ("spf.unflattenable", "info")}),
     ("cname-loop.spf.test", {("spf.void-lookup", "warning")}),
+    ("mx-hostless.spf.test", {("spf.too-many-void-lookups", "error")}),
+    ("mx-hostless-two.spf.test", {("spf.void-lookup", "warning")}),
+    ("include-empty.spf.test", {("spf.syntax", "error")}),
+    ("include-empty-cidr.spf.test", {("spf.syntax", "error")}),
     ("bad..domain", set()),  # rejected by the CLI, see test_invalid_domain_is_bad_input
 ]
 
@@ -63,6 +67,10 @@ VERDICTS = [
     ("void.spf.test", OWN, "permerror", None),
     ("too-many.spf.test", OWN, "permerror", None),
     ("mx-many.spf.test", OWN, "permerror", None),
+    ("mx-hostless.spf.test", OWN, "permerror", None),  # three void host lookups
+    ("mx-hostless-two.spf.test", OWN, "pass", "ip4:192.0.2.10"),  # two are tolerated
+    ("include-empty.spf.test", OWN, "permerror", None),
+    ("include-empty-cidr.spf.test", OWN, "permerror", None),
     ("macro.spf.test", OWN, "pass", "exists:%{i}._spf.macro.spf.test"),
     ("macro.spf.test", STRANGER, "fail", "-all"),
     # RFC 7208 5.5: the looping name is skipped; the next term still matches
