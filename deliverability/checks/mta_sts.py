@@ -310,8 +310,8 @@ def _fetch_failed(domain: str, url: str, exc: FetchFailed) -> Finding:
     fix = {
         FetchProblem.NO_ADDRESS: f"Publish an address for mta-sts.{domain} that serves the policy.",
         FetchProblem.CERTIFICATE: f"Install a certificate for mta-sts.{domain} from a public CA.",
-        FetchProblem.REDIRECT: "Serve the policy directly at that URL; senders follow no redirect.",
-        FetchProblem.CONTENT_TYPE: "Serve the policy with Content-Type: text/plain.",
+        FetchProblem.REDIRECT: f"Serve the policy directly at {url}; senders follow no redirect.",
+        FetchProblem.CONTENT_TYPE: f"Serve {url} with Content-Type: text/plain.",
         FetchProblem.TOO_LARGE: "Keep the policy under 64 KiB: version, mode, max_age, mx lines.",
         FetchProblem.REFUSED: f"Point mta-sts.{domain} at a public address serving port 443.",
     }.get(exc.problem, f"Serve the policy at {url} with HTTP 200.")

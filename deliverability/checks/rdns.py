@@ -89,7 +89,9 @@ async def _check_ip(ctx: Context, ip: str) -> list[Finding]:
         "generic": [name for name in record.ptr if looks_generic(name, ip)],
         "helo_matches": None if helo is None else helo in record.confirmed,
     }
-    return [replace(f, location=f.location or record.location) for f in _judge(ip, record, helo)]
+    hint = helo or f"mail.{ctx.target.domain}"  # the name to suggest: the server's own
+    found = _judge(ip, record, helo, hint)
+    return [replace(f, location=f.location or record.location) for f in found]
 
 
 async def _look_up(ctx: Context, ip: str) -> IpRecord:
@@ -141,12 +143,12 @@ def _embeds_ip(name: str, ip: str) -> bool:
     return forward_form in joined or reverse_form in joined or hex_form in name.lower()
 
 
-def _judge(ip: str, record: IpRecord, helo: str | None) -> list[Finding]:
+def _judge(ip: str, record: IpRecord, helo: str | None, hint: str) -> list[Finding]:
     evidence = tuple(f"{reverse_name(ip)} PTR {name}" for name in record.ptr) + tuple(
         f"{name} -> {', '.join(found) or 'no address'}" for name, found in record.forward.items()
     )
     if not record.ptr:
-        return [_missing(ip)]
+        return [_missing(ip, hint)]
     findings = []
     if record.confirmed:
         findings.append(
@@ -175,13 +177,15 @@ def _judge(ip: str, record: IpRecord, helo: str | None) -> list[Finding]:
                 ),
             )
         )
-    findings += [_generic(ip, name, evidence) for name in record.ptr if looks_generic(name, ip)]
+    findings += [
+        _generic(ip, name, evidence, hint) for name in record.ptr if looks_generic(name, ip)
+    ]
     if helo is not None and not (helo in record.failed and not record.confirmed):
         findings.append(_helo(ip, helo, record, evidence))
     return findings
 
 
-def _missing(ip: str) -> Finding:
+def _missing(ip: str, hint: str) -> Finding:
     return Finding(
         code="rdns.missing",
         severity=Severity.ERROR,
@@ -190,8 +194,9 @@ def _missing(ip: str) -> Finding:
         evidence=(f"{reverse_name(ip)} PTR: no record",),
         remediation=(
             f"Ask whoever owns {ip} (your hosting or ISP) to set its PTR record to your mail "
-            "host name, e.g. mail.example.com.",
-            "Publish a matching A/AAAA record for that name pointing back to the IP.",
+            f"host name, e.g. {hint}.",
+            f"Publish a matching record for that name: {hint}. "
+            f"{'A' if _address(ip).version == 4 else 'AAAA'} {ip}",
         ),
     )
 
@@ -227,7 +232,7 @@ def _unconfirmable(ip: str, record: IpRecord, evidence: tuple[str, ...]) -> Find
     )
 
 
-def _generic(ip: str, name: str, evidence: tuple[str, ...]) -> Finding:
+def _generic(ip: str, name: str, evidence: tuple[str, ...], hint: str) -> Finding:
     return Finding(
         code="rdns.generic",
         severity=Severity.WARNING,
@@ -235,7 +240,7 @@ def _generic(ip: str, name: str, evidence: tuple[str, ...]) -> Finding:
         evidence=evidence,
         summary=f"PTR name {name} looks generic or dynamic; filters score it like a home connection",
         remediation=(
-            f"Set the PTR of {ip} to a name of your own domain, e.g. mail.example.com.",
+            f"Set the PTR of {ip} to a name of your own domain, e.g. {hint}.",
             "If this is an end-user or dynamic address, send through a proper relay instead.",
         ),
     )

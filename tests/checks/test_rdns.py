@@ -94,3 +94,16 @@ def test_hostile_ptr_name_comes_out_inert(world, fmt: str) -> None:
                      "--resolver", world.address, "--format", fmt)
     assert result.code == 1  # not forward-confirmed
     assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+
+
+@pytest.mark.parametrize(("flags", "name"), [
+    ((), "mail.rdns.test"),  # a host of the domain being checked, not example.com
+    (("--helo", "out.rdns.test"), "out.rdns.test"),  # the server's own name
+])
+@pytest.mark.parametrize(("ip", "code"), [("192.0.2.11", "rdns.missing"),
+                                          ("192.0.2.14", "rdns.generic")])
+def test_the_suggested_ptr_name_is_the_senders_own(check, flags, name: str, ip: str,
+                                                   code: str) -> None:
+    report = check("rdns.test", "--ip", ip, *flags, "--select", "rdns").json()
+    [finding] = [f for f in report["checks"]["rdns"]["findings"] if f["code"] == code]
+    assert f"e.g. {name}." in finding["remediation"][0]

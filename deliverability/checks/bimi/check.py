@@ -277,7 +277,7 @@ async def _logo_findings(
                     domain,
                     f"The BIMI logo URL {logo} is not an https: URL",
                     evidence,
-                    "Serve the SVG over HTTPS and publish that URL in l=.",
+                    f"Serve the SVG ({logo}) over HTTPS and publish that https: URL in l=.",
                 )
             ],
             None,
@@ -296,7 +296,7 @@ async def _logo_findings(
                     domain,
                     f"The BIMI logo of {domain} could not be used: {exc.reason}",
                     evidence + (f"GET {logo}: {exc.reason}",),
-                    "Serve the logo directly (no redirect) from a public address on port "
+                    f"Serve {logo} directly (no redirect) from a public address on port "
                     "443 with HTTP 200, Content-Type image/svg+xml, a valid certificate, "
                     "under 32 KiB.",
                 )
