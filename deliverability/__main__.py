@@ -1,5 +1,5 @@
 """`python -m deliverability` runs the command line."""
 
-from deliverability.cli import console
+from deliverability.launch import console
 
 console()

@@ -1,0 +1,128 @@
+"""The console script: start the first DNS questions, then load and run the command line.
+
+`deliverability check DOMAIN` spends ~0.2 s of CPU loading typer, dnspython and the
+checks before it can ask anything. For a plain one-domain check this module reads
+the arguments itself (standard library only), and when it is sure what the run will
+ask and of which resolver, starts those questions (net/prefetch.py) before importing
+the rest. Whenever it is not sure (another command, several domains, a zone file,
+--offline, --select, a configuration file that may change the resolver...) it
+starts nothing: the run is then exactly as without it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# check's options that take a value, and those that do not (tests/test_launch.py
+# compares these with the command's own). Any other option: no prefetch.
+VALUE_OPTIONS = frozenset(
+    {"--ip", "--mail-from", "--helo", "--selector", "--selectors-from", "--profile"}
+    | {"--recipient", "--blocklists", "--spamhaus-key", "--baseline", "--concurrency"}
+    | {"--shard", "--format", "-f", "--output", "-o", "--fail-on", "--resolver"}
+    | {"--timeout", "--select", "--ignore", "--from-file", "--config", "--qps", "--zone-file"}
+)
+FLAG_OPTIONS = frozenset(
+    {"--no-config", "--strict", "--offline", "--verbose", "-v", "--quiet", "-q"}
+)
+# what changes the questions, their resolver or their number: never prefetched
+_UNSURE = frozenset({"--select", "--ignore", "--from-file", "--config", "--qps", "--zone-file"})
+_UNSURE |= {"--offline", "--profile", "--shard", "--baseline"}
+_CONFIG_FILES = ("deliverability.toml", "pyproject.toml")
+
+
+def console() -> None:
+    """The `deliverability` command."""
+    _prefetch(sys.argv[1:])
+    from deliverability.cli import console as run
+
+    run()
+
+
+def _prefetch(argv: list[str]) -> None:
+    if os.environ.get("DELIVERABILITY_NO_PREFETCH"):  # to measure what it saves
+        return
+    try:
+        plan = prefetch_plan(argv)
+        if plan is not None and not _config_nearby(Path.cwd()):
+            from deliverability.net import prefetch
+
+            prefetch.start(*plan)
+    except Exception:  # noqa: BLE001 (a speed-up only: the run asks everything itself)
+        return
+
+
+def prefetch_plan(argv: list[str]) -> tuple[tuple[str, int] | None, float, str, list[str]] | None:
+    """(resolver or None for the system's, timeout, domain, IPs) when `argv` is a plain
+    one-domain `check` whose questions are sure; None otherwise."""
+    args = [a for a in argv if a != "--debug"]
+    if len(args) < 2 or args[0] != "check":
+        return None
+    values: dict[str, list[str]] = {}
+    positionals: list[str] = []
+    rest = iter(args[1:])
+    for token in rest:
+        name, sep, inline = token.partition("=") if token.startswith("--") else (token, "", "")
+        if token == "--":
+            positionals += list(rest)
+        elif name in VALUE_OPTIONS:
+            value = inline if sep else next(rest, None)
+            if value is None:
+                return None
+            values.setdefault(name, []).append(value)
+        elif token in FLAG_OPTIONS:
+            values.setdefault(token, [])
+        elif token.startswith("-"):
+            return None  # -abc, an unknown option, --help: let the command line say
+        else:
+            positionals.append(token)
+    if len(positionals) != 1 or _UNSURE & values.keys():
+        return None
+    resolvers = values.get("--resolver", [])
+    if len(resolvers) > 1 or any("/" in r for r in resolvers):  # several, or DNS over HTTPS
+        return None
+    server = None
+    if resolvers:
+        from deliverability.net.prefetch import resolver_address
+
+        server = resolver_address(resolvers[0])
+        if server is None:
+            return None
+    timeout = float(values.get("--timeout", ["5"])[-1])
+    domain = positionals[0].lower().rstrip(".")
+    ips = [_ip(ip) for ip in values.get("--ip", [])]
+    if not 0 < timeout <= 600 or None in ips:
+        return None
+    return server, timeout, domain, [ip for ip in ips if ip]
+
+
+def _ip(text: str) -> str | None:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def _config_nearby(start: Path) -> bool:
+    """Whether a configuration file may apply (settings.find_config's walk, without
+    parsing: any pyproject.toml naming the tool counts)."""
+    home = Path.home()
+    for folder in [start, *start.parents]:
+        for name in _CONFIG_FILES:
+            candidate = folder / name
+            if candidate.is_file() and (name != "pyproject.toml" or _names_us(candidate)):
+                return True
+        if (folder / ".git").exists() or folder == home:
+            return False
+    return False
+
+
+def _names_us(pyproject: Path) -> bool:
+    try:
+        with open(pyproject, "rb") as f:
+            return b"tool.deliverability" in f.read(1 << 20)
+    except OSError:
+        return True

@@ -1,0 +1,189 @@
+"""The console script's prefetch: the first questions asked before the tool has loaded,
+each answer used once by the DnsClient, nothing asked twice, nothing asked that the run
+would not ask, and any doubt falls back to the ordinary lookup."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+
+import pytest
+import typer.main
+from paths import ROOT
+
+from deliverability.cli import app
+from deliverability.launch import FLAG_OPTIONS, VALUE_OPTIONS, prefetch_plan
+from deliverability.net import prefetch
+from deliverability.net.dns import DnsClient
+
+
+@pytest.fixture(autouse=True)
+def _no_prefetch_left() -> None:
+    prefetch.stop()
+    yield
+    prefetch.stop()
+
+
+def _started(world, domain: str, ips: list[str] = ()) -> None:  # type: ignore[no-untyped-def]
+    prefetch.start(("127.0.0.1", world.port), 2.0, domain, list(ips))
+
+
+def _wait_for(world, count: int) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 5
+    while sum(world.queries.values()) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _ask(client: DnsClient, *questions: tuple[str, str]):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        return await asyncio.gather(*(client.query(n, t) for n, t in questions))
+
+    return asyncio.run(go())
+
+
+def test_the_first_wave_and_the_spf_chain_are_asked_before_the_run_and_used_once(world) -> None:
+    _started(world, "example.com", ["192.0.2.10"])
+    _wait_for(world, 5)  # TXT, MX, _dmarc, the PTR, and the include _spf.example.com
+    assert world.count("_spf.example.com", "TXT") == 1
+    assert world.count("10.2.0.192.in-addr.arpa", "PTR") == 1
+    client = DnsClient(nameservers=[world.address], timeout=2.0)
+    txt, include, mx = _ask(
+        client, ("example.com", "TXT"), ("_spf.example.com", "TXT"), ("example.com", "MX")
+    )
+    assert any(t.startswith("v=spf1") for t in txt.texts())
+    assert include.texts() and mx.values()
+    # the run's own questions were the prefetched ones: none asked a second time
+    assert world.count("example.com", "TXT") == 1
+    assert world.count("_spf.example.com", "TXT") == 1
+    assert client.queries == 3
+
+
+def test_a_prefetched_answer_is_what_the_resolver_would_have_given(world) -> None:
+    plain = DnsClient(nameservers=[world.address], timeout=2.0)
+    expected = _ask(plain, ("example.com", "TXT"), ("nxdomain.example.com", "TXT"))
+    prefetch.start(("127.0.0.1", world.port), 2.0, "nxdomain.example.com", [])
+    _started(world, "example.com")
+    _wait_for(world, 2 + 5)
+    early = DnsClient(nameservers=[world.address], timeout=2.0)
+    got = _ask(early, ("example.com", "TXT"), ("nxdomain.example.com", "TXT"))
+    assert [(a.records, a.nxdomain, a.cnames) for a in got] == [
+        (a.records, a.nxdomain, a.cnames) for a in expected
+    ]
+    assert got[1].nxdomain
+
+
+def test_a_failed_prefetch_is_asked_again_the_usual_way(world) -> None:
+    world.fault("servfail", name="example.com", rdtype="MX")
+    _started(world, "example.com")
+    _wait_for(world, 3)
+    world.reset()  # the resolver recovers
+    client = DnsClient(nameservers=[world.address], timeout=2.0)
+    [mx] = _ask(client, ("example.com", "MX"))
+    assert mx.values()  # not the SERVFAIL: asked again
+    assert world.count("example.com", "MX") == 1
+
+
+def test_a_client_of_another_resolver_does_not_take_the_prefetch(world) -> None:
+    _started(world, "example.com")
+    _wait_for(world, 3)
+    assert prefetch.take(["127.0.0.1:1"], "example.com", "TXT") is None
+    assert prefetch.take([], "example.com", "TXT") is None  # the system resolver's
+    assert prefetch.take([world.address], "example.com", "TXT") is not None
+
+
+def test_only_a_plain_one_domain_check_is_prefetched() -> None:
+    plan = prefetch_plan(["check", "Example.COM.", "--ip", "192.0.2.1", "--timeout=2"])
+    assert plan == (None, 2.0, "example.com", ["192.0.2.1"])
+    assert prefetch_plan(["check", "a.example", "--resolver", "[::1]:5353", "-q"]) == (
+        ("::1", 5353),
+        5.0,
+        "a.example",
+        [],
+    )
+    for argv in (
+        ["guide", "a.example"],
+        ["check", "a.example", "b.example"],
+        ["check", "a.example", "--select", "spf"],
+        ["check", "a.example", "--zone-file", "z"],
+        ["check", "a.example", "--offline"],
+        ["check", "a.example", "--resolver", "https://dns.example/dns-query"],
+        ["check", "a.example", "--resolver", "192.0.2.1", "--resolver", "192.0.2.2"],
+        ["check", "a.example", "--ip", "not-an-ip"],
+        ["check", "a.example", "--something-new"],
+        ["check", "a.example", "--help"],
+        ["check", "--from-file", "list.txt"],
+    ):
+        assert prefetch_plan(argv) is None, argv
+
+
+def test_the_option_tables_are_check_s_own() -> None:
+    command = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
+    flags = {o for p in command.params if getattr(p, "is_flag", False) for o in p.opts}
+    values = {
+        o for p in command.params if p.param_type_name == "option" and not p.is_flag for o in p.opts
+    }
+    assert FLAG_OPTIONS == flags
+    assert VALUE_OPTIONS == values
+
+
+def test_hostile_datagrams_are_not_taken_for_answers() -> None:
+    question = prefetch.encode_question("example.com", "TXT")
+    other = prefetch.encode_question("example.org", "TXT")
+    header = struct.pack("!HHHHHH", 7, 0x8180, 1, 0, 0, 0)
+    assert prefetch.is_answer_to(header + question, question)
+    assert not prefetch.is_answer_to(header + other, question)
+    assert not prefetch.is_answer_to(struct.pack("!HHHHHH", 7, 0x0100, 1, 0, 0, 0) + question,
+                                     question)  # a query, not a response
+    truncated = struct.pack("!HHHHHH", 7, 0x8380, 1, 0, 0, 0) + question
+    assert not prefetch.usable(truncated)
+    for garbage in (header + question + b"\xc0", header[:6] + b"\xff\xff" + header[8:] + question):
+        assert prefetch.spf_targets(garbage) == []
+
+
+def _txt_answer(*texts: str) -> bytes:
+    question = prefetch.encode_question("example.com", "TXT")
+    records = b""
+    for text in texts:
+        data = text.encode()
+        rdata = bytes([len(data)]) + data
+        records += b"\xc0\x0c" + struct.pack("!HHIH", 16, 1, 300, len(rdata)) + rdata
+    return struct.pack("!HHHHHH", 1, 0x8180, 1, len(texts), 0, 0) + question + records
+
+
+def test_only_the_one_spf_record_s_plain_includes_are_followed() -> None:
+    wire = _txt_answer("v=spf1 include:A.example redirect=b.example include:%{i}.x.example -all")
+    assert prefetch.spf_targets(wire) == ["a.example", "b.example"]
+    assert prefetch.spf_targets(_txt_answer("v=spf1 include:a.example", "v=spf1 -all")) == []
+    assert prefetch.spf_targets(_txt_answer("v=spf10 include:a.example")) == []
+
+
+def _run(args: list[str], **env: str) -> tuple[dict, int]:  # type: ignore[type-arg]
+    result = subprocess.run(
+        [sys.executable, "-m", "deliverability", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT.parent,  # no configuration file nearby
+        env={**os.environ, **env},
+        timeout=60,
+    )
+    return json.loads(result.stdout), result.returncode
+
+
+def test_a_prefetched_check_reports_what_an_unprefetched_one_does(world) -> None:
+    args = ["check", "example.com", "--ip", "192.0.2.10", "--resolver", world.address,
+            "--format", "json", "--fail-on", "never", "--timeout", "2"]
+    plain, code = _run(args, DELIVERABILITY_NO_PREFETCH="1")
+    plain_questions = sum(world.queries.values())
+    world.reset()
+    early, early_code = _run(args)
+    assert (early_code, early["checks"].keys()) == (code, plain["checks"].keys())
+    for name, result in plain["checks"].items():
+        codes = [(f["code"], f["subject"]) for f in result["findings"]]
+        assert [(f["code"], f["subject"]) for f in early["checks"][name]["findings"]] == codes
+    assert sum(world.queries.values()) == plain_questions  # nothing asked twice or extra
+    assert early["dns"]["queries"] == plain["dns"]["queries"]
