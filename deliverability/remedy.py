@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import ipaddress
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,6 +33,7 @@ MAX_SENDERS = 32  # IPs whose SPF verdict must survive (condition 3)
 _BAD = (Severity.ERROR, Severity.WARNING)
 _NEW = (*_BAD, Severity.UNKNOWN)  # a change whose effect cannot be looked up is not verified
 _ALWAYS = ("spf", "dmarc")  # read each other's records (~all with p=none)
+_SPF_TEXT = re.compile(r'^"?v=spf1(?:[\s"]|$)', re.IGNORECASE)  # a TXT record as presented
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -48,7 +50,7 @@ async def verify(report: Report, dns: DnsClient, rerun: Rerun, profile: Any = No
     if not proposals:
         return _settled(report, [], {})  # decisions only: each gets its note
     checks = _affected(report)
-    touches_spf = any(c.type in ("TXT", "SPF") for p in proposals for c in p.changes)
+    touches_spf = any(_changes_spf(c) for p in proposals for c in p.changes)
     senders = _senders(report, profile) if touches_spf else []
     before = await _verdicts(dns, report.target, senders)
 
@@ -89,6 +91,15 @@ def _proposals(report: Report) -> list[Proposal]:
         by_changes.setdefault(key, set()).add(finding.identity)
         changes_of.setdefault(key, wanted)
     return [Proposal(changes=changes_of[k], targets=frozenset(t)) for k, t in by_changes.items()]
+
+
+def _changes_spf(change: Change) -> bool:
+    """Whether `change` edits an SPF record: receivers read no other TXT for SPF, so a
+    DMARC or TLS-RPT edit cannot change an SPF verdict (condition 3 is then moot)."""
+    if change.type == "SPF":
+        return True
+    texts = (change.old, change.new) if change.type == "TXT" else ()
+    return any(text is not None and _SPF_TEXT.match(text) for text in texts)
 
 
 def _affected(report: Report) -> tuple[str, ...]:

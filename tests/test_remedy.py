@@ -163,3 +163,24 @@ def test_write_applies_the_change_in_place_and_backup_keeps_the_old_file(fix, tm
     assert result.code == 0
     assert (tmp_path / "dmarc.test.zone.bak").read_text() == (WORLD / "dmarc.test.zone").read_text()
     assert "p=quarantine" in copy.read_text() and "p=none; rua=mailto:dmarc@none" not in copy.read_text()
+
+
+@pytest.mark.parametrize(("rdtype", "old", "new", "spf"), [
+    ("TXT", None, '"v=DMARC1; p=quarantine; t=y"', False),
+    ("TXT", '"v=DMARC1; p=none"', '"v=DMARC1; p=quarantine"', False),
+    ("TXT", None, '"v=TLSRPTv1; rua=mailto:tls@example.com"', False),
+    ("TXT", '"v=spf1 +all"', '"v=spf1 ip4:192.0.2.1 -all"', True),
+    ("TXT", '" v=spf1 -all"', '"v=spf1 -all"', True),  # a look-alike made a record
+    ("TXT", '"V=SPF1 mx" " -all"', None, True),
+    ("SPF", '"v=spf1 -all"', None, True),
+    ("MX", None, "10 mx.example.com.", False),
+])
+def test_only_an_edit_of_an_spf_record_needs_the_senders_checked(
+    rdtype: str, old: str | None, new: str | None, spf: bool
+) -> None:
+    from deliverability.change import Action, Change
+    from deliverability.remedy import _changes_spf
+
+    action = Action.REPLACE if old and new else Action.ADD if new else Action.REMOVE
+    change = Change(name="example.com", type=rdtype, action=action, old=old, new=new)
+    assert _changes_spf(change) is spf

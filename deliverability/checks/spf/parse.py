@@ -8,6 +8,7 @@ what counts as a record is section 4.5.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -118,8 +119,10 @@ def lookalike_reason(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # a bulk run meets the providers' records again and again
 def parse_record(text: str) -> SpfRecord:
-    """Split `text` into terms and check each; never raises."""
+    """Split `text` into terms and check each; never raises. The record is immutable,
+    so one parse serves every walk that meets the same text."""
     problems: list[Problem] = []
     if not text.isascii():
         problems.append(

@@ -148,9 +148,12 @@ def servers() -> Iterator[Any]:
 @pytest.mark.parametrize(("index", "name", "test"), CASES)
 def test_rfc7208(servers: Any, index: int, name: str, test: dict[str, Any]) -> None:
     server = servers(index)
+    # a section that drops questions (the suite's TIMEOUT) needs a short timeout to be
+    # quick; the rest get a generous one, so a busy machine cannot turn pass into temperror
+    timeout = "0.4" if server.faults else "3"
     result = run_cli("check", DOMAIN, "--ip", test["host"], "--mail-from", test["mailfrom"],
                      "--helo", test["helo"], "--select", "spf", "--resolver", server.address,
-                     "--timeout", "0.4", "--format", "json")
+                     "--timeout", timeout, "--format", "json")
     assert result.code in (0, 1), result.stderr
     expected = test["result"] if isinstance(test["result"], list) else [test["result"]]
     ip = str(ipaddress.ip_address(test["host"]))
