@@ -290,7 +290,9 @@ class DnsClient:
         early = prefetch.take(self._nameservers, name, rdtype)
         if early is not None:
             self.queries += 1  # it was sent, whether or not its answer is used
-            wire = await asyncio.wrap_future(early)
+            wire = None
+            with contextlib.suppress(TimeoutError):  # the thread gives up at a third of it
+                wire = await asyncio.wait_for(asyncio.wrap_future(early), self.timeout)
             if wire is not None and prefetch.usable(wire):
                 with contextlib.suppress(dns.exception.DNSException, ValueError):
                     return _answer_from_wire(qname, rdtype, wire)

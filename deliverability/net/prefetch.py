@@ -88,6 +88,7 @@ class Prefetch:
         self.sent = 0
         self._lock = threading.Lock()
         self._answers: dict[Key, Future[bytes | None]] = {}
+        self._taken: set[Key] = set()
 
     def serves(self, nameservers: list[str] | tuple[str, ...]) -> bool:
         """Whether `nameservers` (as --resolver gives them) is this prefetch's one resolver."""
@@ -101,8 +102,13 @@ class Prefetch:
         threading.Thread(target=self._run, args=(questions,), daemon=True).start()
 
     def take(self, key: Key) -> Future[bytes | None] | None:
-        with self._lock:
-            return self._answers.pop(key, None)
+        with self._lock:  # the future stays in _answers: the thread settles it there
+            if key in self._taken:
+                return None
+            future = self._answers.get(key)
+            if future is not None:
+                self._taken.add(key)
+            return future
 
     def _run(self, questions: list[Key]) -> None:
         pending: dict[int, tuple[Key, bytes, float, int]] = {}  # id -> key, question, sent, depth
@@ -120,7 +126,7 @@ class Prefetch:
                 self._settle(key, None)
             with self._lock:  # questions never sent (an error before them)
                 for future in self._answers.values():
-                    if not future.done():
+                    if not future.done() and future.set_running_or_notify_cancel():
                         future.set_result(None)
 
     def _send(self, sock: socket.socket, pending: dict, key: Key, depth: int) -> None:
@@ -164,8 +170,8 @@ class Prefetch:
     def _settle(self, key: Key, wire: bytes | None) -> None:
         with self._lock:
             future = self._answers.get(key)
-        if future is not None and not future.done():
-            future.set_result(wire)
+        if future is not None and not future.done() and future.set_running_or_notify_cancel():
+            future.set_result(wire)  # not when the asker gave up (cancelled it)
 
 
 def system_nameserver() -> tuple[str, int] | None:

@@ -187,3 +187,12 @@ def test_a_prefetched_check_reports_what_an_unprefetched_one_does(world) -> None
         assert [(f["code"], f["subject"]) for f in early["checks"][name]["findings"]] == codes
     assert sum(world.queries.values()) == plain_questions  # nothing asked twice or extra
     assert early["dns"]["queries"] == plain["dns"]["queries"]
+
+
+def test_a_question_taken_before_its_answer_came_gets_it_when_it_comes(world) -> None:
+    world.fault("delay", name="example.com", rdtype="MX", seconds=0.3)
+    _started(world, "example.com")
+    client = DnsClient(nameservers=[world.address], timeout=2.0)
+    [mx] = _ask(client, ("example.com", "MX"))  # asked at once: the answer is 0.3 s away
+    assert mx.values()
+    assert world.count("example.com", "MX") == 1
