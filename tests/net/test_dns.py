@@ -53,9 +53,9 @@ def test_servfail_and_refused_are_failures_that_say_so(world) -> None:
 
 def test_truncated_udp_answer_is_retried_over_tcp(world) -> None:
     world.fault("truncate", name="ok.mx.test")
-    [answer] = ask(client(world), ("ok.mx.test", "MX"))
-    assert answer.values() == ["mx1.ok.mx.test"]
-    assert world.tcp_queries == 1
+    [answer] = ask(client(world, timeout=5.0), ("ok.mx.test", "MX"))
+    assert answer.values() == ["mx1.ok.mx.test"]  # only TCP carries it
+    assert world.tcp_queries >= 1  # a busy machine may send a second try within 5 s
 
 
 def test_nxdomain_and_nodata_are_told_apart(world) -> None:
