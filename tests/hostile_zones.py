@@ -10,6 +10,9 @@ them all. The names say what each record does to a checker that follows everythi
 - `fan.test`: 12 includes of 12 includes each, every leaf with 10 `mx:` terms whose
   3 hosts are all distinct (4,320 host address lookups for a naive walker).
 - `mx-fan.test`: 30 `mx:` terms in one record, each naming 10 hosts of its own.
+- `junk.test`: 300 malformed terms and 200 /8 ranges in one record, and an include of
+  300 more malformed terms (a finding each for a linter without a cap).
+- `cname-loops.test`: 30 `a:` terms, each naming a CNAME loop of 16 names.
 """
 
 from __future__ import annotations
@@ -93,9 +96,30 @@ def mx_fan(terms: int = 30, hosts: int = 10) -> str:
     return _zone("mx-fan.test", lines)
 
 
+def junk(terms: int = 300, ranges: int = 200) -> str:
+    """`junk.test`: a record of `terms` malformed terms and `ranges` /8 ranges, and an
+    include of another record of malformed terms (one finding each, for a naive linter)."""
+    top = [f"zz{n}" for n in range(terms)] + [f"ip4:{n}.0.0.0/8" for n in range(1, ranges + 1)]
+    lines = [f"@ TXT {spf('include:bad.junk.test', *top, '-all')}",
+             f"bad TXT {spf(*(f'yy{n}' for n in range(terms)), '-all')}",
+             "@ MX 10 mx.junk.test.", "mx A 192.0.2.29"]
+    return _zone("junk.test", lines)
+
+
+def cname_loops(terms: int = 30, hops: int = 16) -> str:
+    """`cname-loops.test`: `terms` a: terms, each naming a CNAME loop of `hops` names (a
+    checker that looks for the loop asks every hop)."""
+    lines = [f"@ TXT {spf(*(f'a:c{j}x0.cname-loops.test' for j in range(terms)), '-all')}",
+             "@ MX 10 mx.cname-loops.test.", "mx A 192.0.2.30"]
+    lines += [f"c{j}x{k} CNAME c{j}x{(k + 1) % hops}.cname-loops.test."
+              for j in range(terms) for k in range(hops)]
+    return _zone("cname-loops.test", lines)
+
+
 def hostile_world() -> ZoneSet:
     """Every hostile zone, as the loopback DNS server serves them."""
     zones = {"mx-bomb.test": mx_bomb(), "many-mx.test": many_mx(), "deep.test": deep(),
-             "fan.test": fan(), "mx-fan.test": mx_fan()}
+             "fan.test": fan(), "mx-fan.test": mx_fan(), "junk.test": junk(),
+             "cname-loops.test": cname_loops()}
     return ZoneSet([parse_zone_text(text, f"{origin}.zone", origin=origin)
                     for origin, text in zones.items()])

@@ -18,8 +18,9 @@ from hostile_zones import hostile_world
 FULL_CHECK_QUESTIONS = 300  # docs/limits.md, "Queries per domain"
 SPF_QUESTIONS = 200  # the walk's 184, the record, SPF type 99, _dmarc, TCP retries of big TXT
 MX_QUESTIONS = 2 * 21 + 1  # per domain, and the MX answer again over TCP when truncated
-REPORT_BYTES = 100_000
-HOSTILE = ["mx-bomb.test", "many-mx.test", "deep.test", "fan.test", "mx-fan.test"]
+REPORT_BYTES = 250_000  # junk.test: its findings show its 5 KB record and edits of it; others < 100 KB
+HOSTILE = ["mx-bomb.test", "many-mx.test", "deep.test", "fan.test", "mx-fan.test", "junk.test",
+           "cname-loops.test"]
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +105,21 @@ def test_which_includes_are_followed_does_not_depend_on_answer_order(run, hostil
         hostile.fault("delay", name=f"i{n}.mx-bomb.test", rdtype="TXT", seconds=0.3)
     delayed, _ = run("mx-bomb.test", "--select", "spf")
     assert spf_data(delayed) == spf_data(prompt)
+
+
+def test_a_record_of_a_thousand_bad_terms_is_a_few_findings(run) -> None:  # type: ignore[no-untyped-def]
+    result, _ = run("junk.test", "--select", "spf")
+    findings = result.json()["checks"]["spf"]["findings"]
+    per_code = {code: sum(f["code"] == code for f in findings) for code in {f["code"] for f in findings}}
+    assert per_code["spf.syntax"] == 10 and per_code["spf.broad-range"] == 10
+    assert any("more spf.syntax findings" in line for f in findings for line in f["evidence"])
+
+
+def test_cname_loops_are_probed_up_to_the_budget_in_walking_order(run) -> None:  # type: ignore[no-untyped-def]
+    result, questions = run("cname-loops.test", "--select", "spf")
+    data = spf_data(result)
+    assert data["void_lookups"] == 4  # the first four a: terms: receivers skip a loop (5.5)
+    unresolved = [f["subject"] for f in result.json()["checks"]["spf"]["findings"]
+                  if f["code"] == "spf.unresolved"]
+    assert "cname-loops.test a:c4x0.cname-loops.test" in unresolved
+    assert "cname-loops.test a:c0x0.cname-loops.test" not in unresolved

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+from collections import Counter
 
 from deliverability.change import Change, txt_change
 from deliverability.checks.spf.advice import all_terms, edited, modifiers
@@ -21,20 +22,47 @@ from deliverability.finding import Finding, Location, Severity, capped
 MAX_LOOKUPS = 10  # RFC 7208 4.6.4
 MAX_VOID_LOOKUPS = 2  # RFC 7208 4.6.4
 BROAD_PREFIX = {4: 8, 6: 32}  # ranges this wide (or wider) authorize far too many hosts
+MAX_PER_CODE = 10  # findings of one code for one record; the last counts the rest
+MAX_SHOWN = 2048  # characters of a record shown as evidence (real ones are under 512)
 
 
 def record_findings(
     domain: str, record: SpfRecord, walk: Walk, location: Location | None
 ) -> list[Finding]:
     """Every finding about the record at `domain`, given its walk."""
-    seen = (f"{domain} TXT {record.text}",)
+    seen = (f"{domain} TXT {_shown(record.text)}",)
     found: list[Finding] = []
     for check in (_syntax, _policy, _order):
         found += check(domain, record, seen)
     found += _size(domain, record, walk, seen)
     found += _walk_findings(domain, record, walk, seen)
     unique = {f.identity: f for f in reversed(found)}  # the same term met twice: report it once
-    return [_at(f, location) for f in reversed(unique.values())]
+    return [_at(f, location) for f in _at_most_per_code(list(reversed(unique.values())))]
+
+
+def _shown(text: str) -> str:
+    """A record as evidence: whole unless it is far past any real record's size."""
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[:MAX_SHOWN]} ... ({len(text)} characters in all)"
+
+
+def _at_most_per_code(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_PER_CODE findings of each code, the last saying how many more there are:
+    a record of a thousand bad terms is a few findings, not a thousand."""
+    counts = Counter(f.code for f in findings)
+    kept: list[Finding] = []
+    shown: Counter[str] = Counter()
+    for finding in findings:
+        shown[finding.code] += 1
+        if shown[finding.code] > MAX_PER_CODE:
+            continue
+        more = counts[finding.code] - MAX_PER_CODE
+        if shown[finding.code] == MAX_PER_CODE and more > 0:
+            note = f"... and {more} more {finding.code} findings like this one"
+            finding = dataclasses.replace(finding, evidence=(*finding.evidence, note))
+        kept.append(finding)
+    return kept
 
 
 def _at(finding: Finding, location: Location | None) -> Finding:
@@ -281,7 +309,7 @@ def _walk_findings(
             subject=f"{target} {problem.term[:60]}",
             summary=f"Syntax error in the included SPF record of {target}, term "
             f"{problem.position} '{problem.term}': {problem.message}",
-            evidence=(f"{target} TXT {walk.records.get(target, '')}",),
+            evidence=(f"{target} TXT {_shown(walk.records.get(target, ''))}",),
             remediation=(
                 f"Ask the owner of {target} to fix its record, or remove the include "
                 f"of {target} from {domain}'s record.",
