@@ -173,8 +173,10 @@ def _replaced(name: str, old: str | None, new: str | None) -> Change:
 async def report_address(ctx: Context, domain: str) -> tuple[str | None, str]:
     """An address for TLS reports at a domain of the sender's that receives mail: the
     domain of a DMARC rua address of its own organization first (reports are read
-    there), else the domain itself; None and why when no such domain is known."""
-    candidates = [*await _own_rua_domains(ctx, domain), domain]
+    there), else the domain itself, else the domain of the profile's support_contact;
+    None and why when no such domain is known."""
+    contact = ctx.profile.support_contact.rpartition("@")[2].strip().rstrip(".").lower()
+    candidates = [*await _own_rua_domains(ctx, domain), domain, *([contact] if contact else [])]
     reasons = []
     for candidate in list(dict.fromkeys(candidates))[:MAX_CANDIDATES]:
         receives, why = await receives_mail(ctx, candidate)

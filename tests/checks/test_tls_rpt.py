@@ -70,3 +70,11 @@ def test_an_invalid_record_on_a_domain_without_mail_names_no_address_there(check
     report = check("bad-mail.tls-rpt.test", "--select", "tls-rpt").json()
     [finding] = report["checks"]["tls-rpt"]["findings"]
     assert finding["changes"] == [] and "@bad-mail" not in " ".join(finding["remediation"])
+
+
+def test_the_profiles_contact_domain_is_the_last_resort(check, tmp_path) -> None:
+    profile = tmp_path / "profile.toml"
+    profile.write_text('[sender]\nsupport_contact = "help@tls-rpt.test"\n')
+    report = check("bad-mail.tls-rpt.test", "--select", "tls-rpt", "--profile", profile).json()
+    [change] = changes(report, "tls-rpt.invalid")
+    assert change["verified"] and change["new"] == '"v=TLSRPTv1; rua=mailto:tls-reports@tls-rpt.test"'
