@@ -8,6 +8,7 @@ the remediation text and the zone lines from these values, so the two cannot dis
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -96,6 +97,20 @@ def txt_change(
         ttl=ttl,
         note=note,
     )
+
+
+def sole_record(name: str, olds: list[str], new: str, rdtype: str = "TXT") -> tuple[Change, ...]:
+    """The changes that leave `new` the one record at `name` in place of `olds` (all in
+    presentation form): added when there are none, else the first replaced (kept when it
+    is `new` already) and the others deleted."""
+    name = name.rstrip(".").lower()
+    if not olds:
+        return (Change(name=name, type=rdtype, action=Action.ADD, new=new),)
+    kept = [old for old in olds if old != new]
+    removed = tuple(Change(name=name, type=rdtype, action=Action.REMOVE, old=o) for o in kept)
+    if len(kept) < len(olds):
+        return removed
+    return (dataclasses.replace(removed[0], action=Action.REPLACE, new=new), *removed[1:])
 
 
 def joined_txt(presented: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from deliverability.change import Action, Change, txt_value
+from deliverability.change import Change, sole_record, txt_value
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity, finding_with_fix
 from deliverability.net.https import FetchFailed, FetchProblem
@@ -125,11 +125,7 @@ async def _invalid_record(ctx: Context, domain: str, sts: list[str], problem: st
         )
     else:  # the re-check judges the served policy (remedy.py replays this fetch)
         olds = [answer.presentation_of(r) or txt_value(r) for r in sorted(sts)]
-        new = txt_value(f"v=STSv1; id={new_id()}")
-        changes = (
-            Change(name=name, type="TXT", action=Action.REPLACE, old=olds[0], new=new),
-            *(Change(name=name, type="TXT", action=Action.REMOVE, old=old) for old in olds[1:]),
-        )
+        changes = sole_record(name, olds, txt_value(f"v=STSv1; id={new_id()}"))
     return finding_with_fix(
         "mta-sts.record-invalid",
         Severity.WARNING,

@@ -226,21 +226,22 @@ def _with_changes(
     out = []
     for finding in found:
         changes = _mx_change(domain, h, hosts, finding.code)
-        why = (
-            {
-                "mx.cname": f"Name the canonical host {h.alias_of}: senders that refuse aliases "
-                "skip this MX.",
-                "mx.ip-literal": f"{h.host} is the address of another MX host of {domain}, "
-                "which takes the mail: delete this MX.",
-                "mx.host-no-address": f"The other MX hosts of {domain} take its mail: delete this "
-                f"MX, or publish an address for {h.host} if it should receive mail.",
-            }[finding.code]
-            if changes
-            else None
-        )
-        remediation = (why,) if why else finding.remediation
-        out.append(dataclasses.replace(finding, changes=changes, remediation=remediation))
+        if changes:
+            why = (_why_change(domain, h, finding.code),)
+            finding = dataclasses.replace(finding, changes=changes, remediation=why)
+        out.append(finding)
     return out
+
+
+def _why_change(domain: str, h: MxHost, code: str) -> str:
+    if code == "mx.cname":
+        return f"Name the canonical host {h.alias_of}: senders that refuse aliases skip this MX."
+    if code == "mx.ip-literal":
+        return f"{h.host} is the address of another MX host of {domain}: delete this MX."
+    return (
+        f"The other MX hosts of {domain} take its mail: delete this MX, or publish an "
+        f"address for {h.host} if it should receive mail."
+    )
 
 
 def _mx_change(domain: str, h: MxHost, hosts: list[MxHost], code: str) -> tuple[Change, ...]:

@@ -12,7 +12,7 @@ import asyncio
 import re
 from urllib.parse import unquote, urlsplit
 
-from deliverability.change import Action, Change, txt_value
+from deliverability.change import Change, sole_record, txt_value
 from deliverability.checks.dmarc.tree import (
     psl_organizational_domain,
     public_suffix_list,
@@ -157,17 +157,11 @@ async def _replacement(
         uris = [f"mailto:{address}"]
     new = f"v=TLSRPTv1; rua={','.join(uris)}"
     olds = [answer.presentation_of(r) or txt_value(r) for r in records]
-    changes = [_replaced(name, olds[0] if olds else None, txt_value(new))]
-    changes += [_replaced(name, old, None) for old in olds[1:]]
+    changes = sole_record(name, olds, txt_value(new))
     note = "Reports are daily JSON; make sure someone (or a report service) reads that mailbox."
     if kept:
         note = "" if len(records) > 1 else "Drop the URIs that are not valid."
-    return note, tuple(changes)
-
-
-def _replaced(name: str, old: str | None, new: str | None) -> Change:
-    action = Action.ADD if old is None else Action.REMOVE if new is None else Action.REPLACE
-    return Change(name=name, type="TXT", action=action, old=old, new=new)
+    return note, changes
 
 
 async def report_address(ctx: Context, domain: str) -> tuple[str | None, str]:

@@ -10,9 +10,8 @@ Verified or Common Mark Certificate is published with `a=`.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
-from deliverability.change import Action, Change, txt_value
+from deliverability.change import Change, sole_record, txt_value
 from deliverability.checks.bimi.certificate import CheckdmarcMissing, svg_requirements
 from deliverability.checks.bimi.svg import declares, svg_problems
 from deliverability.checks.bimi.vmc import vmc_findings
@@ -176,19 +175,14 @@ async def _correction(
         )
     answer = await ctx.dns.query(name, "TXT")
     olds = [answer.presentation_of(r) or txt_value(r) for r in sorted(records)]
-    new = txt_value(corrected)
-    changes = [Change(name=name, type="TXT", action=Action.REMOVE, old=o) for o in olds]
-    keep = new in olds
-    changes = [c for c in changes if c.old != new] if keep else changes
-    if not keep:
-        changes[0] = replace(changes[0], action=Action.REPLACE, new=new)
+    changes = sole_record(name, olds, txt_value(corrected))
     # fetch what the corrected record names now, so the re-check (remedy.py) can judge it
     saved = dict(ctx.data)
     dmarc, org, subdomain = policy
     await _judge(ctx, domain, parse_record(corrected), (), dmarc, org=org, subdomain=subdomain)
     ctx.data.clear()
     ctx.data.update(saved)
-    return "Publish the record once, each tag once.", tuple(changes)
+    return "Publish the record once, each tag once.", changes
 
 
 async def _judge(
