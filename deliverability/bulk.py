@@ -20,7 +20,7 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -174,11 +174,12 @@ def _target(row: dict[str, str], defaults: Target) -> Target:
 async def run_bulk(
     plan: RunPlan,
     rows: Iterable[Row],
-    done: Callable[[Outcome], None],
+    done: Callable[[Outcome], Awaitable[None] | None],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> None:
-    """Check every target, at most `concurrency` at once; call `done` in input order.
+    """Check every target, at most `concurrency` at once; call `done` in input order
+    (awaited when it is a coroutine: a writer with no room holds back the next row).
 
     A target finished before a slower one ahead of it waits in a window of
     REORDER_WINDOW_PER_WORKER x concurrency outcomes; a worker takes no row beyond the
@@ -205,7 +206,7 @@ async def run_bulk(
 class InOrder:
     """Hands outcomes to `done` by input index, holding at most `window` early ones."""
 
-    def __init__(self, done: Callable[[Outcome], None], *, window: int) -> None:
+    def __init__(self, done: Callable[[Outcome], Awaitable[None] | None], *, window: int) -> None:
         self._done, self._window = done, window
         self._next = 0
         self._held: dict[int, Outcome] = {}
@@ -221,7 +222,9 @@ class InOrder:
         self._held[index] = outcome
         async with self._moved:
             while self._next in self._held:
-                self._done(self._held.pop(self._next))
+                handed = self._done(self._held.pop(self._next))
+                if handed is not None:
+                    await handed
                 self._next += 1
             self._moved.notify_all()
 

@@ -9,7 +9,6 @@ two runs of the same input write the same file.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deliverability.cli import inputs
-from deliverability.cli.failures import EXIT_TERMINATED, Terminated
+from deliverability.cli.failures import EXIT_TERMINATED, Terminated, run_stoppable
 from deliverability.cli.options import (
     EXIT_BAD_INPUT,
     EXIT_FINDINGS,
@@ -28,6 +27,7 @@ from deliverability.cli.options import (
     UsageFailure,
 )
 from deliverability.cli.running import dead_dns_line, exit_status, open_output, render_inputs, write
+from deliverability.cli.writer import RecordWriter
 
 if TYPE_CHECKING:
     from deliverability.bulk_summary import BulkSummary, Outcome, Row
@@ -64,41 +64,47 @@ def check_many(
     summary = BulkSummary()
     terminated = False
     stream: Any = sys.stdout if opts.output is None else open_output(opts.output)
+    output = RecordWriter(stream)  # its own thread: a slow reader never stalls the DNS work
     progress = _progress(quiet, total)
 
-    def done(outcome: Outcome) -> None:
+    async def done(outcome: Outcome) -> None:
         summary.add(outcome)
         if outcome.report is None or exit_status(outcome.report, opts.fail_on, opts.strict):
             summary.failing += 1
         if outcome.report is not None and not opts.verbose:
             outcome = dataclasses.replace(outcome, report=repeatable(outcome.report))
-        write(doc.add(outcome), stream)
-        stream.flush()
         if progress is not None:
             progress.advance(progress.task_ids[0])
+        await output.put(doc.add(outcome))
 
     try:
-        write(doc.head(), stream)
+        output.put_now(doc.head())
         with progress or contextlib.nullcontext():
-            asyncio.run(run_bulk(plan, rows, done, concurrency=concurrency))
+            run_stoppable(run_bulk(plan, rows, done, concurrency=concurrency))
     except KeyboardInterrupt as exc:
         summary.interrupted = True
         terminated = isinstance(exc, Terminated)
     except BaseException:
+        output.stop()
         if opts.output is not None:
             stream.discard()  # a failed run leaves the previous FILE as it was
         raise
-    _close(stream, doc, opts.output is not None, summary.interrupted)
+    _close(output, stream, doc, opts.output is not None, summary.interrupted)
     status = _finish(summary, quiet)  # the summary is written for SIGTERM too
     return EXIT_TERMINATED if terminated else status
 
 
-def _close(stream: Any, doc: Any, to_file: bool, interrupted: bool) -> None:
+def _close(output: RecordWriter, stream: Any, doc: Any, to_file: bool, interrupted: bool) -> None:
     """End the document; --output FILE replaces the old one only when the run finished."""
-    if to_file and interrupted:
-        stream.discard()  # an interrupted run never replaces FILE (cli/output.py)
-        return
-    write(doc.tail(), stream)
+    if interrupted:
+        output.stop()  # the record being written ends whole; the queued ones are dropped
+        if to_file:
+            stream.discard()  # an interrupted run never replaces FILE (cli/output.py)
+            return
+        write(doc.tail(), stream)  # after whole records: a SARIF or JUnit file still closes
+    else:
+        output.put_now(doc.tail())
+        output.close()
     if to_file:
         stream.close()
 

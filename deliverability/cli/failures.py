@@ -15,8 +15,11 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Coroutine
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 EXIT_BROKEN_PIPE = 141
 EXIT_IO_ERROR = 74  # sysexits.h EX_IOERR
@@ -48,6 +51,56 @@ def stop_on_sigterm() -> Any:
         return signal.signal(signal.SIGTERM, interrupt)
     except ValueError:  # not the main thread (an embedding application)
         return None
+
+
+def run_stoppable(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run(main), with SIGTERM stopping it the way asyncio stops it for Ctrl-C: the
+    main task is cancelled and its tasks unwind, then Terminated is raised. (Raised from
+    the handler, it would land inside the loop's machinery, and the tasks it tore down
+    would be logged as tracebacks at shutdown.) Tasks left over are ended quietly."""
+    import asyncio  # not at start-up: --help stays fast
+
+    stopped = False
+
+    async def stoppable() -> T:
+        nonlocal stopped
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        assert task is not None
+
+        def stop() -> None:
+            nonlocal stopped
+            stopped = True
+            task.cancel()
+
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            loop.add_signal_handler(signal.SIGTERM, stop)
+        except (ValueError, RuntimeError):  # not the main thread: signals are not ours
+            return await main
+        try:
+            return await main
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, previous)  # remove_ set the default, which kills
+            await _end_other_tasks()
+
+    try:
+        return asyncio.run(stoppable())
+    except asyncio.CancelledError:
+        if stopped:
+            raise Terminated() from None
+        raise
+
+
+async def _end_other_tasks() -> None:
+    """Cancel and await what the run left (a lookup's tries): asyncio.run would log a
+    traceback for each that ended with an error instead of its cancellation."""
+    import asyncio
+
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
 
 
 def restore_sigterm(previous: Any) -> None:

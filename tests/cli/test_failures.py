@@ -3,10 +3,14 @@ one line on stderr, a non-zero exit, never a traceback; --output is atomic."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -106,17 +110,59 @@ def test_a_finished_run_replaces_the_output(tmp_path) -> None:
     assert len(output.read_text().splitlines()) == 5
 
 
-def test_ctrl_c_into_a_slow_reader_leaves_whole_lines(world, tmp_path) -> None:
+def stalled_bulk(world, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A bulk run of full --verbose reports (~20 KB a line, more than the pipe and the
+    8 KB stdout buffer hold) into a 4 KiB pipe nobody reads yet; its read end."""
     read_end, write_end = os.pipe()
-    run = slow_bulk(world, tmp_path, stdout=write_end)
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    domains = tmp_path / "many.txt"
+    domains.write_text("".join(f"d{i}.mx.test\n" for i in range(2000)))
+    run = start("check", "--from-file", str(domains), "--resolver", world.address, "--timeout",
+                "2", "--format", "json", "--verbose", "--quiet", stdout=write_end)
     os.close(write_end)
-    wait_for_queries(world)
-    time.sleep(1)  # the pipe fills while nobody reads
-    run.send_signal(signal.SIGINT)
+    return run, read_end
+
+
+def wait_until_full(read_end: int, seconds: float = 60) -> None:
+    """Until the pipe holds its 4 KiB: the run's next write blocks."""
+    deadline = time.monotonic() + seconds
+    while _unread(read_end) < 4096 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _unread(read_end) == 4096
+
+
+def _unread(read_end: int) -> int:
+    return struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, b"\0" * 4))[0]
+
+
+def read_all(read_end: int) -> str:
     chunks = []
     while chunk := os.read(read_end, 65536):
         chunks.append(chunk)
     os.close(read_end)
-    run.wait(timeout=60)
-    text = b"".join(chunks).decode()
-    assert run.returncode == 130 and (text == "" or text.endswith("\n"))
+    return b"".join(chunks).decode()
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_reader_is_stalled_leaves_whole_lines(world, tmp_path, signum,
+                                                                 status) -> None:
+    run, read_end = stalled_bulk(world, tmp_path)
+    wait_until_full(read_end)
+    time.sleep(0.5)  # the record being written is now part in the pipe, part waiting
+    run.send_signal(signum)
+    text = read_all(read_end)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == status and b"Traceback" not in err
+    assert text.endswith("\n") and all(json.loads(line) for line in text.splitlines())
+
+
+def test_a_stalled_reader_does_not_stop_the_dns_work(world, tmp_path) -> None:
+    run, read_end = stalled_bulk(world, tmp_path)
+    wait_until_full(read_end)
+    asked = world.count()
+    time.sleep(2)
+    still_asking = world.count() - asked
+    run.send_signal(signal.SIGINT)
+    read_all(read_end)
+    run.communicate(timeout=60)
+    assert still_asking > 100  # targets go on being checked while their lines wait
