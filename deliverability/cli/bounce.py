@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from deliverability.cli.failures import EXIT_TERMINATED, Terminated, run_stoppable
 from deliverability.cli.options import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -107,16 +108,17 @@ def _one(plan: RunPlan, found: Bounce | Unreadable, opts: ReportOptions) -> int:
 def _many(
     plan: RunPlan, found: Iterator[Bounce | Unreadable], opts: ReportOptions, *, quiet: bool
 ) -> int:
-    """One line per bounce as it is read; the summary on stderr."""
-    import asyncio
-
+    """One line per bounce as it is read; the summary on stderr. Written as check's bulk
+    runs write (cli/writer.py): whole lines, and `-o FILE` replaced only on success."""
     from deliverability.checks.bounce.summary import BounceSummary
+    from deliverability.cli.writer import RecordWriter
     from deliverability.render import bounces as render
 
     output_format, output = opts.output_format, opts.output
     summary = BounceSummary()
     stream = sys.stdout if output is None else open_output(output)
-    failing = 0
+    writer = RecordWriter(stream)
+    failing, stopped = 0, None
     line_of = {
         OutputFormat.json: render.json_line,
         OutputFormat.csv: render.csv_rows,
@@ -124,15 +126,16 @@ def _many(
     }[output_format]
     try:
         if output_format is OutputFormat.csv:
-            stream.write(render.csv_header())
-        failing = asyncio.run(
-            _run_all(plan, found, summary, lambda r: write(line_of(r), stream), opts)
+            writer.put_now(render.csv_header())
+        failing = run_stoppable(
+            _run_all(plan, found, summary, lambda r: writer.put(line_of(r)), opts)
         )
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    finally:
-        if output is not None:
-            stream.close()
+    except KeyboardInterrupt as exc:
+        stopped = exc
+    except BaseException:
+        writer.abandon(to_file=output is not None)
+        raise
+    writer.end("", to_file=output is not None, interrupted=stopped is not None)
     if not quiet:
         write(
             render.summary_table(
@@ -143,6 +146,8 @@ def _many(
             ),
             sys.stderr,
         )
+    if stopped is not None:
+        return EXIT_TERMINATED if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
@@ -170,7 +175,7 @@ async def _run_all(
             )
             continue
         report = await plan.run(target_of(item), dns=dns, message=item, kind=ReportKind.EVIDENCE)
-        out(report)
+        await out(report)
         summary.add(report)
         failing += exit_status(report, opts.fail_on, opts.strict)
     return failing

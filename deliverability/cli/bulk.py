@@ -85,28 +85,11 @@ def check_many(
         summary.interrupted = True
         terminated = isinstance(exc, Terminated)
     except BaseException:
-        output.stop()
-        if opts.output is not None:
-            stream.discard()  # a failed run leaves the previous FILE as it was
+        output.abandon(to_file=opts.output is not None)  # FILE stays as it was
         raise
-    _close(output, stream, doc, opts.output is not None, summary.interrupted)
+    output.end(doc.tail(), to_file=opts.output is not None, interrupted=summary.interrupted)
     status = _finish(summary, quiet)  # the summary is written for SIGTERM too
     return EXIT_TERMINATED if terminated else status
-
-
-def _close(output: RecordWriter, stream: Any, doc: Any, to_file: bool, interrupted: bool) -> None:
-    """End the document; --output FILE replaces the old one only when the run finished."""
-    if interrupted:
-        output.stop()  # the record being written ends whole; the queued ones are dropped
-        if to_file:
-            stream.discard()  # an interrupted run never replaces FILE (cli/output.py)
-            return
-        write(doc.tail(), stream)  # after whole records: a SARIF or JUnit file still closes
-    else:
-        output.put_now(doc.tail())
-        output.close()
-    if to_file:
-        stream.close()
 
 
 def _finish(summary: BulkSummary, quiet: bool) -> int:

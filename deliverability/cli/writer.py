@@ -60,6 +60,27 @@ class RecordWriter:
         self._queue.put(_END)
         self._thread.join()
 
+    def end(self, tail: Any, *, to_file: bool, interrupted: bool) -> None:
+        """End the output: `--output FILE` replaces the old one only when the run finished
+        (an interrupted one keeps it, cli/output.py); stdout gets the tail either way."""
+        if interrupted:
+            self.stop()  # the record being written ends whole; the queued ones are dropped
+            if to_file:
+                self._stream.discard()
+                return
+            write(tail, self._stream)  # after whole records: a SARIF or JUnit file closes
+        else:
+            self.put_now(tail)
+            self.close()
+        if to_file:
+            self._stream.close()
+
+    def abandon(self, *, to_file: bool) -> None:
+        """A failed run: stop writing; `--output FILE` stays as it was."""
+        self.stop()
+        if to_file:
+            self._stream.discard()
+
     def _run(self) -> None:
         while (item := self._queue.get()) is not _END:
             rendered, counted = item

@@ -166,3 +166,22 @@ def test_a_stalled_reader_does_not_stop_the_dns_work(world, tmp_path) -> None:
     read_all(read_end)
     run.communicate(timeout=60)
     assert still_asking > 100  # targets go on being checked while their lines wait
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_bounce_run_keeps_the_previous_output(tmp_path, signum, status) -> None:
+    fixtures = sorted((WORLD.parent / "checks" / "bounce" / "fixtures").glob("*.eml"))
+    folder = tmp_path / "bounces"
+    folder.mkdir()
+    for number in range(3000):
+        (folder / f"{number:05d}.eml").write_bytes(fixtures[number % len(fixtures)].read_bytes())
+    output = tmp_path / "out.jsonl"
+    output.write_text("previous\n")
+    run = start("bounce", str(folder), "--format", "json", "-o", str(output))
+    deadline = time.monotonic() + 60
+    while not any(p.stat().st_size for p in tmp_path.glob(".out.jsonl.*.tmp")):
+        assert time.monotonic() < deadline and run.poll() is None  # lines are being written
+        time.sleep(0.05)
+    run.send_signal(signum)
+    _, err = run.communicate(timeout=60)
+    assert (run.returncode, output.read_text()) == (status, "previous\n")
+    assert b"Traceback" not in err and list(tmp_path.glob(".out.jsonl.*")) == []
