@@ -185,3 +185,39 @@ def test_an_interrupted_bounce_run_keeps_the_previous_output(tmp_path, signum, s
     _, err = run.communicate(timeout=60)
     assert (run.returncode, output.read_text()) == (status, "previous\n")
     assert b"Traceback" not in err and list(tmp_path.glob(".out.jsonl.*")) == []
+
+
+def _read_only_directory(tmp_path: Path) -> Path:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+def _sysfs() -> Path:
+    return Path("/sys")  # no file can be made in sysfs, even by root: a real read-only target
+
+
+def _creatable(folder: Path) -> bool:
+    try:
+        (folder / ".deliverability-probe").touch()
+    except OSError:
+        return False
+    (folder / ".deliverability-probe").unlink()
+    return True
+
+
+@pytest.mark.parametrize("where", [_read_only_directory, lambda _: _sysfs()],
+                         ids=["chmod-0555-directory", "sysfs"])
+@pytest.mark.parametrize("args", [["check", "ok.mx.test", *OFFLINE],
+                                  ["check", "--from-file", "FILE", *OFFLINE],
+                                  ["bounce", str(WORLD.parent / "checks" / "bounce" / "fixtures")]],
+                         ids=["one-report", "bulk", "bounces"])
+def test_a_read_only_target_is_one_line_and_a_failing_exit(tmp_path, where, args) -> None:
+    folder = where(tmp_path)
+    if not folder.is_dir() or _creatable(folder):  # root may write a chmod 0555 directory
+        pytest.skip(f"{folder} is writable here (running as uid {os.getuid()})")
+    args = [targets(tmp_path, 3) if a == "FILE" else a for a in args]
+    run = start(*args, "--format", "json", "-o", str(folder / "out.json"))
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 2 and "cannot write" in one_line(err)
