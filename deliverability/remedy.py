@@ -49,8 +49,8 @@ async def verify(report: Report, dns: DnsClient, rerun: Rerun, profile: Any = No
     proposals = _proposals(report)
     if not proposals:
         return _settled(report, [], {})  # decisions only: each gets its note
-    checks = _affected(report)
     touches_spf = any(_changes_spf(c) for p in proposals for c in p.changes)
+    checks = _affected(report, touches_spf)
     senders = _senders(report, profile) if touches_spf else []
     before = await _verdicts(dns, report.target, senders)
 
@@ -102,10 +102,16 @@ def _changes_spf(change: Change) -> bool:
     return any(text is not None and _SPF_TEXT.match(text) for text in texts)
 
 
-def _affected(report: Report) -> tuple[str, ...]:
+def _affected(report: Report, touches_spf: bool) -> tuple[str, ...]:
+    """The checks to run again. spf reads DMARC only for an info note, so when no change
+    edits an SPF record and no spf finding proposed one, its re-run (a whole walk) could
+    neither remove a target nor add a problem; the checks that read its result need it."""
     ran = [check.name for check in report.checks]
     proposing = {c.name for c in report.checks if any(f.changes for f in c.findings)}
-    return tuple(name for name in ran if name in proposing or name in _ALWAYS or _reads(name))
+    wanted = {name for name in ran if name in proposing or name in _ALWAYS or _reads(name)}
+    if not touches_spf and "spf" not in proposing and not any(_reads(n) for n in wanted):
+        wanted.discard("spf")
+    return tuple(name for name in ran if name in wanted)
 
 
 def _reads(name: str) -> bool:
