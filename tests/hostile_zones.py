@@ -13,6 +13,7 @@ them all. The names say what each record does to a checker that follows everythi
 - `junk.test`: 300 malformed terms and 200 /8 ranges in one record, and an include of
   300 more malformed terms (a finding each for a linter without a cap).
 - `cname-loops.test`: 30 `a:` terms, each naming a CNAME loop of 16 names.
+- `voids.test`: 200 `a:` terms naming nothing.
 """
 
 from __future__ import annotations
@@ -116,10 +117,18 @@ def cname_loops(terms: int = 30, hops: int = 16) -> str:
     return _zone("cname-loops.test", lines)
 
 
+def voids(terms: int = 200) -> str:
+    """`voids.test`: `terms` a: terms naming nothing (a fix dropping the void terms a walk
+    saw would, verified, bring the next ones into view, and so on)."""
+    lines = [f"@ TXT {spf(*(f'a:v{n}.voids.test' for n in range(terms)), '-all')}",
+             "@ MX 10 mx.voids.test.", "mx A 192.0.2.31"]
+    return _zone("voids.test", lines)
+
+
 def hostile_world() -> ZoneSet:
     """Every hostile zone, as the loopback DNS server serves them."""
     zones = {"mx-bomb.test": mx_bomb(), "many-mx.test": many_mx(), "deep.test": deep(),
              "fan.test": fan(), "mx-fan.test": mx_fan(), "junk.test": junk(),
-             "cname-loops.test": cname_loops()}
+             "cname-loops.test": cname_loops(), "voids.test": voids()}
     return ZoneSet([parse_zone_text(text, f"{origin}.zone", origin=origin)
                     for origin, text in zones.items()])

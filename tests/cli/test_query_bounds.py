@@ -20,7 +20,7 @@ SPF_QUESTIONS = 200  # the walk's 184, the record, SPF type 99, _dmarc, TCP retr
 MX_QUESTIONS = 2 * 21 + 1  # per domain, and the MX answer again over TCP when truncated
 REPORT_BYTES = 250_000  # junk.test: its findings show its 5 KB record and edits of it; others < 100 KB
 HOSTILE = ["mx-bomb.test", "many-mx.test", "deep.test", "fan.test", "mx-fan.test", "junk.test",
-           "cname-loops.test"]
+           "cname-loops.test", "voids.test"]
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +123,10 @@ def test_cname_loops_are_probed_up_to_the_budget_in_walking_order(run) -> None: 
                   if f["code"] == "spf.unresolved"]
     assert "cname-loops.test a:c4x0.cname-loops.test" in unresolved
     assert "cname-loops.test a:c0x0.cname-loops.test" not in unresolved
+
+
+def test_no_fix_is_verified_by_walking_past_the_budget(run, hostile) -> None:  # type: ignore[no-untyped-def]
+    result, _ = run("voids.test", "--select", "spf")
+    assert spf_data(result)["void_lookups"] == 20
+    asked = {name for name, rdtype in hostile.queries if rdtype == "A"}
+    assert asked == {f"v{n}.voids.test" for n in range(20)}  # the walk's 20 terms, no more

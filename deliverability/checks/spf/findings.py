@@ -460,7 +460,10 @@ def _void_findings(
         if own
         else ("Ask the owners of the records listed to remove the terms that name nothing.",)
     )
-    changes = record_fix(domain, record, edited(record, drop=own)) if own else ()
+    # past the walk's budget, dropping these only brings the next unseen terms into view
+    changes = (
+        record_fix(domain, record, edited(record, drop=own)) if own and not walk.truncated else ()
+    )
     if len(walk.voids) > MAX_VOID_LOOKUPS:
         return [
             Finding(
