@@ -138,6 +138,14 @@ async def _invalid_record(ctx: Context, domain: str, sts: list[str], problem: st
     )
 
 
+def _refetch(domain: str) -> str:
+    """RFC 8461 3.1: senders refetch a changed policy only when the record's id changes."""
+    return (
+        f"Edit the policy at {policy_url(domain)}, then change the id: "
+        f'_mta-sts.{domain}. TXT "v=STSv1; id={new_id()}".'
+    )
+
+
 def policy_url(domain: str) -> str:
     """RFC 8461 3.3: where senders fetch the domain's policy."""
     return f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
@@ -246,7 +254,8 @@ def _policy_findings(
                 domain,
                 f"The MTA-STS policy of {domain} is mode none: switched off",
                 evidence,
-                "Use mode: testing, then mode: enforce once TLS-RPT reports are clean.",
+                "Use mode: testing, then mode: enforce once TLS-RPT reports are clean. "
+                + _refetch(domain),
             )
         )
         return findings
@@ -260,8 +269,7 @@ def _policy_findings(
                 f"MX host {host} matches no mx pattern of the policy "
                 f"({policy.mode}); compliant senders will not deliver to it",
                 evidence,
-                f"Add 'mx: {host}' to the policy at {policy_url(domain)}, then change the id: "
-                f'_mta-sts.{domain}. TXT "v=STSv1; id={new_id()}".',
+                f"Add 'mx: {host}' to the policy. " + _refetch(domain),
             )
         )
     if policy.mode == "testing":
@@ -272,7 +280,8 @@ def _policy_findings(
                 domain,
                 f"The MTA-STS policy of {domain} is in testing mode",
                 evidence,
-                "Switch to mode: enforce once TLS-RPT reports show no failures.",
+                "Switch to mode: enforce once TLS-RPT reports show no failures. "
+                + _refetch(domain),
             )
         )
     if policy.max_age < SHORT_MAX_AGE:
@@ -283,7 +292,8 @@ def _policy_findings(
                 domain,
                 f"max_age is {policy.max_age} s; senders drop the policy within a day",
                 evidence,
-                "Use max_age: 604800 (a week) or more once the policy is stable.",
+                "Use max_age: 604800 (a week) or more once the policy is stable. "
+                + _refetch(domain),
             )
         )
     if not unmatched:
