@@ -117,6 +117,48 @@ def patched_text(text: str, origin: str, changes: list[Change]) -> tuple[str, li
     return "".join(out), missing
 
 
+@dataclass(frozen=True, kw_only=True)
+class Region:
+    """Where a change goes in the file: lines `first`..`last` (1-based, inclusive) become
+    `text` (no final newline; '' for a removal); an addition has `last` == `first` - 1,
+    after the file's last line."""
+
+    first: int
+    last: int
+    text: str
+
+
+def regions(text: str, origin: str, changes: list[Change]) -> list[Region | None]:
+    """Where each of `changes` goes in `text` (None: its old record is not in the file),
+    as `patched_text` places it; the SOA serial is left to the caller."""
+    zone_origin = dns.name.from_text(origin)
+    found = entries(text, zone_origin)
+    lines = text.splitlines()[:MAX_LINES]
+    out: list[Region | None] = []
+    for change in changes:
+        if change.old is None:
+            new = _new_line(change, zone_origin).rstrip("\n")
+            out.append(Region(first=len(lines) + 1, last=len(lines), text=new))
+            continue
+        entry = _entry_of(found, change)
+        if entry is None:
+            out.append(None)
+            continue
+        new = (
+            _replacement(lines[entry.first], change).rstrip("\n") if change.new is not None else ""
+        )
+        out.append(Region(first=entry.first + 1, last=entry.last + 1, text=new))
+    return out
+
+
+def holder(name: str, origins: dict[str, str]) -> str | None:
+    """The file (of path -> origin) whose zone holds `name`: the deepest origin above it."""
+    owner = dns.name.from_text(name)
+    held = {p: dns.name.from_text(o) for p, o in origins.items()}
+    holders = [p for p, o in held.items() if owner.is_subdomain(o)]
+    return max(holders, key=lambda p: len(held[p])) if holders else None
+
+
 def _entry_of(found: list[Entry], change: Change) -> Entry | None:
     name = dns.name.from_text(change.name)
     rdtype = dns.rdatatype.from_text(change.type)

@@ -23,7 +23,7 @@ from deliverability.cli.options import (
     UsageFailure,
     report_options,
 )
-from deliverability.cli.running import open_output, prepare_run, write
+from deliverability.cli.running import open_output, prepare_run, write, zone_texts
 
 if TYPE_CHECKING:
     from deliverability.finding import Report
@@ -96,23 +96,12 @@ def fix(
     import asyncio  # here, not at import: `--help` stays fast (tests/cli/test_startup.py)
 
     report = asyncio.run(plan.run(target))
-    zones = _zone_texts(opts.zone_file or [])
+    zones = zone_texts(opts.zone_file or [])
     if write_files:
         _write(report, zones, backup)
     else:
         _emit(_rendered(report, output_format, zones), opts.output)
     raise typer.Exit(_status(report))
-
-
-def _zone_texts(paths: list[Path]) -> dict[str, tuple[str, str]]:
-    """path -> (text, origin) of each --zone-file (already validated by prepare_run)."""
-    from deliverability.files import read_user_text
-    from deliverability.net.zones import load_zone_file
-
-    return {
-        str(path): (read_user_text(path, "zone file"), load_zone_file(path).origin.to_text())
-        for path in paths
-    }
 
 
 def _rendered(report: Report, output_format: FixFormat, zones: dict[str, tuple[str, str]]) -> str:
@@ -131,23 +120,19 @@ def _rendered(report: Report, output_format: FixFormat, zones: dict[str, tuple[s
 
 def _patched(report: Report, zones: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """path -> (old text, new text) for each zone file the verified changes touch."""
-    import dns.name
-
     from deliverability.render.fix import planned
-    from deliverability.zonepatch import patched_text
+    from deliverability.zonepatch import holder, patched_text
 
     by_file: dict[str, list] = {}
-    origins = {path: dns.name.from_text(origin) for path, (_t, origin) in zones.items()}
+    origins = {path: origin for path, (_t, origin) in zones.items()}
     for item in planned(report):
-        name = dns.name.from_text(item.change.name)
-        holders = [p for p, o in origins.items() if name.is_subdomain(o)]
-        if not holders:
+        best = holder(item.change.name, origins)
+        if best is None:
             sys.stderr.write(
                 f"deliverability: no --zone-file holds {item.change.name}; "
                 f"publish it by hand: {item.change.describe()}\n"
             )
             continue
-        best = max(holders, key=lambda p: len(origins[p]))
         by_file.setdefault(best, []).append(item.change)
     out = {}
     for path, changes in by_file.items():

@@ -134,12 +134,35 @@ def emit(
 
     render = renderer(output_format.value)
     inputs = render_inputs(output_format, fail_on, strict, quiet)
+    if output_format is OutputFormat.sarif:  # fixes are placed at the zone files' lines
+        inputs["zones"] = zone_texts(_fixed_files(report))
     rendered = render(report, verbose=verbose, **inputs)
     if output is None:
         write(rendered, sys.stdout)
         return
     with open_output(output) as handle:
         write(rendered, handle)
+
+
+def zone_texts(paths: list[Path]) -> dict[str, tuple[str, str]]:
+    """path -> (text, origin) of each zone file (already validated by prepare_run)."""
+    from deliverability.files import read_user_text
+    from deliverability.net.zones import load_zone_file
+
+    return {
+        str(path): (read_user_text(path, "zone file"), load_zone_file(path).origin.to_text())
+        for path in paths
+    }
+
+
+def _fixed_files(report: Report) -> list[Path]:
+    """The zone files holding a record that a verified change edits."""
+    files = [
+        f.location.file
+        for f in report.findings
+        if f.location is not None and any(c.verified for c in f.changes)
+    ]
+    return [Path(file) for file in dict.fromkeys(files)]
 
 
 def render_inputs(

@@ -48,18 +48,28 @@ _SEVERITY_PREFIX = re.compile(r"^\*\*Severity:\*\*\s*[a-z]+\.\s*")
 
 
 def render(
-    report: Report, *, verbose: bool = False, rule_docs: dict[str, str] | None = None
+    report: Report,
+    *,
+    verbose: bool = False,
+    rule_docs: dict[str, str] | None = None,
+    zones: dict[str, tuple[str, str]] | None = None,
 ) -> str:
-    """The report as a SARIF 2.1.0 log with one run; `rule_docs` maps code -> catalog text."""
-    document = Document(rule_docs)
+    """The report as a SARIF 2.1.0 log with one run; `rule_docs` maps code -> catalog text,
+    `zones` path -> (text, origin) of the zone files the verified changes edit."""
+    document = Document(rule_docs, zones)
     return document.head() + document.part(report) + document.tail()
 
 
 class Document:
     """A SARIF log written a run at a time: head, part (one run per report)..., tail."""
 
-    def __init__(self, rule_docs: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        rule_docs: dict[str, str] | None = None,
+        zones: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.rule_docs = rule_docs or {}
+        self.zones = zones or {}
         self._runs = 0
 
     def head(self) -> str:
@@ -68,7 +78,8 @@ class Document:
 
     def part(self, report: Report) -> str:
         """One report as one run, indented to sit in the `runs` list."""
-        text = json.dumps(run_of(report, self.rule_docs), indent=2, ensure_ascii=False)
+        run = run_of(report, self.rule_docs, self.zones)
+        text = json.dumps(run, indent=2, ensure_ascii=False)
         self._runs += 1
         return ("," if self._runs > 1 else "") + "\n" + textwrap.indent(text, "    ")
 
@@ -83,8 +94,11 @@ class Document:
         return ("\n  ]" if self._runs else "]") + "\n}\n"
 
 
-def run_of(report: Report, rule_docs: dict[str, str]) -> dict[str, Any]:
-    """One SARIF run: results for findings with a file location, notifications for the rest."""
+def run_of(
+    report: Report, rule_docs: dict[str, str], zones: dict[str, tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """One SARIF run: results for findings with a file location, notifications for the rest;
+    a result's verified changes are its `fixes` when `zones` holds the files they edit."""
     findings = report.findings
     codes = list(dict.fromkeys(f.code for f in findings))
     located = [f for f in findings if f.location is not None]
@@ -94,7 +108,7 @@ def run_of(report: Report, rule_docs: dict[str, str]) -> dict[str, Any]:
         "tool": _tool(report, [_rule(code, rule_docs) for code in codes]),
         "automationDetails": {"id": f"deliverability/{clean_line(report.target.domain)}/"},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, codes.index(f.code), report, new) for f in located],
+        "results": [_result(f, codes.index(f.code), report, new, zones or {}) for f in located],
         "invocations": [
             {
                 "executionSuccessful": True,
@@ -144,7 +158,11 @@ def _message(finding: Finding) -> dict[str, str]:
 
 
 def _result(
-    finding: Finding, rule_index: int, report: Report, new: set[tuple[str, str]] | None
+    finding: Finding,
+    rule_index: int,
+    report: Report,
+    new: set[tuple[str, str]] | None,
+    zones: dict[str, tuple[str, str]],
 ) -> dict[str, Any]:
     level, kind = LEVELS[finding.severity]
     assert finding.location is not None
@@ -167,7 +185,59 @@ def _result(
     }
     if new is not None and finding.severity is not Severity.OK:  # SARIF 3.27.24
         result["baselineState"] = "new" if finding.identity in new else "unchanged"
+    fix = _fix(finding, zones)
+    if fix is not None:
+        result["fixes"] = [fix]
     return result
+
+
+def _fix(finding: Finding, zones: dict[str, tuple[str, str]]) -> dict[str, Any] | None:
+    """SARIF 3.55: the finding's verified changes as replacements at the zone files' lines;
+    None unless every one of them can be placed (half a change set is not a fix)."""
+    from deliverability.zonepatch import holder, regions
+
+    changes = [c for c in finding.changes if c.verified]
+    if not changes or not zones:
+        return None
+    origins = {path: origin for path, (_text, origin) in zones.items()}
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for change in changes:
+        path = holder(change.name, origins)
+        if path is None:
+            return None
+        text = zones[path][0]
+        [region] = regions(text, zones[path][1], [change])
+        if region is None:
+            return None
+        by_file.setdefault(path, []).append(_replacement(text.splitlines(), region))
+    steps = " ".join(c.describe() for c in changes)
+    return {
+        "description": {"text": clean_line(f"{steps} (then raise the SOA serial)")},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": artifact_uri(path)}, "replacements": replacements}
+            for path, replacements in by_file.items()
+        ],
+    }
+
+
+def _replacement(lines: list[str], region: Any) -> dict[str, Any]:
+    """SARIF 3.57: the lines a change rewrites (columns in code points, 3.30), or an empty
+    region after the last line for a record added."""
+    end = len(lines[region.last - 1]) + 1 if region.last >= 1 else 1
+    if region.last < region.first:  # an addition: after the file's last character
+        line = max(region.last, 1)
+        text = ("\n" if region.last >= 1 else "") + region.text + ("" if region.last else "\n")
+        deleted = {"startLine": line, "startColumn": end, "endLine": line, "endColumn": end}
+        return {"deletedRegion": deleted, "insertedContent": {"text": clean(text)}}
+    deleted = {
+        "startLine": region.first,
+        "startColumn": 1,
+        "endLine": region.last,
+        "endColumn": end,
+    }
+    if not region.text and region.last < len(lines):  # a removal takes its line break too
+        deleted |= {"endLine": region.last + 1, "endColumn": 1}
+    return {"deletedRegion": deleted, "insertedContent": {"text": clean(region.text)}}
 
 
 def _notification(

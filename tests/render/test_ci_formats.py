@@ -68,6 +68,18 @@ def test_absolute_zone_paths_inside_the_checkout_become_relative(checkout: Path)
     valid_sarif(run_cli("check", *args, "--format", "sarif").stdout)
 
 
+def test_sarif_fixes_are_accepted_by_code_scanning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(TESTS / "world" / "spf.test.zone", tmp_path / "spf.test.zone")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("check", "long.spf.test", "--offline", "--zone-file", "spf.test.zone",
+                     "--format", "sarif")
+    run = valid_sarif(result.stdout)["runs"][0]
+    [fixed] = [r for r in run["results"] if r.get("fixes")]
+    [fix] = fixed["fixes"]
+    [change] = fix["artifactChanges"]
+    assert fixed["ruleId"] == "spf.too-long" and len(change["replacements"]) == 3
+
+
 def test_sarif_of_a_live_dns_run_has_only_notifications(world) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("check", "null.mx.test", "--resolver", world.address, "--format", "sarif")
     run = valid_sarif(result.stdout)["runs"][0]
