@@ -20,13 +20,15 @@ mx1     A     192.0.2.25
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository (it has .git) with a zone file, the current directory two folders down."""
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "cfg.test.zone").write_text(ZONE)
-    work = tmp_path / "a" / "b"
+    """A repository (it has .git) with a zone file, the current directory two folders down;
+    inside tmp_path, so a file written beside it stays out of every other test's parents."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "cfg.test.zone").write_text(ZONE)
+    work = root / "a" / "b"
     work.mkdir(parents=True)
     monkeypatch.chdir(work)
-    return tmp_path
+    return root
 
 
 def checked(repo: Path, *args: str):  # type: ignore[no-untyped-def]
