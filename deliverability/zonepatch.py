@@ -220,7 +220,8 @@ def _serial_bumped(lines: list[str], found: list[Entry]) -> list[str]:
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
-    """A unified diff of one file, paths as given (apply with `patch -p0`/`git apply -p0`)."""
+    """A unified diff of one file, paths as given, no a/ b/ prefix: `patch -p0` and
+    `git apply -p0` apply it (tests/cli/test_fix_patch.py)."""
     diff = difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), path, path
     )

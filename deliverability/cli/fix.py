@@ -145,9 +145,12 @@ def _patched(report: Report, zones: dict[str, tuple[str, str]]) -> dict[str, tup
 
 
 def _diff(path: str, old: str, new: str) -> str:
+    from deliverability.cli.running import checkout_relative
     from deliverability.zonepatch import unified_diff
 
-    return unified_diff(path, old, new)
+    # relative to the current directory when inside it: patch(1) and git apply refuse
+    # absolute names
+    return unified_diff(str(checkout_relative(Path(path))), old, new)
 
 
 def _emit(rendered: str, output: Path | None) -> None:
