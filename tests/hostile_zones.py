@@ -14,6 +14,7 @@ them all. The names say what each record does to a checker that follows everythi
   300 more malformed terms (a finding each for a linter without a cap).
 - `cname-loops.test`: 30 `a:` terms, each naming a CNAME loop of 16 names.
 - `voids.test`: 200 `a:` terms naming nothing.
+- `many-a.test`: an MX host, named by `a:` and `mx` too, with 3,000 A records.
 """
 
 from __future__ import annotations
@@ -125,10 +126,17 @@ def voids(terms: int = 200) -> str:
     return _zone("voids.test", lines)
 
 
+def many_a(addresses: int = 3000) -> str:
+    """`many-a.test`: an MX host (and an a: term) with `addresses` A records."""
+    lines = [f"@ TXT {spf('a:big.many-a.test', 'mx', '-all')}", "@ MX 10 big.many-a.test."]
+    lines += [f"big A 198.51.{n // 256}.{n % 256}" for n in range(addresses)]
+    return _zone("many-a.test", lines)
+
+
 def hostile_world() -> ZoneSet:
     """Every hostile zone, as the loopback DNS server serves them."""
     zones = {"mx-bomb.test": mx_bomb(), "many-mx.test": many_mx(), "deep.test": deep(),
              "fan.test": fan(), "mx-fan.test": mx_fan(), "junk.test": junk(),
-             "cname-loops.test": cname_loops(), "voids.test": voids()}
+             "cname-loops.test": cname_loops(), "voids.test": voids(), "many-a.test": many_a()}
     return ZoneSet([parse_zone_text(text, f"{origin}.zone", origin=origin)
                     for origin, text in zones.items()])

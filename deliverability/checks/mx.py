@@ -37,6 +37,7 @@ CODES = {
     "mx.host-unresolved": "An MX host's addresses could not be looked up",
 }
 MAX_HOSTS = 10  # MX hosts whose addresses are looked up, lowest preference first
+MAX_ADDRESSES = 16  # addresses kept per host; a name can carry thousands
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,7 +104,7 @@ async def _resolve_host(ctx: Context, record: Any) -> MxHost:
     return MxHost(
         preference=record.preference,
         host=host,
-        addresses=tuple(a.values() + aaaa.values()),
+        addresses=tuple((a.values() + aaaa.values())[:MAX_ADDRESSES]),
         alias_of=alias,
     )
 
@@ -280,7 +281,7 @@ def _domain_missing(domain: str, role: str) -> Finding:
 
 
 async def _implicit_mx(ctx: Context, domain: str, role: str) -> list[Finding]:
-    addresses = await ctx.dns.addresses(domain)
+    addresses = (await ctx.dns.addresses(domain))[:MAX_ADDRESSES]
     if not addresses:
         return [
             Finding(

@@ -20,7 +20,7 @@ SPF_QUESTIONS = 200  # the walk's 184, the record, SPF type 99, _dmarc, TCP retr
 MX_QUESTIONS = 2 * 21 + 1  # per domain, and the MX answer again over TCP when truncated
 REPORT_BYTES = 250_000  # junk.test: its findings show its 5 KB record and edits of it; others < 100 KB
 HOSTILE = ["mx-bomb.test", "many-mx.test", "deep.test", "fan.test", "mx-fan.test", "junk.test",
-           "cname-loops.test", "voids.test"]
+           "cname-loops.test", "voids.test", "many-a.test"]
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +130,10 @@ def test_no_fix_is_verified_by_walking_past_the_budget(run, hostile) -> None:  #
     assert spf_data(result)["void_lookups"] == 20
     asked = {name for name, rdtype in hostile.queries if rdtype == "A"}
     assert asked == {f"v{n}.voids.test" for n in range(20)}  # the walk's 20 terms, no more
+
+
+def test_a_name_of_thousands_of_addresses_is_listed_in_part_and_says_so(run) -> None:  # type: ignore[no-untyped-def]
+    result, _ = run("many-a.test", "--select", "spf", "--select", "mx")
+    data = spf_data(result)
+    assert len(data["networks"]) == 500 and data["truncated"]
+    assert len(result.json()["checks"]["mx"]["data"]["hosts"][0]["addresses"]) == 16

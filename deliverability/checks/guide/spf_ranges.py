@@ -14,7 +14,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from deliverability.checks.spf.parse import is_spf_record, parse_record
-from deliverability.checks.spf.walk import add_networks, fetch_spf, walk
+from deliverability.checks.spf.walk import fetch_spf, walk
 from deliverability.net.dns import DnsClient, LookupFailed
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -62,7 +62,6 @@ async def _flatten_one(dns: DnsClient, domain: str) -> Flattened:
         return found
     record = parse_record(spf.record)
     result = await walk(dns, domain, record)
-    add_networks(result, record, ())
     for network in result.networks:
         found.networks.setdefault(ipaddress.ip_network(network.network), (domain, *network.via))
     found.unflattened = [f"{hit.domain} {hit.term}" for hit in result.unflattenable]

@@ -31,7 +31,7 @@ from deliverability.checks.spf.parse import (
     lookalike_reason,
     parse_record,
 )
-from deliverability.checks.spf.walk import Found, Walk, add_networks, fetch_spf, walk
+from deliverability.checks.spf.walk import Found, Walk, fetch_spf, walk
 from deliverability.concurrency import sub_tasks
 from deliverability.context import Context
 from deliverability.finding import Finding, Location, Severity
@@ -162,7 +162,6 @@ async def _record(ctx: Context, domain: str) -> tuple[list[Finding], Answer | No
         record = parse_record(found.records[0])
         # The include chain is the critical path: walk it before the type-99 answer is in.
         result = await walk(ctx.dns, domain, record)
-        add_networks(result, record, ())
         _fill_data(ctx, record, result)
         findings += record_findings(domain, record, result, found.answer.location)
         findings += _dmarc_note(ctx, domain, record, await dmarc)

@@ -16,7 +16,7 @@ from deliverability.checks.spf.advice import all_terms, edited, modifiers
 from deliverability.checks.spf.changes import decision, nearest_include, record_fix
 from deliverability.checks.spf.parse import MAX_RECORD_BYTES, Problem, SpfRecord
 from deliverability.checks.spf.reduce import fewer_lookups, ranges_moved
-from deliverability.checks.spf.walk import MX_HOST_BUDGET, TERM_BUDGET, Hit, Walk
+from deliverability.checks.spf.walk import MAX_NETWORKS, MX_HOST_BUDGET, TERM_BUDGET, Hit, Walk
 from deliverability.finding import Finding, Location, Severity, capped
 
 MAX_LOOKUPS = 10  # RFC 7208 4.6.4
@@ -429,6 +429,11 @@ def stopped_evidence(walk: Walk) -> tuple[str, ...]:
         lines.append(
             f"{walk.hosts_left_out} MX hosts' addresses not looked up (at most "
             f"{MX_HOST_BUDGET} per walk)"
+        )
+    if walk.networks_left_out:
+        lines.append(
+            f"{walk.networks_left_out} more authorized networks not listed (at most "
+            f"{MAX_NETWORKS} per walk)"
         )
     return tuple(lines)
 

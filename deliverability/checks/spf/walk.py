@@ -34,6 +34,7 @@ TERM_BUDGET = 20  # DNS-querying terms visited per walk: twice RFC 7208 4.6.4's 
 MX_HOST_BUDGET = 40  # MX hosts whose addresses are looked up, per walk
 CNAME_PROBES = 4  # failed a/mx names checked for a CNAME loop (up to 16 queries each)
 MAX_PROBLEMS = 5  # syntax problems kept per included record
+MAX_NETWORKS = 500  # authorized networks kept per walk (real records list far fewer)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +98,7 @@ class Walk:
     unvisited: int = 0  # counted from a record's text only, past TERM_BUDGET
     unfollowed: int = 0  # of those, includes and redirects: their own terms are unknown
     hosts_left_out: int = 0  # MX hosts not looked up past MX_HOST_BUDGET
+    networks_left_out: int = 0  # authorized networks past MAX_NETWORKS
 
 
 async def fetch_spf(dns: DnsClient, domain: str) -> Found:
@@ -110,6 +112,7 @@ async def walk(dns: DnsClient, domain: str, record: SpfRecord) -> Walk:
     """Walk `record` (published at `domain`) and everything it refers to."""
     result = Walk()
     result.records[domain] = record.text
+    add_networks(result, record, ())  # the record's own ranges first
     walker = _Walker(dns=dns, result=result)
     level = walker.expand(_Branch(domain=domain, via=(), path=(domain,)), record)
     async with sub_tasks() as tasks:
@@ -119,7 +122,17 @@ async def walk(dns: DnsClient, domain: str, record: SpfRecord) -> Walk:
         for resolved in await asyncio.gather(*resolving):  # merged in walking order
             resolved.merge_into(result)
     result.include_costs = list(zip(walker.includes, walker.costs, strict=True))
+    _cap_networks(result)
     return result
+
+
+def _cap_networks(result: Walk) -> None:
+    """At most MAX_NETWORKS networks, the first in walking order: a name with thousands of
+    A records must not make the report huge."""
+    networks = list(dict.fromkeys(result.networks))
+    result.networks = networks[:MAX_NETWORKS]
+    result.networks_left_out = len(networks) - len(result.networks)
+    result.truncated |= result.networks_left_out > 0
 
 
 def _dns_terms(record: SpfRecord) -> list[Term]:
@@ -306,7 +319,7 @@ class _Walker:
         answers = await asyncio.gather(self.dns.query(name, "A"), self.dns.query(name, "AAAA"))
         addresses = [value for answer in answers for value in answer.values()]
         void = None if addresses else _void(visit.hit, answers[0])
-        return void, _networks(visit, addresses)
+        return void, _networks(visit, addresses[: MAX_NETWORKS + 1])
 
     async def _mx(self, visit: _Visit, hosts: Ticket) -> _Resolved:
         answer = await self.dns.query(visit.target, "MX")
