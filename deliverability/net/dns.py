@@ -38,7 +38,7 @@ import dns.resolver
 import dns.reversename
 
 from deliverability.finding import Location, TraceEntry
-from deliverability.net import prefetch
+from deliverability.net import exchange, prefetch
 from deliverability.net.rate import QueryRate
 from deliverability.net.zones import Rcode, ZoneSet
 
@@ -340,9 +340,12 @@ class DnsClient:
             if lifetime <= 0:
                 raise dns.resolver.LifetimeTimeout(timeout=self.timeout, errors=[])
             self.queries += 1
-            return await resolver.resolve(
-                qname, rdtype, search=False, raise_on_no_answer=False, lifetime=lifetime
-            )
+            servers = _plain_servers(resolver)
+            if servers is None:  # DNS over HTTPS: dnspython's own path
+                return await resolver.resolve(
+                    qname, rdtype, search=False, raise_on_no_answer=False, lifetime=lifetime
+                )
+            return await exchange.ask(servers, qname, rdtype, lifetime)
 
     async def _counted(self, lookup: Awaitable[dns.resolver.Answer]) -> dns.resolver.Answer:
         """A lookup's outcome, counted in `answered` (NXDOMAIN too) or, with no answer, `failed`."""
@@ -361,6 +364,19 @@ class DnsClient:
         if self._resolver is None:
             self._resolver = build_resolver(self._nameservers, self.timeout, name, rdtype)
         return self._resolver
+
+
+def _plain_servers(resolver: dns.asyncresolver.Resolver) -> list[exchange.Server] | None:
+    """The resolver's (address, port)s when all are plain DNS; None with DNS over HTTPS."""
+    servers = []
+    for server in resolver.nameservers:
+        if isinstance(server, str):
+            servers.append((server, resolver.nameserver_ports.get(server, resolver.port)))
+        elif isinstance(server, dns.nameserver.Do53Nameserver):
+            servers.append((server.address, server.port))
+        else:
+            return None
+    return servers
 
 
 def _retrieved(task: asyncio.Future[Any]) -> None:
