@@ -1,0 +1,106 @@
+"""One question to the resolvers (net/exchange.py) against real sockets on loopback:
+datagrams that are not the answer are ignored, the next resolver is asked when one
+fails, and the outcome is what dnspython's resolver would raise."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.resolver
+import dns.rrset
+import pytest
+
+from deliverability.net import exchange
+
+QNAME = dns.name.from_text("ok.mx.test.")
+Reply = Callable[[dns.message.Message], list[bytes]]
+
+
+@pytest.fixture
+def resolver() -> Iterator[Callable[[Reply], tuple[str, int]]]:
+    """A UDP socket on 127.0.0.1 that answers each query with what `reply` returns."""
+    sockets: list[socket.socket] = []
+
+    def start(reply: Reply) -> tuple[str, int]:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(5)
+        sockets.append(sock)
+
+        def serve() -> None:
+            try:
+                while True:
+                    data, peer = sock.recvfrom(65535)
+                    for datagram in reply(dns.message.from_wire(data)):
+                        sock.sendto(datagram, peer)
+            except OSError:
+                return
+
+        threading.Thread(target=serve, daemon=True).start()
+        return sock.getsockname()
+
+    yield start
+    for sock in sockets:
+        sock.close()
+
+
+def _answer(query: dns.message.Message, rcode: int = dns.rcode.NOERROR) -> bytes:
+    response = dns.message.make_response(query)
+    response.set_rcode(rcode)
+    if rcode == dns.rcode.NOERROR:
+        response.answer.append(
+            dns.rrset.from_text(query.question[0].name, 300, "IN", "MX", "10 mx1.ok.mx.test.")
+        )
+    return response.to_wire()
+
+
+def _ask(servers: list[tuple[str, int]], lifetime: float = 2.0) -> dns.resolver.Answer:
+    return asyncio.run(exchange.ask(servers, QNAME, "MX", lifetime))
+
+
+def test_datagrams_that_are_not_the_answer_are_ignored(resolver) -> None:  # type: ignore[no-untyped-def]
+    def reply(query: dns.message.Message) -> list[bytes]:
+        forged = dns.message.from_wire(_answer(query))
+        forged.id = (query.id + 1) % 65536
+        other = dns.message.make_query("evil.test.", "MX")
+        other.id = query.id
+        wrong_question = dns.message.make_response(other).to_wire()
+        return [b"\x00garbage", forged.to_wire(), wrong_question, _answer(query)]
+
+    answer = _ask([resolver(reply)])
+    assert [r.to_text() for r in answer.rrset] == ["10 mx1.ok.mx.test."]
+
+
+def test_a_failing_resolver_hands_the_question_to_the_next(resolver) -> None:  # type: ignore[no-untyped-def]
+    failing = resolver(lambda q: [_answer(q, dns.rcode.SERVFAIL)])
+    working = resolver(lambda q: [_answer(q)])
+    assert _ask([failing, working]).rrset is not None
+
+
+def test_every_resolver_failing_says_what_each_answered(resolver) -> None:  # type: ignore[no-untyped-def]
+    servfail = resolver(lambda q: [_answer(q, dns.rcode.SERVFAIL)])
+    refused = resolver(lambda q: [_answer(q, dns.rcode.REFUSED)])
+    with pytest.raises(dns.resolver.NoNameservers) as caught:
+        _ask([servfail, refused])
+    assert [e[3] for e in caught.value.kwargs["errors"]] == ["SERVFAIL", "REFUSED"]
+
+
+def test_nxdomain_and_silence_are_what_the_resolver_raises(resolver) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(dns.resolver.NXDOMAIN):
+        _ask([resolver(lambda q: [_answer(q, dns.rcode.NXDOMAIN)])])
+    with pytest.raises(dns.resolver.LifetimeTimeout):
+        _ask([resolver(lambda q: [])], lifetime=0.3)
+
+
+def test_a_truncated_answer_is_asked_again_over_tcp(world) -> None:  # type: ignore[no-untyped-def]
+    world.fault("truncate", name="ok.mx.test")
+    answer = _ask([("127.0.0.1", world.port)])
+    assert [r.to_text() for r in answer.rrset] == ["10 mx1.ok.mx.test."]
+    assert world.tcp_queries == 1
