@@ -207,12 +207,14 @@ class DnsClient:
     async def _lookup_traced(self, name: str, rdtype: str) -> Answer:
         started = time.perf_counter()
         try:
-            source = "zone" if self._in_zone(name) else "dns"
+            qname = _absolute(name)
         except (dns.exception.DNSException, ValueError):  # IDNA, empty or long labels
             self._record(name, rdtype, "not a valid domain name", started, "input")
             raise LookupFailed(self.redact(name), rdtype, "not a valid domain name") from None
+        in_zone = self.zones.covers(qname)
+        source = "zone" if in_zone else "dns"
         try:
-            answer = await self._lookup(name, rdtype)
+            answer = await self._lookup(name, qname, rdtype, in_zone)
         except LookupFailed as exc:
             self._record(name, rdtype, exc.reason, started, source)
             raise LookupFailed(self.redact(name), rdtype, self.redact(exc.reason)) from None
@@ -226,12 +228,8 @@ class DnsClient:
         self.trace.append(entry)
         log.debug("dns %s %s -> %s (%s, %d ms)", entry.name, rdtype, outcome, source, ms)
 
-    def _in_zone(self, name: str) -> bool:
-        return self.zones.covers(_absolute(name))
-
-    async def _lookup(self, name: str, rdtype: str) -> Answer:
-        qname = _absolute(name)
-        if not self.zones.covers(qname):
+    async def _lookup(self, name: str, qname: dns.name.Name, rdtype: str, in_zone: bool) -> Answer:
+        if not in_zone:
             return await self._from_network(name, qname, rdtype, ())
         found = self.zones.resolve(qname, dns.rdatatype.from_text(rdtype))
         if found.rcode == Rcode.SERVFAIL:

@@ -64,8 +64,9 @@ async def _edited(base: DnsClient, name: str, rdtype: str, changes: list[Change]
             if old not in records:
                 raise UnusableChange(f"{rdtype} {name}: the record to replace is not there")
             records.remove(old)
-        if change.new is not None and _rdata(rdtype, change.new) not in records:
-            records.append(_rdata(rdtype, change.new))
+        new = _rdata(rdtype, change.new) if change.new is not None else None
+        if new is not None and new not in records:
+            records.append(new)
     return Answer(
         name=name,
         type=rdtype,
