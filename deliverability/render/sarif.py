@@ -24,6 +24,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
+from deliverability.change import Change
 from deliverability.finding import Finding, Location, Report, Severity
 from deliverability.text import clean, clean_line
 
@@ -104,11 +105,13 @@ def run_of(
     located = [f for f in findings if f.location is not None]
     elsewhere = [f for f in findings if f.location is None and f.severity is not Severity.OK]
     new = {f.identity for f in report.baseline.new} if report.baseline is not None else None
+    placed = _placed(located, zones or {})
+    fixes = {f.identity: _fix(f, zones or {}, placed) for f in located}
     return {
         "tool": _tool(report, [_rule(code, rule_docs) for code in codes]),
         "automationDetails": {"id": f"deliverability/{clean_line(report.target.domain)}/"},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, codes.index(f.code), report, new, zones or {}) for f in located],
+        "results": [_result(f, codes.index(f.code), report, new, fixes) for f in located],
         "invocations": [
             {
                 "executionSuccessful": True,
@@ -162,7 +165,7 @@ def _result(
     rule_index: int,
     report: Report,
     new: set[tuple[str, str]] | None,
-    zones: dict[str, tuple[str, str]],
+    fixes: dict[tuple[str, str], dict[str, Any] | None],
 ) -> dict[str, Any]:
     level, kind = LEVELS[finding.severity]
     assert finding.location is not None
@@ -185,31 +188,44 @@ def _result(
     }
     if new is not None and finding.severity is not Severity.OK:  # SARIF 3.27.24
         result["baselineState"] = "new" if finding.identity in new else "unchanged"
-    fix = _fix(finding, zones)
+    fix = fixes.get(finding.identity)
     if fix is not None:
         result["fixes"] = [fix]
     return result
 
 
-def _fix(finding: Finding, zones: dict[str, tuple[str, str]]) -> dict[str, Any] | None:
-    """SARIF 3.55: the finding's verified changes as replacements at the zone files' lines;
-    None unless every one of them can be placed (half a change set is not a fix)."""
+_Placed = dict[Any, tuple[str, Any]]  # change key -> (zone file, zonepatch.Region)
+
+
+def _placed(findings: list[Finding], zones: dict[str, tuple[str, str]]) -> _Placed:
+    """Where each verified change of `findings` goes: each zone file read once."""
     from deliverability.zonepatch import holder, regions
 
-    changes = [c for c in finding.changes if c.verified]
-    if not changes or not zones:
-        return None
     origins = {path: origin for path, (_text, origin) in zones.items()}
+    by_file: dict[str, dict[Any, Change]] = {}
+    for change in (c for f in findings for c in f.changes if c.verified):
+        path = holder(change.name, origins)
+        if path is not None:
+            by_file.setdefault(path, {})[change.key] = change
+    placed: _Placed = {}
+    for path, changes in by_file.items():
+        found = regions(*zones[path], list(changes.values()))
+        placed |= {k: (path, r) for k, r in zip(changes, found, strict=True) if r is not None}
+    return placed
+
+
+def _fix(
+    finding: Finding, zones: dict[str, tuple[str, str]], placed: _Placed
+) -> dict[str, Any] | None:
+    """SARIF 3.55: the finding's verified changes as replacements at the zone files' lines;
+    None unless every one of them can be placed (half a change set is not a fix)."""
+    changes = [c for c in finding.changes if c.verified]
+    if not changes or any(c.key not in placed for c in changes):
+        return None
     by_file: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
-        path = holder(change.name, origins)
-        if path is None:
-            return None
-        text = zones[path][0]
-        [region] = regions(text, zones[path][1], [change])
-        if region is None:
-            return None
-        by_file.setdefault(path, []).append(_replacement(text.splitlines(), region))
+        path, region = placed[change.key]
+        by_file.setdefault(path, []).append(_replacement(zones[path][0].splitlines(), region))
     steps = " ".join(c.describe() for c in changes)
     return {
         "description": {"text": clean_line(f"{steps} (then raise the SOA serial)")},
