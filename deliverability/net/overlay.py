@@ -60,7 +60,10 @@ async def _edited(base: DnsClient, name: str, rdtype: str, changes: list[Change]
     records = list(seen.records)
     for change in changes:
         if change.old is not None:
-            old = _rdata(rdtype, change.old)
+            # the checks write `old` as the record presents itself: a text match spares a
+            # parse; anything else (a relative MX target, other quoting) is parsed
+            same = [r for r in records if r.to_text() == change.old]
+            old = same[0] if same else _rdata(rdtype, change.old)
             if old not in records:
                 raise UnusableChange(f"{rdtype} {name}: the record to replace is not there")
             records.remove(old)
