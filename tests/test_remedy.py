@@ -105,6 +105,14 @@ def test_fix_exit_codes(fix, domain, flags, code) -> None:
     assert fix(domain, *flags, "--format", "json").code == code
 
 
+def test_fix_with_nothing_to_change_says_so(fix) -> None:
+    result = fix("ok.mx.test", "--select", "mx")
+    assert result.code == 0
+    assert result.stdout.splitlines()[1:] == [
+        "; nothing to change: no problem found that a DNS change would fix"
+    ]
+
+
 def test_fix_json_lists_verified_changes_and_what_to_decide(fix) -> None:
     out = fix("broad.spf.test", "--format", "json").json()
     assert set(out) == {"domain", "changes", "unresolved"}

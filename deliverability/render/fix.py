@@ -72,6 +72,8 @@ def render_zone(report: Report) -> str:
         lines.append(
             f"; no verified change for {finding.code} ({finding.subject}): {note_of(finding)}"
         )
+    if len(lines) == 1:
+        lines.append("; nothing to change: no problem found that a DNS change would fix")
     return "\n".join(_one_line(clean(line)) for line in lines) + "\n"
 
 
