@@ -91,6 +91,11 @@ def finding_with_fix(
     )
 
 
+# The target domain of evidence (a bounce, a delivered message) that names no sender:
+# a reserved name (RFC 2606) that no lookup can reach.
+NO_SENDER_DOMAIN = "unknown.invalid"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Target:
     """What a run is about: the From domain and the sending host's identities."""
@@ -101,6 +106,13 @@ class Target:
     helo: str | None = None
     selectors: tuple[str, ...] = ()
     recipient: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The target as a report's title names it: its domain, or that there is none."""
+        if self.domain == NO_SENDER_DOMAIN:
+            return "a message that names no sender domain"
+        return self.domain
 
     @property
     def envelope_sender(self) -> str:

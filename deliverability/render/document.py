@@ -127,7 +127,7 @@ def report_document(report: Report, *, verbose: bool = False, quiet: bool = Fals
         for check in check_order(report.checks):
             blocks += _check_blocks(check, verbose)
         blocks.append(_note(f"{judged.status.value.upper()}: {judged.tally}"))
-    return Document(title=f"Deliverability report: {report.target.domain}", blocks=tuple(blocks))
+    return Document(title=f"Deliverability report: {report.target.title}", blocks=tuple(blocks))
 
 
 def verdict_blocks(judged: Verdict) -> list[Block]:

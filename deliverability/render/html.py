@@ -44,7 +44,7 @@ def render(report: Report, *, verbose: bool = False, quiet: bool = False) -> str
     if report.kind == "letter" and not quiet:
         doc = document(report, verbose=verbose)
         return _page(esc(doc.title), [f"<h1>{esc(doc.title)}</h1>", *map(_block, doc.blocks)])
-    title = f"Deliverability report: {esc(report.target.domain)}"
+    title = f"Deliverability report: {esc(report.target.title)}"
     body = [f"<h1>{title}</h1>", *map(_block, verdict_blocks(verdict(report)))]
     for check in [] if quiet else check_order(report.checks):
         body.append(

@@ -24,7 +24,7 @@ def render(report: Report, *, verbose: bool = False, quiet: bool = False) -> str
     judged = verdict(report)
     if quiet:
         return "\n".join(verdict_lines(judged)) + "\n"
-    lines = letter + [f"# Deliverability report: {escape(report.target.domain)}", ""]
+    lines = letter + [f"# Deliverability report: {escape(report.target.title)}", ""]
     if report.dns_trouble:  # first, so no one reads the unknowns below as the zone's fault
         lines[len(letter) : len(letter)] = [f"> **{escape(report.dns_trouble)}**", ""]
     lines += verdict_lines(judged) + [""] + _target_lines(report)
@@ -86,7 +86,7 @@ def _code_span(value: str) -> str:
 
 def _target_lines(report: Report) -> list[str]:
     t = report.target
-    rows = [("From domain", t.domain), ("Envelope sender", t.mail_from)]
+    rows = [("From domain", t.title), ("Envelope sender", t.mail_from)]
     rows += [("Sending IPs", ", ".join(t.ips))] if t.ips else []
     rows += [("HELO name", t.helo)] if t.helo else []
     rows += [("DKIM selectors", ", ".join(t.selectors))] if t.selectors else []

@@ -229,7 +229,7 @@ class Hanging:
 def _header(report: Report) -> Group:
     t = report.target
     title = Text("Deliverability report for ", style="bold")
-    title.append(clean(t.domain), style="bold cyan")
+    title.append(clean(t.title), style="bold cyan")
     details = [f"envelope sender {t.mail_from}"] if t.mail_from else []
     details += [f"IPs {', '.join(t.ips)}"] if t.ips else []
     details += [f"HELO {t.helo}"] if t.helo else []

@@ -25,10 +25,10 @@ from deliverability.checks.bounce.model import Bounce, Kind
 from deliverability.checks.bounce.providers import by_name
 from deliverability.checks.bounce.reasons import Reason, load_table
 from deliverability.context import Context
-from deliverability.finding import Finding, Severity, Target
+from deliverability.finding import NO_SENDER_DOMAIN, Finding, Severity, Target
 
 NAME = "bounce"
-NO_DOMAIN = "unknown.invalid"  # the target domain when the bounce shows no sender
+NO_DOMAIN = NO_SENDER_DOMAIN  # the target domain when the bounce shows no sender
 CODES = {
     **{f"bounce.{r.value}": f"A recipient's outcome classified as '{r.value}'" for r in Reason},
     "bounce.not-a-bounce": "The message is no bounce, complaint report or automatic reply",

@@ -21,12 +21,12 @@ from deliverability.checks.message.parse import MAX_TRACE_FIELDS, ParsedMessage
 from deliverability.checks.message.received import Hop, handoff, hops_oldest_first
 from deliverability.checks.message.receivers import load_receivers, receiver_of
 from deliverability.checks.message.signatures import signing_keys
-from deliverability.finding import Target
+from deliverability.finding import NO_SENDER_DOMAIN, Target
 from deliverability.validation import BadInput, validate_domain
 
 _CLIENT_IP = re.compile(r"(?i)client-ip=([0-9A-Fa-f:.]+)")
 _CIP = re.compile(r"(?i)(?:^|;)\s*CIP:([0-9A-Fa-f:.]+)")
-NO_DOMAIN = "unknown.invalid"  # the report's domain when From has no usable one
+NO_DOMAIN = NO_SENDER_DOMAIN  # the report's domain when From has no usable one
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -184,3 +184,10 @@ def test_a_human_readable_delay_warning_is_delayed_not_failed(tmp_path: Path) ->
     found = bounce(tmp_path / "delay.eml").json()["checks"]["bounce"]["data"]["recipients"]
     assert [(r["address"], r["action"], r["hard"], r["reply_code"]) for r in found] == [
         ("kim@fabrikam.example", "delayed", False, "451")]
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown", "html", "text"])
+def test_a_bounce_without_a_sender_is_titled_for_a_person(fmt: str) -> None:
+    result = run_cli("bounce", "--text", "550 5.1.1 <bob@example.net>: User unknown", "--format", fmt)
+    assert "a message that names no sender domain" in result.stdout
+    assert "unknown.invalid" not in result.stdout
