@@ -3,10 +3,12 @@
 It listens on 127.0.0.1 (UDP and TCP, one free port), answers like a recursive
 resolver from a `ZoneSet` (CNAMEs followed across zones, names outside every zone
 NXDOMAIN), and can misbehave per name and type: delay, drop, SERVFAIL, REFUSED, or
-truncate over UDP (so the client must retry over TCP). It counts every query.
+truncate over UDP (so the client must retry over TCP), for every matching question
+or a seeded fraction of them. It counts every query.
 
     server = DnsServer(ZoneSet([...])).start()
     server.fault("drop", name="slow.example.com")
+    server.fault("drop", fraction=0.5, seed=1)       # half the question names, always the same
     ... DnsClient(nameservers=[server.address]) ...
     server.stop()
 """
@@ -14,6 +16,7 @@ truncate over UDP (so the client must retry over TCP). It counts every query.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import struct
 import threading
@@ -41,12 +44,29 @@ class Fault:
     name: str | None = None
     rdtype: str | None = None
     seconds: float = 0.0
+    # Only this fraction of the names, chosen by a seeded hash: with `name`, of the names
+    # directly below it (each with all below it: whole domains misbehave); without, of the
+    # question names. The same names every run and every retry.
+    fraction: float = 1.0
+    seed: int = 0
 
     def matches(self, qname: dns.name.Name, rdtype: str) -> bool:
         """Whether this fault applies to the question."""
         if self.rdtype and self.rdtype.upper() != rdtype:
             return False
-        return self.name is None or qname.is_subdomain(dns.name.from_text(self.name))
+        if self.name is None:
+            return self._chosen(qname)
+        under = dns.name.from_text(self.name)
+        if not qname.is_subdomain(under):
+            return False
+        child = qname.split(len(under) + 1)[1] if len(qname) > len(under) else qname
+        return self._chosen(child)
+
+    def _chosen(self, name: dns.name.Name) -> bool:
+        if self.fraction >= 1.0:
+            return True
+        text = f"{self.seed}:{name.to_text().lower()}".encode()
+        return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") < self.fraction * 2**64
 
 
 class DnsServer:
@@ -61,6 +81,7 @@ class DnsServer:
         self.latency = latency  # seconds added to every answer
         self.faults: list[Fault] = []
         self.queries: Counter[tuple[str, str]] = Counter()
+        self.dropped: set[tuple[str, str]] = set()  # (name, type) of questions left unanswered
         self.arrivals: list[float] = []
         self.tcp_queries = 0
         self.port = 0
@@ -86,16 +107,19 @@ class DnsServer:
         self._thread.join(timeout=5)
 
     def fault(self, kind: str, name: str | None = None, rdtype: str | None = None,
-              seconds: float = 0.0) -> None:
-        """Make questions for `name` (and below) of `rdtype` misbehave."""
+              seconds: float = 0.0, fraction: float = 1.0, seed: int = 0) -> None:
+        """Make questions for `name` (and below) of `rdtype` misbehave (a `fraction` of the
+        names: see Fault)."""
         assert kind in FAULT_KINDS, kind
-        self.faults = [*self.faults, Fault(kind=kind, name=name, rdtype=rdtype, seconds=seconds)]
+        self.faults = [*self.faults, Fault(kind=kind, name=name, rdtype=rdtype, seconds=seconds,
+                                           fraction=fraction, seed=seed)]
 
     def reset(self) -> None:
         """Forget faults, latency and counts."""
         self.faults = []
         self.latency = 0.0
         self.queries = Counter()
+        self.dropped = set()
         self.arrivals: list[float] = []  # time.monotonic() of each question, for rate tests
         self.tcp_queries = 0
         self.max_in_flight = 0
@@ -176,6 +200,7 @@ class DnsServer:
             await asyncio.sleep(delay)
         kinds = {f.kind for f in faults}
         if "drop" in kinds:
+            self.dropped.add((qname.to_text().rstrip(".").lower(), rdtype))
             return None
         response = dns.message.make_response(query)
         response.flags |= dns.flags.RA

@@ -329,12 +329,25 @@ class DnsClient:
         *,
         paced: bool,
     ) -> dns.resolver.Answer:
-        """One question to the resolver; each try holds an in-flight slot of its own, and
-        a retry (`paced`) keeps to --qps like any query (the first waited before)."""
+        """One question to the resolver; each try holds an in-flight slot of its own until
+        the next try is due, then listens on without it: a resolver that drops questions
+        fills the slots for a third of --timeout at most, never the healthy lookups' turn.
+        A retry (`paced`) keeps to --qps like any query (the first waited before)."""
         if paced and self._rate is not None:
             await self._rate.wait()
-        async with self._in_flight:
-            lifetime = deadline - asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        await self._in_flight.acquire()
+        released = False
+
+        def free() -> None:  # once: by the timer or at the end, whichever comes first
+            nonlocal released
+            if not released:
+                released = True
+                self._in_flight.release()
+
+        timer = loop.call_later(self.timeout / HEDGED_TRIES, free)
+        try:
+            lifetime = deadline - loop.time()
             if lifetime <= 0:
                 raise dns.resolver.LifetimeTimeout(timeout=self.timeout, errors=[])
             self.queries += 1
@@ -344,6 +357,9 @@ class DnsClient:
                     qname, rdtype, search=False, raise_on_no_answer=False, lifetime=lifetime
                 )
             return await exchange.ask(servers, qname, rdtype, lifetime)
+        finally:
+            timer.cancel()
+            free()
 
     async def _counted(self, lookup: Awaitable[dns.resolver.Answer]) -> dns.resolver.Answer:
         """A lookup's outcome, counted in `answered` (NXDOMAIN too) or, with no answer, `failed`."""

@@ -14,8 +14,12 @@ from pathlib import Path
 
 import pytest
 
+import dns.name
+
 from conftest import run_cli
 from deliverability.net.dns import DnsClient
+from deliverability.net.zones import ZoneSet, parse_zone_text
+from dnsserver import DnsServer
 
 DOMAINS = """\
 # customers
@@ -146,3 +150,46 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_finished(world, tmp_path: Path) -> 
     finished = [json.loads(line) for line in (first + rest).splitlines()]
     assert 1 <= len(finished) < 50
     assert "interrupted" in err and "Traceback" not in err
+
+
+# Codes that say a record is absent: a lookup that timed out must never produce one.
+ABSENT = {"spf.missing", "dmarc.missing", "mx.none", "mx.domain-missing", "mx.host-no-address",
+          "mx.implicit", "spf.include-no-record", "spf.void-lookup", "spf.too-many-void-lookups"}
+
+
+@pytest.fixture
+def dropping_resolver():  # type: ignore[no-untyped-def]
+    """24 complete senders d0..d23.drop.test; questions about a seeded half of them are
+    never answered (benchmarks/dropping_resolver.py runs the same at scale)."""
+    lines = ["$ORIGIN drop.test.", "@ SOA ns.drop.test. h.drop.test. 1 3600 600 86400 300"]
+    for n in range(24):
+        lines += [f'd{n} TXT "v=spf1 ip4:192.0.2.{n + 1} mx -all"',
+                  f'_dmarc.d{n} TXT "v=DMARC1; p=reject; rua=mailto:dmarc@d{n}.drop.test"',
+                  f"d{n} MX 10 mx.d{n}", f"mx.d{n} A 192.0.2.{n + 1}"]
+    zones = ZoneSet([parse_zone_text("\n".join(lines) + "\n", "drop.test.zone")])
+    server = DnsServer(zones).start()
+    server.fault("drop", name="drop.test", fraction=0.5, seed=14)
+    yield server
+    server.stop()
+
+
+def test_dropped_questions_leave_their_domains_unknown_and_the_rest_complete(
+    dropping_resolver, tmp_path: Path
+) -> None:
+    dropped = {f"d{n}.drop.test" for n in range(24)
+               if dropping_resolver.faults[0].matches(dns.name.from_text(f"d{n}.drop.test"), "TXT")}
+    assert 4 <= len(dropped) <= 20  # the seed drops some, not all
+    path = tmp_path / "targets.txt"
+    path.write_text("".join(f"d{n}.drop.test\n" for n in range(24)))
+    result = run_cli("check", "--from-file", path, "--resolver", dropping_resolver.address,
+                     "--timeout", "1", "--select", "spf,dmarc,mx", "--format", "json",
+                     "--fail-on", "never")
+    reports = {r["target"]["domain"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert sorted(reports) == sorted(f"d{n}.drop.test" for n in range(24))
+    for domain, report in reports.items():
+        statuses = {name: check["status"] for name, check in report["checks"].items()}
+        codes = {f["code"] for check in report["checks"].values() for f in check["findings"]}
+        if domain in dropped:
+            assert set(statuses.values()) == {"unknown"} and not codes & ABSENT, domain
+        else:
+            assert "unknown" not in statuses.values() and {"spf.ok", "mx.ok"} <= codes, domain
