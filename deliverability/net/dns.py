@@ -216,8 +216,16 @@ class DnsClient:
         try:
             answer = await self._lookup(name, qname, rdtype, in_zone)
         except LookupFailed as exc:
-            self._record(name, rdtype, exc.reason, started, source)
-            raise LookupFailed(self.redact(name), rdtype, self.redact(exc.reason)) from None
+            reason: str | None = exc.reason
+        else:
+            reason = None
+        if reason is not None:
+            # Raised outside the except: the cached task keeps this one exception, not
+            # the chain under it (the resolver's timeout, its traceback, every frame's
+            # locals): against a resolver that drops questions that doubled a bulk run's
+            # memory (docs/performance.md).
+            self._record(name, rdtype, reason, started, source)
+            raise LookupFailed(self.redact(name), rdtype, self.redact(reason))
         outcome = "nxdomain" if answer.nxdomain else "nodata" if not answer.records else "answer"
         self._record(name, rdtype, outcome, started, source)
         return answer
