@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # check's options that take a value, and those that do not (tests/test_launch.py
 # compares these with the command's own). Any other option: no prefetch.
@@ -45,7 +48,11 @@ def _prefetch(argv: list[str]) -> None:
         return
     try:
         plan = prefetch_plan(argv)
-        if plan is not None and not _config_nearby(Path.cwd()):
+        if plan is None:
+            return
+        from pathlib import Path
+
+        if not _config_nearby(Path.cwd()):
             from deliverability.net import prefetch
 
             prefetch.start(*plan)
@@ -109,7 +116,7 @@ def _ip(text: str) -> str | None:
 def _config_nearby(start: Path) -> bool:
     """Whether a configuration file may apply (settings.find_config's walk, without
     parsing: any pyproject.toml naming the tool counts)."""
-    home = Path.home()
+    home = start.home()
     for folder in [start, *start.parents]:
         for name in _CONFIG_FILES:
             candidate = folder / name
