@@ -300,8 +300,12 @@ class DnsClient:
             with contextlib.suppress(TimeoutError):  # the thread gives up at a third of it
                 wire = await asyncio.wait_for(asyncio.wrap_future(early), self.timeout)
             if wire is not None and prefetch.usable(wire):
-                with contextlib.suppress(dns.exception.DNSException, ValueError):
+                try:
                     return _answer_from_wire(qname, rdtype, wire)
+                except dns.resolver.NXDOMAIN:
+                    raise  # an answer like any other (a DNSException, not a malformed one)
+                except (dns.exception.DNSException, ValueError):
+                    pass  # malformed: asked again below
         return await self._hedged(resolver, qname, rdtype)
 
     async def _hedged(
