@@ -177,8 +177,9 @@ def _run(args: list[str], **env: str) -> tuple[dict, int]:  # type: ignore[type-
     return json.loads(result.stdout), result.returncode
 
 
-def test_a_prefetched_check_reports_what_an_unprefetched_one_does(world) -> None:
-    args = ["check", "example.com", "--ip", "192.0.2.10", "--resolver", world.address,
+@pytest.mark.parametrize("domain", ["example.com", "nodmarc.test"])  # nodmarc: NXDOMAINs
+def test_a_prefetched_check_reports_what_an_unprefetched_one_does(world, domain: str) -> None:
+    args = ["check", domain, "--ip", "192.0.2.10", "--resolver", world.address,
             "--format", "json", "--fail-on", "never", "--timeout", "2"]
     plain, code = _run(args, DELIVERABILITY_NO_PREFETCH="1")
     plain_questions = sum(world.queries.values())
