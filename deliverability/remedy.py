@@ -94,9 +94,11 @@ def _proposals(report: Report) -> list[Proposal]:
 
 
 def _changes_spf(change: Change) -> bool:
-    """Whether `change` edits an SPF record: receivers read no other TXT for SPF, so a
-    DMARC or TLS-RPT edit cannot change an SPF verdict (condition 3 is then moot)."""
-    if change.type == "SPF":
+    """Whether `change` edits a record an SPF evaluation may read: an SPF record, or the
+    A, AAAA, MX and PTR records its a, mx, ptr and exists terms resolve. SPF reads no
+    other TXT, so a DMARC or TLS-RPT edit cannot change an SPF verdict (condition 3 is
+    then moot)."""
+    if change.type in ("SPF", "A", "AAAA", "MX", "PTR"):
         return True
     texts = (change.old, change.new) if change.type == "TXT" else ()
     return any(text is not None and _SPF_TEXT.match(text) for text in texts)

@@ -181,9 +181,10 @@ def test_write_applies_the_change_in_place_and_backup_keeps_the_old_file(fix, tm
     ("TXT", '" v=spf1 -all"', '"v=spf1 -all"', True),  # a look-alike made a record
     ("TXT", '"V=SPF1 mx" " -all"', None, True),
     ("SPF", '"v=spf1 -all"', None, True),
-    ("MX", None, "10 mx.example.com.", False),
+    ("MX", None, "10 mx.example.com.", True),  # an mx term resolves it
+    ("A", "192.0.2.1", None, True),  # an a term resolves it
 ])
-def test_only_an_edit_of_an_spf_record_needs_the_senders_checked(
+def test_only_an_edit_spf_may_read_needs_the_senders_checked(
     rdtype: str, old: str | None, new: str | None, spf: bool
 ) -> None:
     from deliverability.change import Action, Change
