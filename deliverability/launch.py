@@ -91,10 +91,11 @@ def prefetch_plan(argv: list[str]) -> tuple[tuple[str, int] | None, float, str, 
         return None
     server = None
     if resolvers:
-        from deliverability.net.prefetch import resolver_address
+        from deliverability.net.addresses import parse_resolver
 
-        server = resolver_address(resolvers[0])
-        if server is None:
+        try:
+            server = parse_resolver(resolvers[0])
+        except ValueError:
             return None
     timeout = float(values.get("--timeout", ["5"])[-1])
     domain = positionals[0].lower().rstrip(".")

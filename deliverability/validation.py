@@ -11,7 +11,7 @@ import re
 
 import idna
 
-from deliverability.net.dns import parse_resolver
+from deliverability.net.addresses import parse_resolver
 
 
 class BadInput(Exception):

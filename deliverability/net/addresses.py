@@ -1,4 +1,6 @@
-"""Which addresses a DNS-controlled URL may make us connect to: public unicast only.
+"""Which addresses a DNS-controlled URL may make us connect to: public unicast only;
+and `parse_resolver`, how a --resolver address is read (standard library only, so the
+console script's prefetch and the validators read it without loading dnspython).
 
 A domain owner writes the A/AAAA records of its MTA-STS and BIMI hosts, so without
 this a report would tell open from closed ports on the checker's own network. An
@@ -64,3 +66,25 @@ def _embedded_ipv4(ip: Address) -> ipaddress.IPv4Address | None:
     if int(ip) >> 32 == 0 and int(ip) > 1:  # IPv4-compatible ::a.b.c.d (RFC 4291 2.5.5.1)
         return ipaddress.IPv4Address(int(ip))
     return None
+
+
+def parse_resolver(spec: str) -> tuple[str, int]:
+    """`IP`, `IP:PORT`, `[IPv6]:PORT` or bare IPv6 -> (ip, port); ValueError says why."""
+    spec = spec.strip()
+    host, port_text = spec, "53"
+    if spec.startswith("["):
+        host, sep, rest = spec[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError(f"not a resolver address: {spec!r}")
+        port_text = rest[1:] or "53"
+    elif spec.count(":") == 1:
+        host, port_text = spec.split(":")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"not a resolver address: {spec!r} (expected IP, IP:PORT, [IPv6]:PORT or https:// URL)"
+        ) from None
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"resolver port out of range in {spec!r} (1-65535)")
+    return str(ip), int(port_text)

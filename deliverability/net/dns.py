@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import ipaddress
 import itertools
 import logging
 import time
@@ -39,6 +38,7 @@ import dns.reversename
 
 from deliverability.finding import Location, TraceEntry
 from deliverability.net import exchange, prefetch
+from deliverability.net.addresses import parse_resolver
 from deliverability.net.rate import QueryRate
 from deliverability.net.zones import Rcode, ZoneSet
 
@@ -484,25 +484,3 @@ def _nameserver(spec: str) -> dns.nameserver.Nameserver:
         return dns.nameserver.DoHNameserver(spec)
     host, port = parse_resolver(spec)
     return dns.nameserver.Do53Nameserver(host, port)
-
-
-def parse_resolver(spec: str) -> tuple[str, int]:
-    """`IP`, `IP:PORT`, `[IPv6]:PORT` or bare IPv6 -> (ip, port); ValueError says why."""
-    spec = spec.strip()
-    host, port_text = spec, "53"
-    if spec.startswith("["):
-        host, sep, rest = spec[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise ValueError(f"not a resolver address: {spec!r}")
-        port_text = rest[1:] or "53"
-    elif spec.count(":") == 1:
-        host, port_text = spec.split(":")
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(
-            f"not a resolver address: {spec!r} (expected IP, IP:PORT, [IPv6]:PORT or https:// URL)"
-        ) from None
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"resolver port out of range in {spec!r} (1-65535)")
-    return str(ip), int(port_text)

@@ -29,6 +29,8 @@ import threading
 import time
 from concurrent.futures import Future
 
+from deliverability.net.addresses import parse_resolver
+
 MAX_QUESTIONS = 32  # the first wave is 3 + the IPs; the rest is the SPF chain
 MAX_CHAIN = 10  # RFC 7208 4.6.4: a receiver stops after ten lookups
 _TYPES = {"A": 1, "MX": 15, "TXT": 16, "PTR": 12, "AAAA": 28}
@@ -94,7 +96,10 @@ class Prefetch:
         """Whether `nameservers` (as --resolver gives them) is this prefetch's one resolver."""
         if len(nameservers) != 1:
             return False
-        return resolver_address(nameservers[0]) == self.server
+        try:
+            return parse_resolver(nameservers[0]) == self.server
+        except ValueError:
+            return False
 
     def start(self, questions: list[Key]) -> None:
         for key in questions:
@@ -274,19 +279,3 @@ def _skip_name(wire: bytes, offset: int) -> int:
             return offset + 2
         offset += 1 + size
     raise IndexError("name too long")
-
-
-def resolver_address(spec: str) -> tuple[str, int] | None:
-    """`IP`, `IP:PORT`, `[IPv6]:PORT` or bare IPv6 -> (ip, port), as dns.parse_resolver
-    reads them (which this module cannot import); None if not one."""
-    spec = spec.strip()
-    host, port = spec, "53"
-    if spec.startswith("["):
-        host, _, rest = spec[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else "53"
-    elif spec.count(":") == 1:
-        host, port = spec.split(":")
-    try:
-        return str(ipaddress.ip_address(host)), int(port)
-    except ValueError:
-        return None
