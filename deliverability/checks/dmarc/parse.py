@@ -12,6 +12,7 @@ ignored (RFC 9989 section 4.7); unknown tags are ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -152,8 +153,10 @@ def looks_like_dmarc(text: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # the tree walk, findings and verification re-read one text
 def parse_dmarc(text: str) -> DmarcRecord:
-    """Parse `text` (a TXT record's joined strings); see the module docstring."""
+    """Parse `text` (a TXT record's joined strings); see the module docstring. The
+    record is frozen and no caller changes its tags, so one parse serves every reader."""
     tags, problems = _split_tags(text)
     problems += _check_values(tags)
     rua, rua_problems = parse_uris(tags.get("rua", ""), "rua")
