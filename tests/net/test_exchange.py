@@ -9,6 +9,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
@@ -104,3 +105,58 @@ def test_a_truncated_answer_is_asked_again_over_tcp(world) -> None:  # type: ign
     answer = _ask([("127.0.0.1", world.port)])
     assert [r.to_text() for r in answer.rrset] == ["10 mx1.ok.mx.test."]
     assert world.tcp_queries == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "rdtype"),
+    [
+        ("ok.mx.test.", "MX"),
+        ("_dmarc.Example.COM.", "TXT"),
+        ("x." * 60, "A"),
+        ("9.2.0.192.in-addr.arpa.", "PTR"),
+        ("_25._tcp.mx.test.", "TLSA"),
+        (".", "NS"),
+    ],
+)
+def test_the_query_is_the_message_dnspython_would_send(name: str, rdtype: str) -> None:
+    qname = dns.name.from_text(name)
+    expected = dns.message.make_query(qname, rdtype, id=4242).to_wire()
+    assert (
+        b"\x10\x92\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + exchange.question_wire(qname, rdtype)
+        == expected
+    )
+
+
+def _variants(query: dns.message.QueryMessage) -> list[bytes]:
+    """Replies to `query` that dnspython's is_response accepts and ones it refuses."""
+    shouted = dns.message.make_query("OK.MX.TEST.", "MX", id=query.id)
+    other_type = dns.message.make_query(QNAME, "A", id=query.id)
+    other_name = dns.message.make_query("no.mx.test.", "MX", id=query.id)
+    replies = []
+    for asked in (query, shouted, other_type, other_name):
+        replies.append(dns.message.make_response(asked).to_wire())
+    for rcode in (dns.rcode.SERVFAIL, dns.rcode.REFUSED, dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+        empty = dns.message.make_response(query)
+        empty.question = []
+        empty.set_rcode(rcode)
+        replies.append(empty.to_wire())
+    no_qr = bytearray(replies[0])
+    no_qr[2] &= 0x7F
+    notify = bytearray(replies[0])
+    notify[2] |= 4 << 3
+    return [*replies, bytes(no_qr), bytes(notify), replies[0][:11], b""]
+
+
+def test_a_reply_is_taken_exactly_when_dnspython_would_take_it() -> None:
+    query = dns.message.make_query(QNAME, "MX", id=777)
+    question = exchange.question_wire(QNAME, "MX")
+    decisions = []
+    for data in _variants(query):
+        try:
+            theirs = query.is_response(dns.message.from_wire(data))
+        except dns.exception.DNSException:
+            theirs = False
+        decisions.append((exchange.answers(data, 777, question), theirs))
+        assert exchange.answers(data, 778, question) is False  # another query's id
+    assert [ours for ours, _ in decisions] == [theirs for _, theirs in decisions]
+    assert [ours for ours, _ in decisions].count(True) == 4  # the question, shouted, 2 errors
