@@ -10,6 +10,7 @@ address is refused when it, or the IPv4 address an IPv6 transition form carries
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
@@ -88,3 +89,9 @@ def parse_resolver(spec: str) -> tuple[str, int]:
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ValueError(f"resolver port out of range in {spec!r} (1-65535)")
     return str(ip), int(port_text)
+
+
+@functools.lru_cache(maxsize=16384)  # a bulk run meets the providers' ranges in every domain
+def network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """`ipaddress.ip_network(text)`, parsed once per text (networks are immutable)."""
+    return ipaddress.ip_network(text)

@@ -35,6 +35,7 @@ from deliverability.checks.spf.walk import Found, Walk, fetch_spf, walk
 from deliverability.concurrency import sub_tasks
 from deliverability.context import Context
 from deliverability.finding import Finding, Location, Severity
+from deliverability.net.addresses import network as parsed_network
 from deliverability.net.dns import Answer, LookupFailed, normalize_name
 
 NAME = "spf"
@@ -126,7 +127,7 @@ def _known_senders(ctx: Context, mail: dict[str, Verdict]) -> tuple[str, ...]:
     """Terms for the known senders (--ip, the profile's IPs) that pass only through +all:
     a fix that ends +all must authorize them by name (RFC 7208 5.1)."""
     via_all = [ip for ip, v in mail.items() if v.result == "pass" and _is_all(v.term)]
-    listed = [ipaddress.ip_network(n["network"]) for n in ctx.data["networks"]]
+    listed = [parsed_network(n["network"]) for n in ctx.data["networks"]]
     profiled = (
         [n for n in getattr(ctx.profile, "ips", ()) if not any(n.subnet_of(m) for m in listed)]
         if ctx.data["record"] and "+all" in ctx.data["record"].lower().split()

@@ -8,7 +8,6 @@ to publish, edited from the one seen (spf_advice).
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 from collections import Counter
 
 from deliverability.change import Change, txt_change
@@ -18,6 +17,7 @@ from deliverability.checks.spf.parse import MAX_RECORD_BYTES, Problem, SpfRecord
 from deliverability.checks.spf.reduce import fewer_lookups, ranges_moved
 from deliverability.checks.spf.walk import MAX_NETWORKS, MX_HOST_BUDGET, TERM_BUDGET, Hit, Walk
 from deliverability.finding import Finding, Location, Severity, capped
+from deliverability.net.addresses import network as parsed_network
 
 MAX_LOOKUPS = 10  # RFC 7208 4.6.4
 MAX_VOID_LOOKUPS = 2  # RFC 7208 4.6.4
@@ -508,7 +508,7 @@ def _network_findings(
 ) -> list[Finding]:
     found = []
     for net in walk.networks:
-        network = ipaddress.ip_network(net.network)
+        network = parsed_network(net.network)
         if network.prefixlen > BROAD_PREFIX[network.version]:
             continue
         fix = (

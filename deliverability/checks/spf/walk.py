@@ -20,6 +20,7 @@ docs/limits.md gives the bound.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 
@@ -363,6 +364,7 @@ def add_networks(result: Walk, record: SpfRecord, via: tuple[str, ...]) -> None:
                 result.networks.append(Network(network=network, via=via, term=term.text))
 
 
+@functools.lru_cache(maxsize=16384)  # the providers' ranges recur in every domain of a bulk run
 def _network(address: str, prefix: int | None) -> str | None:
     try:
         ip = ipaddress.ip_address(address)
