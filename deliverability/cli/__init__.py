@@ -48,6 +48,11 @@ Exit status:
   130 interrupted (Ctrl-C); 141 the output pipe closed; 143 terminated (SIGTERM)
 """
 
+with contextlib.suppress(ImportError):  # another typer's internals: its own coercion
+    from deliverability.cli import coercion
+
+    coercion.install()  # option values without importing pydantic (cli/coercion.py)
+
 app = typer.Typer(
     help=HELP,
     add_completion=True,  # --install-completion, --show-completion

@@ -9,6 +9,10 @@ import sys
 
 import pytest
 
+from paths import ROOT
+
+EXAMPLES = ROOT / "examples"
+
 SLOW = ("asyncio", "ssl", "dns", "pydantic", "httpx", "rich", "importlib.metadata", "idna")
 PROBE = """
 import sys
@@ -18,9 +22,30 @@ print(" ".join(m for m in {slow!r} if m in sys.modules), file=sys.stderr)
 """
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"]])  # a command's --help: typer needs pydantic
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["check", "--help"]])
 def test_start_up_commands_load_nothing_slow(args: list[str]) -> None:
     probe = PROBE.format(args=args, slow=SLOW)
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True)
     assert result.stderr.strip() == ""
+
+
+def test_a_check_reads_its_options_without_pydantic() -> None:
+    """typer would import pydantic (~60 ms) to coerce --timeout, --format and the rest
+    (cli/coercion.py); an offline check with ordinary option values needs none of it."""
+    args = ["check", "example.com", "--offline", "--zone-file", str(EXAMPLES / "example.com.zone"),
+            "--timeout", "2.5", "--format", "JSON", "--select", "spf", "--fail-on", "never"]
+    probe = PROBE.format(args=args, slow=("pydantic",))
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert '"spf"' in result.stdout  # the report came out, in the format asked
+    assert result.stderr.strip() == ""
+
+
+def test_an_unusual_option_value_still_gets_typers_answer() -> None:
+    result = subprocess.run([sys.executable, "-m", "deliverability", "check", "example.com",
+                             "--offline", "--timeout", "five"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("deliverability: error: Invalid value for '--timeout': "
+                                     "Input should be a valid number, unable to parse string "
+                                     "as a number")
