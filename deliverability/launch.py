@@ -55,9 +55,22 @@ def _prefetch(argv: list[str]) -> None:
         if not _config_nearby(Path.cwd()):
             from deliverability.net import prefetch
 
-            prefetch.start(*plan)
+            domain = plan[2]
+            prefetch.start(*plan, later=lambda: second_wave(domain))
     except Exception:  # noqa: BLE001 (a speed-up only: the run asks everything itself)
         return
+
+
+def second_wave(domain: str) -> list[tuple[str, str]]:
+    """What a full check of `domain` asks the moment it starts, whatever the first
+    wave's answers: every built-in DKIM selector, and the DMARC walk above `domain`
+    (which the report authorization waits for). From the checks' own tables,
+    imported in the prefetch's thread."""
+    from deliverability.checks.dkim.selectors import BUILT_IN_SELECTORS
+    from deliverability.checks.dmarc.names import walk_targets
+
+    keys = [(f"{s.name}._domainkey.{domain}", "TXT") for s in BUILT_IN_SELECTORS]
+    return keys + [(f"_dmarc.{parent}", "TXT") for parent in walk_targets(domain)[1:]]
 
 
 def prefetch_plan(argv: list[str]) -> tuple[tuple[str, int] | None, float, str, list[str]] | None:

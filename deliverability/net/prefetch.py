@@ -7,12 +7,16 @@ the console script before those imports (deliverability/launch.py): a thread sen
 the questions the checks ask first, the domain's TXT and MX, `_dmarc.DOMAIN` and the
 PTRs of the `--ip`s, as plain UDP queries to the resolver the run will use (the
 same message dnspython sends: RD set, no EDNS), and follows the SPF record's
-`include:` and `redirect=` chain as the answers come in. The DnsClient `take()`s a
+`include:` and `redirect=` chain as the answers come in. Then it asks the second wave
+launch.py names, what the checks ask as soon as they start whatever the answers (the
+DKIM selector guesses, the DMARC walk above the domain): that takes a round trip out
+of the run when the chain is shorter than the tool's loading (a 30 ms resolver).
+Only the domain's own SPF chain is followed. The DnsClient `take()`s a
 prefetched question once and uses its answer like one of its own; a question not
 answered within a third of --timeout (when the DnsClient would have asked again
 anyway), truncated, or answered with anything but NOERROR or NXDOMAIN is asked
 again the usual way. Only questions the run asks anyway are sent, and at most
-MAX_QUESTIONS of them.
+MAX_QUESTIONS of them for the first wave and the SPF chain.
 
 Standard library only: importing dnspython here would cost the time this saves.
 """
@@ -27,6 +31,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from deliverability.net.addresses import parse_resolver
@@ -44,9 +49,16 @@ Key = tuple[str, str]  # (name, type) as DnsClient keys its cache: lower case, n
 _current: Prefetch | None = None
 
 
-def start(server: tuple[str, int] | None, timeout: float, domain: str, ips: list[str]) -> None:
+def start(
+    server: tuple[str, int] | None,
+    timeout: float,
+    domain: str,
+    ips: list[str],
+    later: Callable[[], list[Key]] | None = None,
+) -> None:
     """Begin asking `domain`'s first questions of `server` ((host, port); None: the
-    first nameserver of /etc/resolv.conf, as the system resolver would)."""
+    first nameserver of /etc/resolv.conf, as the system resolver would), then those
+    `later()` gives, computed in the thread (valid host names only)."""
     global _current
     system = server is None
     server = server or system_nameserver()
@@ -56,7 +68,7 @@ def start(server: tuple[str, int] | None, timeout: float, domain: str, ips: list
     for ip in ips[: MAX_QUESTIONS - 3]:
         questions.append((ipaddress.ip_address(ip).reverse_pointer, "PTR"))
     _current = Prefetch(server=server, system=system, timeout=timeout)
-    _current.start(questions)
+    _current.start(questions, later)
 
 
 def take(
@@ -75,8 +87,11 @@ def take(
 
 
 def stop() -> None:
-    """Forget the prefetch (a run is over; tests)."""
+    """Forget the prefetch once its thread has ended (tests: none of its questions
+    reaches the next test's server counts)."""
     global _current
+    if _current is not None and _current.thread is not None:
+        _current.thread.join(timeout=5)
     _current = None
 
 
@@ -87,10 +102,12 @@ class Prefetch:
         self.server = server
         self.system = system
         self.wait = max(timeout, 0.0) / 3  # the DnsClient's next try would leave by then
-        self.sent = 0
+        self.sent = 0  # of the first wave and the SPF chain (MAX_QUESTIONS)
         self._lock = threading.Lock()
         self._answers: dict[Key, Future[bytes | None]] = {}
         self._taken: set[Key] = set()
+        self._chain: set[Key] = set()  # the domain's TXT and the SPF chain: followed
+        self.thread: threading.Thread | None = None
 
     def serves(self, nameservers: list[str] | tuple[str, ...]) -> bool:
         """Whether `nameservers` (as --resolver gives them) is this prefetch's one resolver."""
@@ -101,10 +118,13 @@ class Prefetch:
         except ValueError:
             return False
 
-    def start(self, questions: list[Key]) -> None:
+    def start(self, questions: list[Key], later: Callable[[], list[Key]] | None = None) -> None:
+        """Ask `questions` at once, then `later()`'s (computed in the thread)."""
         for key in questions:
             self._answers[key] = Future()
-        threading.Thread(target=self._run, args=(questions,), daemon=True).start()
+        self._chain.add(questions[0])  # the domain's TXT: where the SPF chain starts
+        self.thread = threading.Thread(target=self._run, args=(questions, later), daemon=True)
+        self.thread.start()
 
     def take(self, key: Key) -> Future[bytes | None] | None:
         with self._lock:  # the future stays in _answers: the thread settles it there
@@ -115,13 +135,22 @@ class Prefetch:
                 self._taken.add(key)
             return future
 
-    def _run(self, questions: list[Key]) -> None:
+    def _run(self, questions: list[Key], later: Callable[[], list[Key]] | None) -> None:
         pending: dict[int, tuple[Key, bytes, float, int]] = {}  # id -> key, question, sent, depth
         try:
             family = socket.AF_INET6 if ":" in self.server[0] else socket.AF_INET
             with socket.socket(family, socket.SOCK_DGRAM) as sock:
                 sock.connect(self.server)  # the kernel drops datagrams from anyone else
                 for key in questions:
+                    self._send(sock, pending, key, 0)
+                    self.sent += 1
+                for key in self._later(later):
+                    if not is_hostname(key[0]):
+                        continue
+                    with self._lock:
+                        if key in self._answers:
+                            continue
+                        self._answers[key] = Future()
                     self._send(sock, pending, key, 0)
                 self._listen(sock, pending)
         except OSError:
@@ -134,13 +163,19 @@ class Prefetch:
                     if not future.done() and future.set_running_or_notify_cancel():
                         future.set_result(None)
 
+    @staticmethod
+    def _later(later: Callable[[], list[Key]] | None) -> list[Key]:
+        try:
+            return later() if later is not None else []
+        except Exception:  # noqa: BLE001 (a speed-up only: the run asks them itself)
+            return []
+
     def _send(self, sock: socket.socket, pending: dict, key: Key, depth: int) -> None:
         qid = int.from_bytes(os.urandom(2), "big")
         while qid in pending:
             qid = int.from_bytes(os.urandom(2), "big")
         question = encode_question(*key)
         sock.send(struct.pack("!HHHHHH", qid, _FLAG_RD, 1, 0, 0, 0) + question)
-        self.sent += 1
         pending[qid] = (key, question, time.monotonic(), depth)
 
     def _listen(self, sock: socket.socket, pending: dict) -> None:
@@ -161,7 +196,7 @@ class Prefetch:
                 continue  # a late or forged datagram: not ours
             key, _, _, depth = pending.pop(qid)
             self._settle(key, wire)
-            if key[1] == "TXT" and depth < MAX_CHAIN:
+            if key in self._chain and depth < MAX_CHAIN:
                 for target in spf_targets(wire):
                     self._follow(sock, pending, (target, "TXT"), depth + 1)
 
@@ -170,6 +205,8 @@ class Prefetch:
             if key in self._answers or self.sent >= MAX_QUESTIONS:
                 return
             self._answers[key] = Future()
+            self._chain.add(key)
+        self.sent += 1
         self._send(sock, pending, key, depth)
 
     def _settle(self, key: Key, wire: bytes | None) -> None:

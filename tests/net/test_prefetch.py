@@ -14,12 +14,14 @@ import time
 
 import pytest
 import typer.main
+from dnsserver import DnsServer
 from paths import ROOT
 
 from deliverability.cli import app
-from deliverability.launch import FLAG_OPTIONS, VALUE_OPTIONS, prefetch_plan
+from deliverability.launch import FLAG_OPTIONS, VALUE_OPTIONS, prefetch_plan, second_wave
 from deliverability.net import prefetch
 from deliverability.net.dns import DnsClient
+from deliverability.net.zones import ZoneSet, parse_zone_text
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +32,17 @@ def _no_prefetch_left() -> None:
 
 
 def _started(world, domain: str, ips: list[str] = ()) -> None:  # type: ignore[no-untyped-def]
-    prefetch.start(("127.0.0.1", world.port), 2.0, domain, list(ips))
+    """As the console script starts it (launch.py), second wave included."""
+    prefetch.start(("127.0.0.1", world.port), 2.0, domain, list(ips),
+                   later=lambda: second_wave(domain))
 
 
-def _wait_for(world, count: int) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(world, count: int, *names: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Until the server has seen `count` questions and each of `names`."""
     deadline = time.monotonic() + 5
-    while sum(world.queries.values()) < count and time.monotonic() < deadline:
+    while time.monotonic() < deadline and (
+        sum(world.queries.values()) < count or not all(world.count(*n) for n in names)
+    ):
         time.sleep(0.01)
 
 
@@ -48,7 +55,7 @@ def _ask(client: DnsClient, *questions: tuple[str, str]):  # type: ignore[no-unt
 
 def test_the_first_wave_and_the_spf_chain_are_asked_before_the_run_and_used_once(world) -> None:
     _started(world, "example.com", ["192.0.2.10"])
-    _wait_for(world, 5)  # TXT, MX, _dmarc, the PTR, and the include _spf.example.com
+    _wait_for(world, 5, ("_spf.example.com", "TXT"))  # TXT, MX, _dmarc, the PTR, the include
     assert world.count("_spf.example.com", "TXT") == 1
     assert world.count("10.2.0.192.in-addr.arpa", "PTR") == 1
     client = DnsClient(nameservers=[world.address], timeout=2.0)
@@ -182,14 +189,14 @@ def test_a_prefetched_check_reports_what_an_unprefetched_one_does(world, domain:
     args = ["check", domain, "--ip", "192.0.2.10", "--resolver", world.address,
             "--format", "json", "--fail-on", "never", "--timeout", "2"]
     plain, code = _run(args, DELIVERABILITY_NO_PREFETCH="1")
-    plain_questions = sum(world.queries.values())
+    plain_questions = dict(world.queries)
     world.reset()
     early, early_code = _run(args)
     assert (early_code, early["checks"].keys()) == (code, plain["checks"].keys())
     for name, result in plain["checks"].items():
         codes = [(f["code"], f["subject"]) for f in result["findings"]]
         assert [(f["code"], f["subject"]) for f in early["checks"][name]["findings"]] == codes
-    assert sum(world.queries.values()) == plain_questions  # nothing asked twice or extra
+    assert dict(world.queries) == plain_questions  # the same questions: none twice, none extra
     assert early["dns"]["queries"] == plain["dns"]["queries"]
 
 
@@ -200,3 +207,39 @@ def test_a_question_taken_before_its_answer_came_gets_it_when_it_comes(world) ->
     [mx] = _ask(client, ("example.com", "MX"))  # asked at once: the answer is 0.3 s away
     assert mx.values()
     assert world.count("example.com", "MX") == 1
+
+
+def test_the_second_wave_is_asked_at_once_and_taken_by_the_checks(world) -> None:
+    """The DKIM selector guesses and the DMARC walk above the domain go out with the
+    first wave; the checks' own questions are then answered from them."""
+    _started(world, "example.com")
+    _wait_for(world, 5, ("_dmarc.com", "TXT"), ("zendesk2._domainkey.example.com", "TXT"))
+    client = DnsClient(nameservers=[world.address], timeout=2.0)
+    s1, walk = _ask(client, ("s1._domainkey.example.com", "TXT"), ("_dmarc.com", "TXT"))
+    assert s1.texts() and walk.nxdomain  # the world's key; no _dmarc.com
+    assert world.count("s1._domainkey.example.com", "TXT") == 1  # taken, not asked again
+    assert world.count("_dmarc.com", "TXT") == 1
+
+
+def test_only_the_domain_s_own_spf_chain_is_followed() -> None:
+    """A `v=spf1 include:` published at a DKIM selector or `_dmarc` name is not an SPF
+    record of the domain: the run would never ask its targets, so neither does this."""
+    zone = """$ORIGIN hostile.test.
+@ 300 IN SOA ns.hostile.test. admin.hostile.test. 1 3600 600 86400 300
+@ 300 IN NS ns.hostile.test.
+@ 300 IN TXT "v=spf1 include:first.hostile.test -all"
+first 300 IN TXT "v=spf1 -all"
+s1._domainkey 300 IN TXT "v=spf1 include:via-dkim.hostile.test -all"
+_dmarc 300 IN TXT "v=spf1 include:via-dmarc.hostile.test -all"
+"""
+    server = DnsServer(ZoneSet([parse_zone_text(zone, "hostile.zone", "hostile.test.")])).start()
+    try:
+        prefetch.start(("127.0.0.1", server.port), 2.0, "hostile.test", [],
+                       later=lambda: second_wave("hostile.test"))
+        _wait_for(server, 5, ("first.hostile.test", "TXT"), ("s1._domainkey.hostile.test", "TXT"))
+        prefetch.stop()  # its thread has ended: everything it would ask is counted
+        assert server.count("via-dkim.hostile.test") == 0
+        assert server.count("via-dmarc.hostile.test") == 0
+        assert server.count("first.hostile.test", "TXT") == 1
+    finally:
+        server.stop()

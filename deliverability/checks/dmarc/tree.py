@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 from publicsuffixlist import PublicSuffixList
 
+from deliverability.checks.dmarc import names
 from deliverability.checks.dmarc.parse import DmarcRecord, is_dmarc, parse_dmarc
 from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
-
-MAX_LABELS = 7  # RFC 9989 4.10 step 4: names of 8+ labels jump to 7 after the first query
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,13 +96,7 @@ class Walk:
 
 def walk_targets(domain: str) -> list[str]:
     """The domains whose `_dmarc` names the walk asks, in order (RFC 9989 4.10)."""
-    labels = normalize_name(domain).split(".")
-    targets = [".".join(labels)]
-    rest = labels[-MAX_LABELS:] if len(labels) > MAX_LABELS else labels[1:]
-    while rest:
-        targets.append(".".join(rest))
-        rest = rest[1:]
-    return targets
+    return names.walk_targets(normalize_name(domain))
 
 
 async def tree_walk(dns: DnsClient, domain: str) -> Walk:
