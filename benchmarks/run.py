@@ -15,7 +15,8 @@ Scenarios:
 - single: one sender, full check with its two sending IPs, at each latency; wall time
   minus the --version start-up, against the critical-path bound (the longest chain
   of dependent lookups x latency).
-- bulk: N senders from a file (`--from-file`, scope SPF, DMARC, MX) and checkdmarc's
+- bulk: N senders from a file (`--from-file`, scope SPF, DMARC, MX), the same with
+  `--workers 2` (or --workers N), and checkdmarc's
   check_spf, check_dmarc and check_mx over the same domains (its CLI runs every
   check; its API takes them one by one). At 0 ms also the CPU a domain costs: the
   median CPU time (user + system) of 3 runs, less a `--version` run's, over N.
@@ -144,7 +145,8 @@ def single(world: World, server: DnsServer, latency: float, start: float) -> dic
     }
 
 
-def bulk(world: World, server: DnsServer, latency: float, checkdmarc: bool) -> dict[str, object]:
+def bulk(world: World, server: DnsServer, latency: float, checkdmarc: bool,
+         workers: int = 1) -> dict[str, object]:
     """N senders with --from-file (SPF, DMARC, MX), and checkdmarc over the same."""
     domains = [s.domain for s in world.senders]
     with tempfile.TemporaryDirectory() as tmp:
@@ -163,6 +165,16 @@ def bulk(world: World, server: DnsServer, latency: float, checkdmarc: bool) -> d
                 "max_in_flight": server.max_in_flight}
         command = [*TOOL, "check", "--from-file", str(path), *SCOPE, "--resolver",
                    server.address, "--format", "json", "--quiet", "--fail-on", "never"]
+        if workers > 1:  # the same run split over forked processes (cli/workers.py)
+            server.reset()
+            server.latency = latency
+            split, split_result = timed([*command, "--workers", str(workers)])
+            assert split_result.stdout.count("\n") == len(domains), split_result.stderr
+            ours["with_workers"] = {
+                "workers": workers, "wall_s": round(split, 2), "queries": server.count(),
+                "queries_per_domain": round(server.count() / len(domains), 1),
+                "most_queries_one_domain": most_under_one(server, domains),
+            }
         cpu = statistics.median(cpu_of(command) for _ in range(3)) if latency == 0 else None
         if cpu is not None:  # the same over the first fifth: what a domain adds
             fifth = Path(tmp) / "fifth.txt"
@@ -187,6 +199,8 @@ def bulk(world: World, server: DnsServer, latency: float, checkdmarc: bool) -> d
             "max_in_flight": server.max_in_flight,
         }
         out["speedup"] = round(wall / ours["wall_s"], 1)
+        if "with_workers" in ours:
+            ours["with_workers"]["speedup"] = round(wall / ours["with_workers"]["wall_s"], 1)
     return out
 
 
@@ -231,6 +245,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, action="append",
                         help="seconds added to every answer (repeatable); default 0 0.01 0.03 0.1")
     parser.add_argument("--no-checkdmarc", action="store_true")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="bulk: also time `--workers N` (1: only the one-process run)")
     parser.add_argument("--host", default="127.0.0.2")
     parser.add_argument("--port", type=int, default=53)
     args = parser.parse_args()
@@ -249,7 +265,8 @@ def main() -> None:
     if "single" in scenarios:
         results["single"] = [single(world, server, lat, start["version"]) for lat in latencies]
     if "bulk" in scenarios:
-        results["bulk"] = [bulk(world, server, lat, not args.no_checkdmarc) for lat in latencies]
+        results["bulk"] = [bulk(world, server, lat, not args.no_checkdmarc, args.workers)
+                           for lat in latencies]
     server.stop()
     print(json.dumps(results, indent=2))
 

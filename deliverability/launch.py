@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 VALUE_OPTIONS = frozenset(
     {"--ip", "--mail-from", "--helo", "--selector", "--selectors-from", "--profile"}
     | {"--recipient", "--blocklists", "--spamhaus-key", "--baseline", "--concurrency"}
-    | {"--shard", "--format", "-f", "--output", "-o", "--fail-on", "--resolver"}
+    | {"--shard", "--format", "-f", "--output", "-o", "--fail-on", "--resolver", "--workers"}
     | {"--timeout", "--select", "--ignore", "--from-file", "--config", "--qps", "--zone-file"}
 )
 FLAG_OPTIONS = frozenset(
@@ -31,7 +31,7 @@ FLAG_OPTIONS = frozenset(
 )
 # what changes the questions, their resolver or their number: never prefetched
 _UNSURE = frozenset({"--select", "--ignore", "--from-file", "--config", "--qps", "--zone-file"})
-_UNSURE |= {"--offline", "--profile", "--shard", "--baseline"}
+_UNSURE |= {"--offline", "--profile", "--shard", "--baseline", "--workers"}
 _CONFIG_FILES = ("deliverability.toml", "pyproject.toml")
 
 

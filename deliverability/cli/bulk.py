@@ -44,11 +44,13 @@ def check_many(
     quiet: bool,
     source: str = "",
     total: int | None = None,
+    workers: int = 1,
 ) -> int:
     """Check every row's target and write one document; return the exit status.
 
     `source` names the input file (for the lines that could not be read); `total`, when
-    known, sizes the progress bar.
+    known, sizes the progress bar; `workers` > 1 forks that many processes to check the
+    targets (cli/workers.py), with the same output.
     """
     from deliverability.bulk import run_bulk
     from deliverability.bulk_summary import BulkSummary
@@ -58,6 +60,13 @@ def check_many(
         raise UsageFailure(
             f"--format {opts.output_format.value} writes one report; a bulk run writes "
             + ", ".join(render.BULK_FORMATS)
+        )
+    team = None
+    if workers > 1:  # forked now: no thread or event loop exists yet
+        from deliverability.cli import workers as forked
+
+        team = forked.start(
+            plan, rows, count=workers, concurrency=concurrency, verbose=opts.verbose, run=run_bulk
         )
     inputs_for_format = render_inputs(opts.output_format, opts.fail_on, opts.strict)
     doc = render.document(opts.output_format.value, plan.check_names, source, inputs_for_format)
@@ -77,16 +86,20 @@ def check_many(
             progress.advance(progress.task_ids[0])
         await output.put(doc.add(outcome))
 
+    checked = team.collect(done) if team else run_bulk(plan, rows, done, concurrency=concurrency)
     try:
         output.put_now(doc.head())
         with progress or contextlib.nullcontext():
-            run_stoppable(run_bulk(plan, rows, done, concurrency=concurrency))
+            run_stoppable(checked)
     except KeyboardInterrupt as exc:
         summary.interrupted = True
         terminated = isinstance(exc, Terminated)
     except BaseException:
         output.abandon(to_file=opts.output is not None)  # FILE stays as it was
         raise
+    finally:
+        if team is not None:
+            team.stop()
     output.end(doc.tail(), to_file=opts.output is not None, interrupted=summary.interrupted)
     status = _finish(summary, quiet)  # the summary is written for SIGTERM too
     return EXIT_TERMINATED if terminated else status

@@ -146,6 +146,17 @@ def check(
             "--concurrency", metavar="N", min=1, max=1000, help="Targets checked at once."
         ),
     ] = 16,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            min=1,
+            max=64,
+            help="Processes that check a bulk run's targets, each --concurrency at once "
+            "(default 1; docs/scale.md).",
+        ),
+    ] = 1,
     config_file: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     shard: Annotated[
@@ -193,6 +204,7 @@ def check(
             "--baseline compares one DOMAIN's report; give one DOMAIN, not several or --from-file"
         )
     part = _shard(shard, from_file)
+    workers = _workers(workers, source is not None)
     domain_name = inputs.lenient_domain(domains[0]) if len(domains) == 1 else ""
     domain_name = domain_name or (named[0] if len(named) == 1 and from_file is None else "")
     inputs.blocklist_choice(blocklists, spamhaus_key, sender_profile)
@@ -229,6 +241,7 @@ def check(
                 quiet=opts.quiet,
                 opts=opts,
                 shard=part,
+                workers=workers,
             )
         )
     report = asyncio.run(plan.run(target))
@@ -283,6 +296,20 @@ def _selectors(given: list[str], reports: list[str], domain: str) -> tuple[str, 
     return tuple(dict.fromkeys(chosen))
 
 
+def _workers(count: int, bulk: bool) -> int:
+    """--workers N, checked: a bulk run's; one process where fork is missing."""
+    if count == 1:
+        return 1
+    if not bulk:
+        raise UsageFailure("--workers splits a bulk run (several DOMAINs or --from-file)")
+    from deliverability.cli.workers import can_fork
+
+    if not can_fork():
+        sys.stderr.write("deliverability: warning: --workers needs fork; using one process\n")
+        return 1
+    return count
+
+
 def _shard(text: str | None, from_file: Path | None) -> Shard | None:
     """--shard I/N, checked; only a --from-file run is split."""
     if text is None:
@@ -322,6 +349,7 @@ def check_several(
     quiet: bool,
     opts: ReportOptions,
     shard: Shard | None,
+    workers: int = 1,
 ) -> int:
     """Check several DOMAINs (or --from-file's targets) as one bulk run; the exit status.
 
@@ -339,7 +367,14 @@ def check_several(
     qps = _bulk_qps(plan, opts, lambda: _targets(source, defaults, shard))
     plan = plan.throttled(qps, targets_at_once=concurrency)
     return check_many(
-        plan, rows, opts=opts, concurrency=concurrency, quiet=quiet, source=label, total=total
+        plan,
+        rows,
+        opts=opts,
+        concurrency=concurrency,
+        quiet=quiet,
+        source=label,
+        total=total,
+        workers=workers,
     )
 
 
