@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 
 from deliverability.change import Change, sole_record, txt_value
-from deliverability.checks.bimi.certificate import CheckdmarcMissing, svg_requirements
-from deliverability.checks.bimi.svg import declares, svg_problems
 from deliverability.checks.bimi.vmc import vmc_findings
 from deliverability.checks.dmarc.parse import is_dmarc
 from deliverability.context import Context
@@ -297,6 +295,10 @@ async def _logo_findings(
             ],
             None,
         )
+    # here: only a fetched logo needs the SVG reader (xml.etree) and the certificate code
+    from deliverability.checks.bimi.certificate import CheckdmarcMissing, svg_requirements
+    from deliverability.checks.bimi.svg import declares, svg_problems
+
     problems = svg_problems(fetched.body)
     ctx.data["svg_problems"] = problems
     # checkdmarc's SVG requirements beside our Tiny PS rules, when the extra is installed

@@ -8,6 +8,7 @@ wherever it came from. `--blocklists` picks lists by name (`default`, `all`, `no
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import tomllib
@@ -119,8 +120,10 @@ class BlocklistSpec:
         return self.title or self.name
 
 
+@functools.cache
 def load_catalog() -> tuple[BlocklistSpec, ...]:
-    """The curated lists shipped with the package, in catalog order."""
+    """The curated lists shipped with the package, in catalog order; read once a process
+    (the CLI checks --blocklists with it, then every target's check selects from it)."""
     text = resources.files("deliverability").joinpath("data/blocklists.toml").read_text("utf-8")
     tables = tomllib.loads(text).get("blocklist", [])
     return tuple(_spec(t, f"catalog list #{i}", CATALOG_KEYS) for i, t in enumerate(tables, 1))
