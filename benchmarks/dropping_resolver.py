@@ -37,7 +37,8 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 from dnsserver import DnsServer  # noqa: E402
 from world import build_world  # noqa: E402
 
-from deliverability.net.zones import ZoneSet, parse_zone_text  # noqa: E402
+from deliverability.net.zones import ZoneSet  # noqa: E402
+from deliverability.net.zonefile import parse_zone_text  # noqa: E402
 
 TOOL = [sys.executable, "-m", "deliverability"]
 # A code that says the record is absent, and the TXT name whose answer says so.

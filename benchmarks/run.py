@@ -42,7 +42,8 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 from dnsserver import DnsServer  # noqa: E402
 from world import World, build_world  # noqa: E402
 
-from deliverability.net.zones import ZoneSet, parse_zone_text  # noqa: E402
+from deliverability.net.zones import ZoneSet  # noqa: E402
+from deliverability.net.zonefile import parse_zone_text  # noqa: E402
 
 TOOL = [sys.executable, "-m", "deliverability"]
 SCOPE = ["--select", "spf", "--select", "dmarc", "--select", "mx"]

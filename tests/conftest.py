@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from deliverability.cli import main
-from deliverability.net.zones import ZoneSet, load_zone_file
+from deliverability.net.zones import ZoneSet
+from deliverability.net.zonefile import load_zone_file
 from dnsserver import DnsServer
 
 WORLD = Path(__file__).parent / "world"

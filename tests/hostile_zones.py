@@ -19,7 +19,8 @@ them all. The names say what each record does to a checker that follows everythi
 
 from __future__ import annotations
 
-from deliverability.net.zones import ZoneSet, parse_zone_text
+from deliverability.net.zones import ZoneSet
+from deliverability.net.zonefile import parse_zone_text
 
 _HEAD = "$TTL 300\n@ SOA ns.{o}. hostmaster.{o}. 1 3600 600 86400 300\n@ NS ns.{o}.\nns A 192.0.2.53\n"
 

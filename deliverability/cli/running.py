@@ -47,7 +47,7 @@ def prepare_run(
     are not entry points (the `message` check).
     """
     from deliverability.engine import EngineOptions
-    from deliverability.net.zones import ZoneSet, load_zone_file
+    from deliverability.net.zones import ZoneSet
     from deliverability.plan import RunPlan
     from deliverability.profile import NO_PROFILE
     from deliverability.registry import Selection
@@ -57,7 +57,7 @@ def prepare_run(
         nameservers = [validate_resolver(r) for r in opts.resolver or ()]
         timeout = validate_timeout(opts.timeout)
         qps = validate_qps(opts.qps or 0)
-        zones = ZoneSet([load_zone_file(checkout_relative(p)) for p in opts.zone_file or ()])
+        zones = ZoneSet(_zone_files(opts.zone_file or []))
     if only is None:
         specs = inputs.installed_checks()
     elif only:
@@ -92,6 +92,15 @@ def prepare_run(
         check_options=check_options or {},
     )
     return plan.throttled(qps, targets_at_once=1)
+
+
+def _zone_files(paths: list[Path]) -> list[Any]:
+    """The --zone-file files, read (the zone reader is loaded only when there are some)."""
+    if not paths:
+        return []
+    from deliverability.net.zonefile import load_zone_file
+
+    return [load_zone_file(checkout_relative(p)) for p in paths]
 
 
 def checkout_relative(path: Path) -> Path:
@@ -147,7 +156,7 @@ def emit(
 def zone_texts(paths: list[Path]) -> dict[str, tuple[str, str]]:
     """path -> (text, origin) of each zone file (already validated by prepare_run)."""
     from deliverability.files import read_user_text
-    from deliverability.net.zones import load_zone_file
+    from deliverability.net.zonefile import load_zone_file
 
     return {
         str(path): (read_user_text(path, "zone file"), load_zone_file(path).origin.to_text())

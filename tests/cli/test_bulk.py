@@ -18,7 +18,8 @@ import dns.name
 
 from conftest import run_cli
 from deliverability.net.dns import DnsClient
-from deliverability.net.zones import ZoneSet, parse_zone_text
+from deliverability.net.zones import ZoneSet
+from deliverability.net.zonefile import parse_zone_text
 from dnsserver import DnsServer
 
 DOMAINS = """\

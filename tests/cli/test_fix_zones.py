@@ -17,7 +17,7 @@ import pytest
 
 from conftest import run_cli
 from deliverability.cli.fix import FIX_CHECKS
-from deliverability.net.zones import load_zone_file
+from deliverability.net.zonefile import load_zone_file
 from paths import ROOT
 
 ZONES = sorted(p for top in ("tests", "examples") for p in (ROOT / top).rglob("*.zone"))

@@ -8,7 +8,8 @@ import gc
 import pytest
 
 from deliverability.net.dns import DnsClient, LookupFailed
-from deliverability.net.zones import ZoneSet, parse_zone_text
+from deliverability.net.zones import ZoneSet
+from deliverability.net.zonefile import parse_zone_text
 
 
 def client(world, **kwargs) -> DnsClient:  # type: ignore[no-untyped-def]

@@ -18,7 +18,8 @@ from httpserver import HttpsServer
 from deliverability.net.addresses import not_public
 from deliverability.net.dns import DnsClient
 from deliverability.net.https import FetchFailed, FetchProblem, HttpSettings, HttpsFetcher
-from deliverability.net.zones import ZoneSet, parse_zone_text
+from deliverability.net.zones import ZoneSet
+from deliverability.net.zonefile import parse_zone_text
 
 HOSTS = {
     "loop": "A 127.0.0.1",

@@ -21,7 +21,8 @@ from deliverability.cli import app
 from deliverability.launch import FLAG_OPTIONS, VALUE_OPTIONS, prefetch_plan, second_wave
 from deliverability.net import prefetch
 from deliverability.net.dns import DnsClient
-from deliverability.net.zones import ZoneSet, parse_zone_text
+from deliverability.net.zones import ZoneSet
+from deliverability.net.zonefile import parse_zone_text
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import dns.rdatatype
 import pytest
 
 from conftest import run_cli
-from deliverability.net.zones import parse_zone_text
+from deliverability.net.zonefile import parse_zone_text
 
 # Multi-line (parenthesized) records, blank owners, comments, and an $ORIGIN change.
 TRICKY = """\

@@ -19,7 +19,8 @@ from deliverability.checks.dnsbl.check import Health, Reading, Status, judge_hea
 from deliverability.validation import BadInput
 from deliverability.profile import SenderProfile
 from deliverability.finding import Target
-from deliverability.net.zones import ZoneSet, load_zone_file
+from deliverability.net.zones import ZoneSet
+from deliverability.net.zonefile import load_zone_file
 from conftest import run_cli
 from direct import codes_of, run_direct
 from dnsserver import DnsServer

@@ -35,7 +35,8 @@ import pytest
 import yaml
 
 from conftest import run_cli
-from deliverability.net.zones import ZoneSet, parse_zone_text
+from deliverability.net.zones import ZoneSet
+from deliverability.net.zonefile import parse_zone_text
 from dnsserver import DnsServer, Fault
 from paths import TESTS
 
