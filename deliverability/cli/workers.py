@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import os
 import pickle
 import signal
@@ -28,17 +29,16 @@ import struct
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from itertools import islice
 from typing import TYPE_CHECKING, Any, BinaryIO
+
+from deliverability.cli.failures import EXIT_INTERNAL
 
 if TYPE_CHECKING:
     from deliverability.bulk_summary import Outcome, Row
     from deliverability.plan import RunPlan
 
-MAX_WORKERS = 64
 _HEADER = struct.Struct("!Q")  # the length of the pickled message that follows
 _OUTCOME, _FAILED = 0, 1
-EXIT_WORKER_CRASHED = 70
 
 
 class WorkerFailed(Exception):
@@ -67,7 +67,7 @@ class Workers:
         that failed raises WorkerFailed, after the outcomes before its failure."""
         loop = asyncio.get_running_loop()
         try:
-            for position in range(sys.maxsize):
+            for position in itertools.count():
                 worker = self._workers[position % len(self._workers)]
                 message = await loop.run_in_executor(None, _receive, worker.pipe)
                 if message is None:  # its rows are done, so are everyone's (round-robin)
@@ -143,7 +143,7 @@ def start(
 
 def _every(rows: Iterable[Row], index: int, count: int) -> Iterator[Row]:
     """Rows index, index + count, index + 2 x count, ... of `rows`."""
-    return islice(rows, index, None, count)
+    return itertools.islice(rows, index, None, count)
 
 
 def _work(
@@ -165,10 +165,9 @@ def _work(
                 asyncio.run(run(plan, rows, sender.outcome(verbose), concurrency=concurrency))
             except Exception as exc:  # noqa: BLE001 (said by the parent, in one line)
                 sender.send(_FAILED, f"{type(exc).__name__}: {exc}")
-                code = EXIT_WORKER_CRASHED
-            sender.close()
+                code = EXIT_INTERNAL
     except BaseException:  # noqa: BLE001 (a closed pipe: the parent has gone)
-        code = code or EXIT_WORKER_CRASHED
+        code = code or EXIT_INTERNAL
     finally:
         os._exit(code)  # never the parent's cleanup, atexit or buffered output
 
@@ -196,9 +195,6 @@ class _Sender:
         with self._lock:
             self._pipe.write(_HEADER.pack(len(data)) + data)
             self._pipe.flush()
-
-    def close(self) -> None:
-        self._pipe.flush()
 
 
 def _receive(pipe: BinaryIO) -> tuple[int, Any] | None:
