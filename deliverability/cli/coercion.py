@@ -14,7 +14,6 @@ typer's. tests/cli/test_coercion.py holds the two to the same answers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -107,14 +106,17 @@ def _converter(annotation: Any, info: Any) -> Any:
     return None
 
 
-@dataclass(frozen=True)
-class _PlainRuntimeParam(_coercion.RuntimeParam):
-    """Converts ordinary values itself; hands the rest to typer's RuntimeParam."""
+class _PlainRuntimeParam:
+    """Converts ordinary values itself; hands the rest to typer's RuntimeParam. Not a
+    dataclass (creating one costs ~1 ms of every start, --help's too): typer needs only
+    its coerce(), which is RuntimeParam's own (None, and a list given as a string)."""
 
-    convert: Any = None
-    is_list: bool = False
-    descriptor: Any = None
-    typers: list[Any] = field(default_factory=list)  # typer's RuntimeParam, built on need
+    __slots__ = ("convert", "descriptor", "is_list", "typers")
+    coerce = _coercion.RuntimeParam.coerce
+
+    def __init__(self, convert: Any, descriptor: Any, is_list: bool) -> None:
+        self.convert, self.descriptor, self.is_list = convert, descriptor, is_list
+        self.typers: list[Any] = []  # typer's RuntimeParam, built when first needed
 
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
         try:
@@ -139,13 +141,7 @@ def plain_runtime_param(descriptor: Any) -> Any:
     convert = _converter(annotation, info)
     if convert is None:
         return None
-    return _PlainRuntimeParam(
-        parameter_info=info,
-        annotation=descriptor.annotation,
-        convert=convert,
-        is_list=is_list,
-        descriptor=descriptor,
-    )
+    return _PlainRuntimeParam(convert, descriptor, is_list)
 
 
 def install() -> bool:
