@@ -16,6 +16,7 @@ naming the file and the key (BadInput); flags override it.
     blocklists = "default"
     format = "sarif"
     concurrency = 8
+    workers = 2                 # processes for a bulk run (docs/scale.md)
 """
 
 from __future__ import annotations
@@ -162,6 +163,12 @@ def _concurrency(value: Any) -> int:
     return value
 
 
+def _workers(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+        raise ValueError(f"must be a whole number from 1 to 64, not {value!r}")
+    return value
+
+
 SETTINGS: dict[str, Callable[[Any], Any]] = {
     "select": _names,
     "ignore": _names,
@@ -172,4 +179,5 @@ SETTINGS: dict[str, Callable[[Any], Any]] = {
     "blocklists": _text,
     "format": _choice(FORMATS),
     "concurrency": _concurrency,
+    "workers": _workers,
 }

@@ -181,11 +181,13 @@ def check(
         "ignore": ignore,
         "blocklists": blocklists,
         "concurrency": concurrency,
+        "workers": workers,
         **{name: getattr(opts, name) for name in REPORT_SETTINGS},
     }
-    settled, _ = settle(context, given, chosen)  # the [check] table under the flags given
+    settled, sources = settle(context, given, chosen)  # the [check] table under the flags given
     select, ignore = settled["select"], settled["ignore"]
     blocklists, concurrency = settled["blocklists"], settled["concurrency"]
+    workers = settled["workers"]
     opts = dataclasses.replace(opts, **{name: settled[name] for name in REPORT_SETTINGS})
     domains = list(domain or ())
     sender_profile = inputs.configured_profile(profile, chosen, no_config)
@@ -204,7 +206,7 @@ def check(
             "--baseline compares one DOMAIN's report; give one DOMAIN, not several or --from-file"
         )
     part = _shard(shard, from_file)
-    workers = _workers(workers, source is not None)
+    workers = _workers(workers, bulk=source is not None, flag=sources["workers"] == "flag")
     domain_name = inputs.lenient_domain(domains[0]) if len(domains) == 1 else ""
     domain_name = domain_name or (named[0] if len(named) == 1 and from_file is None else "")
     inputs.blocklist_choice(blocklists, spamhaus_key, sender_profile)
@@ -296,9 +298,10 @@ def _selectors(given: list[str], reports: list[str], domain: str) -> tuple[str, 
     return tuple(dict.fromkeys(chosen))
 
 
-def _workers(count: int, bulk: bool) -> int:
-    """--workers N, checked: a bulk run's; one process where fork is missing."""
-    if count == 1:
+def _workers(count: int, *, bulk: bool, flag: bool) -> int:
+    """--workers N, checked: a bulk run's (a [check] `workers` leaves one domain's run
+    alone); one process where fork is missing."""
+    if count == 1 or not (bulk or flag):
         return 1
     if not bulk:
         raise UsageFailure("--workers splits a bulk run (several DOMAINs or --from-file)")

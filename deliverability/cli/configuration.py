@@ -41,6 +41,7 @@ PARAMS = {
     "blocklists": "blocklists",
     "format": "output_format",
     "concurrency": "concurrency",
+    "workers": "workers",
 }
 # the settings that are ReportOptions fields (the rest are `check`'s own flags)
 REPORT_SETTINGS = ("fail_on", "strict", "resolver", "timeout", "output_format")
@@ -113,6 +114,7 @@ def config(
     blocklists: Annotated[str, typer.Option("--blocklists", metavar="LISTS")] = "default",
     output_format: FormatOpt = OutputFormat.terminal,
     concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", min=1, max=1000)] = 16,
+    workers: Annotated[int, typer.Option("--workers", metavar="N", min=1, max=64)] = 1,
 ) -> None:
     """Show the settings `check` would use and where each came from (file, flag or default)."""
     given = dict(locals())

@@ -69,6 +69,7 @@ def test_config_names_the_source_of_every_value(repo: Path) -> None:
     ('[check]\ntimeout = -1\n', "timeout"),
     ('[check]\nresolver = "nonsense"\n', "resolver"),
     ('[check]\nconcurrency = 0\n', "concurrency"),
+    ('[check]\nworkers = 65\n', "workers"),
     ('[check]\nstrict = "yes"\n', "strict"),
     ('[check]\nformat = "xml"\n', "format"),
     ('[check]\nselekt = ["mx"]\n', "selekt"),

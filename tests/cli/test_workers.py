@@ -75,6 +75,21 @@ def test_workers_without_a_bulk_run_is_a_one_line_error(tmp_path: Path) -> None:
                              "(several DOMAINs or --from-file)\n")
 
 
+def test_workers_from_the_configuration_split_bulk_runs_only(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "deliverability.toml").write_text("[check]\nworkers = 3\n")
+    bulk = run(world, tmp_path, "--format", "json")
+    alone = run(world, tmp_path, "--format", "json", "--workers", "1")  # the flag wins
+    assert bulk.returncode == alone.returncode
+    assert comparable(bulk.stdout, "json") == comparable(alone.stdout, "json")
+    one = subprocess.run([sys.executable, "-m", "deliverability", "check", "ok.mx.test",
+                          "--resolver", world.address, *SCOPE, "--format", "json"],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert one.returncode == 0, one.stderr  # one domain: the file's default is no error
+    shown = subprocess.run([sys.executable, "-m", "deliverability", "config"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert f"workers = 3  # {tmp_path / 'deliverability.toml'}" in shown.stdout
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
