@@ -130,10 +130,8 @@ class Prefetch:
         with self._lock:  # the future stays in _answers: the thread settles it there
             if key in self._taken:
                 return None
-            future = self._answers.get(key)
-            if future is not None:
-                self._taken.add(key)
-            return future
+            self._taken.add(key)  # asked now: by the run itself if not prefetched yet
+            return self._answers.get(key)
 
     def _run(self, questions: list[Key], later: Callable[[], list[Key]] | None) -> None:
         pending: dict[int, tuple[Key, bytes, float, int]] = {}  # id -> key, question, sent, depth
@@ -148,8 +146,8 @@ class Prefetch:
                     if not is_hostname(key[0]):
                         continue
                     with self._lock:
-                        if key in self._answers:
-                            continue
+                        if key in self._answers or key in self._taken:
+                            continue  # the run asked it first: never twice
                         self._answers[key] = Future()
                     self._send(sock, pending, key, 0)
                 self._listen(sock, pending)
@@ -202,7 +200,7 @@ class Prefetch:
 
     def _follow(self, sock: socket.socket, pending: dict, key: Key, depth: int) -> None:
         with self._lock:
-            if key in self._answers or self.sent >= MAX_QUESTIONS:
+            if key in self._answers or key in self._taken or self.sent >= MAX_QUESTIONS:
                 return
             self._answers[key] = Future()
             self._chain.add(key)

@@ -244,3 +244,15 @@ _dmarc 300 IN TXT "v=spf1 include:via-dmarc.hostile.test -all"
         assert server.count("first.hostile.test", "TXT") == 1
     finally:
         server.stop()
+
+
+def test_a_question_the_run_asked_first_is_not_prefetched_after(world) -> None:
+    """A thread starved until the run has asked its second wave itself must not ask it
+    again: what the run took before the prefetch knew of it, the prefetch leaves alone."""
+    early = prefetch.Prefetch(server=("127.0.0.1", world.port), system=False, timeout=2.0)
+    assert early.take(("s1._domainkey.example.com", "TXT")) is None  # asked by the run
+    prefetch._current = early
+    early.start([("example.com", "TXT")], later=lambda: second_wave("example.com"))
+    prefetch.stop()
+    assert world.count("s1._domainkey.example.com", "TXT") == 0
+    assert world.count("s2._domainkey.example.com", "TXT") == 1
