@@ -20,6 +20,7 @@ is closed). Needs fork (Linux, macOS); elsewhere the run uses one process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
 import os
@@ -70,7 +71,11 @@ class Workers:
             for position in itertools.count():
                 worker = self._workers[position % len(self._workers)]
                 message = await loop.run_in_executor(None, _receive, worker.pipe)
-                if message is None:  # its rows are done, so are everyone's (round-robin)
+                if message is None:
+                    # its rows are done, and so everyone's (round-robin), unless it died:
+                    # then the others are stopped, not waited for (they would block on
+                    # pipes nobody reads)
+                    await loop.run_in_executor(None, _reap, worker, False)
                     break
                 kind, payload = message
                 if kind == _FAILED:
@@ -78,7 +83,8 @@ class Workers:
                 handed = done(payload)
                 if handed is not None:
                     await handed
-            await loop.run_in_executor(None, self._reap)
+            for worker in self._workers:
+                await loop.run_in_executor(None, _reap, worker, False)
         finally:
             self.stop()
 
@@ -86,24 +92,24 @@ class Workers:
         """End the workers still running (the run was interrupted or failed) and reap them."""
         for worker in self._workers:
             if worker.pid:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(worker.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        self._reap(quiet=True)
-
-    def _reap(self, quiet: bool = False) -> None:
         for worker in self._workers:
-            if not worker.pid:
-                continue
-            _, status = os.waitpid(worker.pid, 0)
-            worker.pid = 0
-            worker.pipe.close()
-            code = os.waitstatus_to_exitcode(status)
-            if code < 0 and not quiet:
-                raise WorkerFailed(f"a worker process was killed (signal {-code})")
-            if code and not quiet:
-                raise WorkerFailed(f"a worker process ended with status {code}")
+            _reap(worker, True)
+
+
+def _reap(worker: _Worker, quiet: bool) -> None:
+    """Wait for `worker` to end; WorkerFailed (unless `quiet`) when it did not end well."""
+    if not worker.pid:
+        return
+    _, status = os.waitpid(worker.pid, 0)
+    worker.pid = 0
+    worker.pipe.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0 and not quiet:
+        raise WorkerFailed(f"a worker process was killed (signal {-code})")
+    if code and not quiet:
+        raise WorkerFailed(f"a worker process ended with status {code}")
 
 
 def start(

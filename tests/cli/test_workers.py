@@ -101,9 +101,9 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _slow_run(world, tmp_path: Path) -> subprocess.Popen:  # type: ignore[no-untyped-def,type-arg]
+def _slow_run(world, tmp_path: Path, targets: int = 60) -> subprocess.Popen:  # type: ignore[no-untyped-def,type-arg]
     path = tmp_path / "targets.txt"
-    path.write_text("".join(f"host{i}.ok.mx.test\n" for i in range(60)))
+    path.write_text("".join(f"host{i}.ok.mx.test\n" for i in range(targets)))
     world.latency = 0.1
     return subprocess.Popen(
         [sys.executable, "-m", "deliverability", "check", "--from-file", str(path), "--resolver",
@@ -131,11 +131,13 @@ def test_a_stopped_run_keeps_its_finished_prefix_and_ends_every_worker(world, tm
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_a_worker_that_dies_fails_the_run_in_one_line(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    proc = _slow_run(world, tmp_path)
+    """At once: the other worker, 100 targets (~20 s) from its end, is stopped, not
+    waited for."""
+    proc = _slow_run(world, tmp_path, targets=200)
     proc.stdout.readline()  # type: ignore[union-attr]
     workers = _children(proc.pid)
     os.kill(workers[1], signal.SIGKILL)
-    _, err = proc.communicate(timeout=20)
+    _, err = proc.communicate(timeout=8)
     assert proc.returncode == 70
     assert err.splitlines()[-1] == (
         "deliverability: error: internal error: WorkerFailed: a worker process was killed "
