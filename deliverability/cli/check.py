@@ -154,7 +154,7 @@ def check(
             min=1,
             max=64,
             help="Processes that check a bulk run's targets, each --concurrency at once "
-            "(default 1; docs/scale.md).",
+            "(docs/scale.md).",
         ),
     ] = 1,
     config_file: ConfigOpt = None,
