@@ -46,8 +46,8 @@ def _plain_number(kind: type) -> Any:
     pattern = _INTEGER if kind is int else _DECIMAL
 
     def convert(value: Any, info: Any) -> Any:
-        if isinstance(value, str) and pattern.fullmatch(value):
-            number = kind(value)
+        if isinstance(value, str) and pattern.fullmatch(value) and len(value) < 100:
+            number = kind(value)  # longer: Python's int() refuses 4,301 digits; typer's say
         elif type(value) is kind:  # a default; bool is not an int here
             number = value
         elif kind is float and type(value) is int:
