@@ -155,14 +155,14 @@ def bulk(world: World, server: DnsServer, latency: float, checkdmarc: bool,
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "domains.txt"
         path.write_text("# benchmark senders\n" + "\n".join(domains) + "\n")
+        command = [*TOOL, "check", "--from-file", str(path), *SCOPE, "--resolver",
+                   server.address, "--format", "json", "--quiet", "--fail-on", "never"]
         # untimed: the server keeps its replies (tests/dnsserver.py), so every timed run
         # below, checkdmarc's too, meets the same warm server
-        subprocess.run([*TOOL, "check", "--from-file", str(path), *SCOPE, "--resolver",
-                        server.address, "--format", "json", "--quiet"], capture_output=True)
+        subprocess.run(command, capture_output=True)
         server.reset()
         server.latency = latency
-        wall, result = timed([*TOOL, "check", "--from-file", str(path), *SCOPE, "--resolver",
-                              server.address, "--format", "json", "--quiet", "--fail-on", "never"])
+        wall, result = timed(command)
         assert result.returncode == 0, result.stderr
         reports = [json.loads(line) for line in result.stdout.splitlines()]
         assert len(reports) == len(domains) and all("checks" in r for r in reports)
@@ -170,8 +170,6 @@ def bulk(world: World, server: DnsServer, latency: float, checkdmarc: bool,
                 "queries_per_domain": round(server.count() / len(domains), 1),
                 "most_queries_one_domain": most_under_one(server, domains),
                 "max_in_flight": server.max_in_flight}
-        command = [*TOOL, "check", "--from-file", str(path), *SCOPE, "--resolver",
-                   server.address, "--format", "json", "--quiet", "--fail-on", "never"]
         if workers > 1:  # the same run split over forked processes (cli/workers.py)
             server.reset()
             server.latency = latency

@@ -157,16 +157,13 @@ def _text(value: Any) -> str:
     return value
 
 
-def _concurrency(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
-        raise ValueError(f"must be a whole number from 1 to 1000, not {value!r}")
-    return value
+def _whole_number(low: int, high: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}, not {value!r}")
+        return value
 
-
-def _workers(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
-        raise ValueError(f"must be a whole number from 1 to 64, not {value!r}")
-    return value
+    return check
 
 
 SETTINGS: dict[str, Callable[[Any], Any]] = {
@@ -178,6 +175,6 @@ SETTINGS: dict[str, Callable[[Any], Any]] = {
     "timeout": _timeout,
     "blocklists": _text,
     "format": _choice(FORMATS),
-    "concurrency": _concurrency,
-    "workers": _workers,
+    "concurrency": _whole_number(1, 1000),
+    "workers": _whole_number(1, 64),
 }

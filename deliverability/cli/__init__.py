@@ -48,7 +48,7 @@ Exit status:
   130 interrupted (Ctrl-C); 141 the output pipe closed; 143 terminated (SIGTERM)
 """
 
-with contextlib.suppress(ImportError):  # another typer's internals: its own coercion
+with contextlib.suppress(ImportError, AttributeError):  # another typer: its own coercion
     from deliverability.cli import coercion
 
     coercion.install()  # option values without importing pydantic (cli/coercion.py)

@@ -30,13 +30,13 @@ class _Unsure(Exception):
     """The value is not in an ordinary spelling: typer's coercion decides."""
 
 
-def _plain_str(value: Any, info: Any) -> str:
+def _plain_str(value: Any, info: Any, param: Any, ctx: Any) -> str:
     if type(value) is str:  # a StrEnum default is typer's: it becomes its plain str
         return value
     raise _Unsure
 
 
-def _plain_bool(value: Any, info: Any) -> bool:
+def _plain_bool(value: Any, info: Any, param: Any, ctx: Any) -> bool:
     if isinstance(value, bool):  # a flag's default; a spelled value ("yes", "0") is typer's
         return value
     raise _Unsure
@@ -45,7 +45,7 @@ def _plain_bool(value: Any, info: Any) -> bool:
 def _plain_number(kind: type) -> Any:
     pattern = _INTEGER if kind is int else _DECIMAL
 
-    def convert(value: Any, info: Any) -> Any:
+    def convert(value: Any, info: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, str) and pattern.fullmatch(value) and len(value) < 100:
             number = kind(value)  # longer: Python's int() refuses 4,301 digits; typer's say
         elif type(value) is kind:  # a default; bool is not an int here
@@ -76,7 +76,7 @@ def _plain_path(value: Any, info: Any, param: Any, ctx: Any) -> Any:
 
 
 def _plain_choice(choices: tuple[Enum, ...]) -> Any:
-    def convert(value: Any, info: Any, ctx: Any) -> Any:
+    def convert(value: Any, info: Any, param: Any, ctx: Any) -> Any:
         try:
             return _param_types.coerce_cli_choice(
                 value, choices=choices, case_sensitive=info.case_sensitive, ctx=ctx
@@ -88,21 +88,19 @@ def _plain_choice(choices: tuple[Enum, ...]) -> Any:
 
 
 def _converter(annotation: Any, info: Any) -> Any:
-    """A function (value, param, ctx) -> value for `annotation`, or None: not ours to do."""
+    """A function (value, info, param, ctx) -> value for `annotation`, or None: not ours."""
     if info.parser is not None or info.clamp:
         return None
     if annotation is str:
-        return lambda value, param, ctx: _plain_str(value, info)
+        return _plain_str
     if annotation is bool:
-        return lambda value, param, ctx: _plain_bool(value, info)
+        return _plain_bool
     if annotation is int or annotation is float:
-        number = _plain_number(annotation)
-        return lambda value, param, ctx: number(value, info)
+        return _plain_number(annotation)
     if annotation is Path and info.path_type is None:
-        return lambda value, param, ctx: _plain_path(value, info, param, ctx)
+        return _plain_path
     if isinstance(annotation, type) and issubclass(annotation, Enum):
-        choice = _plain_choice(tuple(annotation))
-        return lambda value, param, ctx: choice(value, info, ctx)
+        return _plain_choice(tuple(annotation))
     return None
 
 
@@ -111,23 +109,23 @@ class _PlainRuntimeParam:
     dataclass (creating one costs ~1 ms of every start, --help's too): typer needs only
     its coerce(), which is RuntimeParam's own (None, and a list given as a string)."""
 
-    __slots__ = ("convert", "descriptor", "is_list", "typers")
+    __slots__ = ("convert", "descriptor", "is_list", "typer")
     coerce = _coercion.RuntimeParam.coerce
 
     def __init__(self, convert: Any, descriptor: Any, is_list: bool) -> None:
         self.convert, self.descriptor, self.is_list = convert, descriptor, is_list
-        self.typers: list[Any] = []  # typer's RuntimeParam, built when first needed
+        self.typer: Any = None  # typer's RuntimeParam, built when first needed
 
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        info = self.descriptor.parameter_info
         try:
             if self.is_list:
                 items = value if isinstance(value, (list, tuple)) else [value]
-                return [self.convert(item, param, ctx) for item in items]
-            return self.convert(value, param, ctx)
+                return [self.convert(item, info, param, ctx) for item in items]
+            return self.convert(value, info, param, ctx)
         except _Unsure:
-            if not self.typers:
-                self.typers.append(_coercion.build_runtime_param(self.descriptor))
-            return self.typers[0]._coerce_value(value, param=param, ctx=ctx)
+            self.typer = self.typer or _coercion.build_runtime_param(self.descriptor)
+            return self.typer._coerce_value(value, param=param, ctx=ctx)
 
 
 def plain_runtime_param(descriptor: Any) -> Any:
@@ -144,9 +142,9 @@ def plain_runtime_param(descriptor: Any) -> Any:
     return _PlainRuntimeParam(convert, descriptor, is_list)
 
 
-def install() -> bool:
-    """Let typer's parameters use plain_runtime_param first; False (and nothing changed)
-    when typer's internals are not the ones this module knows."""
+def install() -> None:
+    """Let typer's parameters use plain_runtime_param first; nothing changes when
+    typer's internals are not the ones this module knows."""
     parameter: Any = getattr(core, "_TyperParameter", None)
     known = (
         parameter is not None
@@ -156,9 +154,7 @@ def install() -> bool:
         and hasattr(_param_types, "coerce_cli_choice")
     )
     if not known:
-        return False
-    if getattr(parameter, "_deliverability_plain", False):
-        return True
+        return
 
     def get_runtime_param(self: Any) -> Any:
         if self._runtime_param is None:
@@ -167,5 +163,3 @@ def install() -> bool:
         return self._runtime_param
 
     parameter.get_runtime_param = get_runtime_param
-    parameter._deliverability_plain = True
-    return True

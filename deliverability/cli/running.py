@@ -25,6 +25,7 @@ HUMAN_FORMATS = frozenset(
 
 if TYPE_CHECKING:
     from deliverability.finding import Comparison, Finding, Report, Severity
+    from deliverability.net.zones import LoadedZone
     from deliverability.plan import RunPlan
     from deliverability.profile import SenderProfile
     from deliverability.registry import CheckSpec
@@ -94,7 +95,7 @@ def prepare_run(
     return plan.throttled(qps, targets_at_once=1)
 
 
-def _zone_files(paths: list[Path]) -> list[Any]:
+def _zone_files(paths: list[Path]) -> list[LoadedZone]:
     """The --zone-file files, read (the zone reader is loaded only when there are some)."""
     if not paths:
         return []
