@@ -1,0 +1,131 @@
+"""A DNS response read for its answer to one question, as dnspython's resolver reads it.
+
+`dns.message.from_wire` builds a Message of RRsets and Rdatasets for every section,
+and `dns.resolver.Answer` then walks its CNAME chain: together about a sixth of a
+bulk run's CPU, much of it spent on objects no check looks at. `read()` walks the
+same bytes once with dnspython's own name and rdata readers, so a malformed record
+anywhere, a bad compression pointer, a count the bytes do not hold or bytes left
+over is refused with the same DNSException, and keeps only the answer section's
+records of the type asked and its CNAMEs, following the chain as the resolver does.
+A reply carrying what it does not model (EDNS OPT, TSIG, a class other than IN) is
+read by dnspython itself. tests/net/test_reply.py holds the two readers to the same
+outcome, generated replies and mangled ones alike.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, NamedTuple
+
+import dns.exception
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.resolver
+import dns.wire
+
+_IN = dns.rdataclass.IN
+_CNAME = dns.rdatatype.CNAME
+_SPECIAL = (dns.rdatatype.OPT, dns.rdatatype.TSIG)
+_TC = 0x0200
+_CHAIN_LIMIT = dns.message.MAX_CHAIN  # aliases followed before giving up, as dnspython
+_name = dns.name.from_wire_parser  # compression allowed, as for owner names in a message
+
+
+class Reply(NamedTuple):
+    """What a response said about one question."""
+
+    rcode: int
+    truncated: bool
+    records: tuple[Any, ...] = ()  # the question's own records (dnspython rdata), in order
+    aliases: tuple[dns.name.Name, ...] = ()  # the answer's CNAME targets, as the resolver's
+    problem: Exception | None = None  # the answer is unusable (a CNAME chain too long)
+
+
+def read(data: bytes, qname: dns.name.Name, rdtype: str) -> Reply:
+    """The reply in `data` to the question `qname`/`rdtype` (already matched to it:
+    exchange.answers). Raises dns.exception.FormError (or another DNSException) when
+    dnspython would refuse the message."""
+    wanted = dns.rdatatype.from_text(rdtype)
+    flags, qdcount, ancount, nscount, arcount = struct.unpack_from("!2xHHHHH", data)
+    parser = dns.wire.Parser(data, 12)
+    for _ in range(qdcount):
+        _name(parser)
+        parser.get_struct("!HH")
+    # the answer section's records of the type asked and its CNAMEs, by owner, each a
+    # set in arrival order (an RRset drops a repeat; a second CNAME replaces the first)
+    found: dict[dns.name.Name, dict[Any, None]] = {}
+    cnames: dict[dns.name.Name, dict[Any, None]] = {}
+    for index in range(ancount + nscount + arcount):
+        owner = _name(parser)
+        rrtype, rrclass, _ttl, rdlen = parser.get_struct("!HHIH")
+        if rrtype in _SPECIAL or rrclass != _IN:
+            return _from_dnspython(data, qname, wanted)
+        with parser.restrict_to(rdlen):
+            rdata = dns.rdata.from_wire_parser(_IN, rrtype, parser, None)
+        if index >= ancount:
+            continue
+        sets = cnames if rrtype == _CNAME else found if rrtype == wanted else None
+        if sets is not None:
+            if owner not in sets or dns.rdatatype.is_singleton(rrtype):
+                sets[owner] = {}
+            sets[owner][rdata] = None
+    if parser.remaining():
+        raise dns.message.TrailingJunk
+    if wanted == _CNAME:
+        found = cnames
+    return _chained(flags & 0xF, bool(flags & _TC), found, cnames, qname, wanted)
+
+
+def from_answer(answer: dns.resolver.Answer) -> Reply:
+    """The Reply of an answer dnspython's resolver gave (DNS over HTTPS, TCP)."""
+    response = answer.response
+    aliases = ()
+    if answer.rdtype != _CNAME:
+        aliases = tuple(r[0].target for r in response.answer if r.rdtype == _CNAME)
+    records = tuple(answer.rrset) if answer.rrset is not None else ()
+    return Reply(response.rcode(), bool(response.flags & _TC), records, aliases)
+
+
+def _chained(
+    rcode: int,
+    truncated: bool,
+    found: dict[dns.name.Name, dict[Any, None]],
+    cnames: dict[dns.name.Name, dict[Any, None]],
+    qname: dns.name.Name,
+    wanted: int,
+) -> Reply:
+    """The records of `qname` reached through its CNAMEs, as Message.resolve_chaining
+    follows them (at most MAX_CHAIN, the first target of each)."""
+    if rcode != dns.rcode.NOERROR:
+        return Reply(rcode, truncated)
+    aliases = ()
+    if wanted != _CNAME:
+        aliases = tuple(next(iter(targets)).target for targets in cnames.values())
+    name = qname
+    for _ in range(_CHAIN_LIMIT):
+        if name in found:
+            return Reply(rcode, truncated, tuple(found[name]), aliases)
+        if wanted == _CNAME or name not in cnames:
+            return Reply(rcode, truncated, (), aliases)
+        name = next(iter(cnames[name])).target
+    return Reply(rcode, truncated, problem=dns.message.ChainTooLong())
+
+
+def _from_dnspython(data: bytes, qname: dns.name.Name, wanted: dns.rdatatype.RdataType) -> Reply:
+    """The reply as dnspython reads it: a message the fast path does not model."""
+    response = dns.message.from_wire(data)
+    if not isinstance(response, dns.message.QueryMessage):
+        raise dns.exception.FormError("not a response to a query")
+    rcode = response.rcode()
+    truncated = bool(response.flags & _TC)
+    if rcode != dns.rcode.NOERROR:
+        return Reply(rcode, truncated)
+    try:
+        answer = dns.resolver.Answer(qname, wanted, _IN, response)
+    except dns.exception.DNSException as exc:
+        return Reply(rcode, truncated, problem=exc)
+    return from_answer(answer)
