@@ -31,13 +31,12 @@ import dns.message
 import dns.name
 import dns.nameserver
 import dns.rcode
-import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 import dns.reversename
 
 from deliverability.finding import Location, TraceEntry
-from deliverability.net import exchange, prefetch
+from deliverability.net import exchange, prefetch, reply
 from deliverability.net.addresses import parse_resolver
 from deliverability.net.rate import QueryRate
 from deliverability.net.zones import Rcode, ZoneSet
@@ -290,7 +289,7 @@ class DnsClient:
 
     async def _ask(
         self, resolver: dns.asyncresolver.Resolver, name: str, qname: dns.name.Name, rdtype: str
-    ) -> dns.resolver.Answer:
+    ) -> reply.Reply:
         """The answer the console script prefetched (net/prefetch.py) when it is usable,
         else the resolver's."""
         early = prefetch.take(self._nameservers, name, rdtype)
@@ -310,13 +309,13 @@ class DnsClient:
 
     async def _hedged(
         self, resolver: dns.asyncresolver.Resolver, qname: dns.name.Name, rdtype: str
-    ) -> dns.resolver.Answer:
+    ) -> reply.Reply:
         """Ask, and ask again at each third of --timeout while no answer came, keeping
         every earlier try listening: an answer arriving any time within --timeout is
         used (a slow resolver), and one dropped packet costs a third, not a failure."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
-        tries: list[asyncio.Task[dns.resolver.Answer]] = []
+        tries: list[asyncio.Task[reply.Reply]] = []
         try:
             for attempt in range(HEDGED_TRIES):
                 try_ = self._try(resolver, qname, rdtype, deadline, paced=attempt > 0)
@@ -340,7 +339,7 @@ class DnsClient:
         deadline: float,
         *,
         paced: bool,
-    ) -> dns.resolver.Answer:
+    ) -> reply.Reply:
         """One question to the resolver; each try holds an in-flight slot of its own until
         the next try is due, then listens on without it: a resolver that drops questions
         fills the slots for a third of --timeout at most, never the healthy lookups' turn.
@@ -365,15 +364,16 @@ class DnsClient:
             self.queries += 1
             servers = _plain_servers(resolver)
             if servers is None:  # DNS over HTTPS: dnspython's own path
-                return await resolver.resolve(
+                answer = await resolver.resolve(
                     qname, rdtype, search=False, raise_on_no_answer=False, lifetime=lifetime
                 )
+                return reply.from_answer(answer)
             return await exchange.ask(servers, qname, rdtype, lifetime)
         finally:
             timer.cancel()
             free()
 
-    async def _counted(self, lookup: Awaitable[dns.resolver.Answer]) -> dns.resolver.Answer:
+    async def _counted(self, lookup: Awaitable[reply.Reply]) -> reply.Reply:
         """A lookup's outcome, counted in `answered` (NXDOMAIN too) or, with no answer, `failed`."""
         try:
             answer = await lookup
@@ -417,26 +417,20 @@ def _absolute(name: str) -> dns.name.Name:
     return dns.name.from_text(normalize_name(name) + ".")
 
 
-def _answer_from_wire(qname: dns.name.Name, rdtype: str, wire: bytes) -> dns.resolver.Answer:
-    """A prefetched response read as dnspython's resolver reads one: NXDOMAIN raised,
-    CNAME chains followed; DNSException or ValueError when it is malformed."""
-    response = dns.message.from_wire(wire)
-    if not isinstance(response, dns.message.QueryMessage):
-        raise ValueError("not a response to a query")
-    if response.rcode() == dns.rcode.NXDOMAIN:
-        raise dns.resolver.NXDOMAIN(qnames=[qname], responses={qname: response})
-    return dns.resolver.Answer(qname, dns.rdatatype.from_text(rdtype), dns.rdataclass.IN, response)
+def _answer_from_wire(qname: dns.name.Name, rdtype: str, wire: bytes) -> reply.Reply:
+    """A prefetched response read as an answer of our own: NXDOMAIN raised; a
+    DNSException when it is malformed or its CNAME chain cannot be followed."""
+    answer = reply.read(wire, qname, rdtype)
+    if answer.rcode == dns.rcode.NXDOMAIN:
+        raise dns.resolver.NXDOMAIN(qnames=[qname])
+    if answer.problem is not None:
+        raise answer.problem
+    return answer
 
 
-def _answer_from_resolver(name: str, rdtype: str, result: dns.resolver.Answer) -> Answer:
-    wanted = dns.rdatatype.from_text(rdtype)
-    cnames = tuple(
-        normalize_name(rrset[0].target.to_text())
-        for rrset in result.response.answer
-        if rrset.rdtype == dns.rdatatype.CNAME and wanted != dns.rdatatype.CNAME
-    )
-    records = tuple(result.rrset) if result.rrset is not None else ()
-    return Answer(name=name, type=rdtype, records=records, cnames=cnames)
+def _answer_from_resolver(name: str, rdtype: str, result: reply.Reply) -> Answer:
+    cnames = tuple(normalize_name(target.to_text()) for target in result.aliases)
+    return Answer(name=name, type=rdtype, records=result.records, cnames=cnames)
 
 
 def _no_nameservers_reason(exc: dns.resolver.NoNameservers) -> str:

@@ -8,11 +8,11 @@ Message cost a tenth of a bulk run) from a new socket with a random port, connec
 to the resolver so the kernel drops datagrams from anyone else, takes the first
 datagram that is the answer to that question (the test dnspython's `is_response`
 makes: id, QR, opcode and the question, read from the header before anything is
-parsed), retries over TCP when
-it is truncated, and moves to the next resolver on SERVFAIL, REFUSED, an unreachable
-port or a malformed reply, raising what the resolver would: `NXDOMAIN`,
-`NoNameservers` with the same error tuples, `LifetimeTimeout`. DNS over HTTPS keeps
-dnspython's own path (DnsClient decides).
+parsed) and reads it with net/reply.py, retries over TCP when it is truncated, and
+moves to the next resolver on SERVFAIL, REFUSED, an unreachable port or a malformed
+reply, raising what the resolver would: `NXDOMAIN`, `NoNameservers` with the same
+error tuples, `LifetimeTimeout`. DNS over HTTPS keeps dnspython's own path
+(DnsClient decides).
 """
 
 from __future__ import annotations
@@ -25,20 +25,20 @@ from typing import cast
 import dns.asyncquery
 import dns.entropy
 import dns.exception
-import dns.flags
 import dns.message
 import dns.name
 import dns.rcode
-import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
+
+from deliverability.net import reply
 
 Server = tuple[str, int]  # (IP address, port)
 
 
 async def ask(
     servers: list[Server], qname: dns.name.Name, rdtype: str, lifetime: float
-) -> dns.resolver.Answer:
+) -> reply.Reply:
     """The answer of the first of `servers` to answer `qname`/`rdtype` within `lifetime`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + lifetime
@@ -52,35 +52,26 @@ async def ask(
             break
         tcp = False
         try:
-            response = await _udp(loop, wire, question, address, port, left)
-            if response.flags & dns.flags.TC:
+            answer = await _udp(loop, wire, question, qname, rdtype, address, port, left)
+            if answer.truncated:
                 tcp = True
-                reply = await dns.asyncquery.tcp(
-                    _query(qname, rdtype, ident),
-                    address,
-                    timeout=max(deadline - loop.time(), 0.001),
-                    port=port,
-                )
-                if not isinstance(reply, dns.message.QueryMessage):
-                    raise dns.exception.FormError("not a response to a query")
-                response = reply
+                answer = await _tcp(qname, rdtype, ident, address, port, deadline - loop.time())
         except (TimeoutError, dns.exception.Timeout):
             raise dns.resolver.LifetimeTimeout(timeout=lifetime, errors=errors) from None
         except (OSError, EOFError, dns.exception.DNSException) as exc:
             errors.append((address, tcp, port, exc, None))
             continue
-        rcode = response.rcode()
-        if rcode == dns.rcode.NXDOMAIN:
-            raise dns.resolver.NXDOMAIN(qnames=[qname], responses={qname: response})
-        if rcode != dns.rcode.NOERROR:
-            errors.append((address, tcp, port, dns.rcode.to_text(rcode), response))
-            continue
-        try:
-            return dns.resolver.Answer(
-                qname, dns.rdatatype.from_text(rdtype), dns.rdataclass.IN, response, address, port
+        if answer.rcode == dns.rcode.NXDOMAIN:
+            raise dns.resolver.NXDOMAIN(qnames=[qname])
+        if answer.rcode != dns.rcode.NOERROR:
+            errors.append(
+                (address, tcp, port, dns.rcode.to_text(dns.rcode.Rcode.make(answer.rcode)), None)
             )
-        except Exception as exc:  # noqa: BLE001 (a reply the resolver would also reject)
-            errors.append((address, tcp, port, exc, response))
+            continue
+        if answer.problem is not None:  # a reply the resolver would also reject
+            errors.append((address, tcp, port, answer.problem, None))
+            continue
+        return answer
     if not errors:
         raise dns.resolver.LifetimeTimeout(timeout=lifetime, errors=errors)
     raise dns.resolver.NoNameservers(request=_query(qname, rdtype, ident), errors=errors)
@@ -126,10 +117,12 @@ async def _udp(
     loop: asyncio.AbstractEventLoop,
     wire: bytes,
     question: bytes,
+    qname: dns.name.Name,
+    rdtype: str,
     address: str,
     port: int,
     timeout: float,
-) -> dns.message.QueryMessage:
+) -> reply.Reply:
     ident = struct.unpack("!H", wire[:2])[0]
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
@@ -142,8 +135,16 @@ async def _udp(
                 if not answers(data, ident, question):
                     continue  # not the answer (late, forged or garbage): keep listening
                 try:
-                    response = dns.message.from_wire(data)
+                    return reply.read(data, qname, rdtype)
                 except dns.exception.DNSException:
                     continue  # malformed past the header; keep listening, as dnspython does
-                if isinstance(response, dns.message.QueryMessage):
-                    return response
+
+
+async def _tcp(
+    qname: dns.name.Name, rdtype: str, ident: int, address: str, port: int, timeout: float
+) -> reply.Reply:
+    """The question again over TCP, for a truncated answer (RFC 7766)."""
+    response = await dns.asyncquery.tcp(
+        _query(qname, rdtype, ident), address, timeout=max(timeout, 0.001), port=port
+    )
+    return reply.of_message(response, qname, dns.rdatatype.from_text(rdtype))

@@ -63,7 +63,7 @@ def read(data: bytes, qname: dns.name.Name, rdtype: str) -> Reply:
         owner = _name(parser)
         rrtype, rrclass, _ttl, rdlen = parser.get_struct("!HHIH")
         if rrtype in _SPECIAL or rrclass != _IN:
-            return _from_dnspython(data, qname, wanted)
+            return of_message(dns.message.from_wire(data), qname, wanted)
         with parser.restrict_to(rdlen):
             rdata = dns.rdata.from_wire_parser(_IN, rrtype, parser, None)
         if index >= ancount:
@@ -115,17 +115,17 @@ def _chained(
     return Reply(rcode, truncated, problem=dns.message.ChainTooLong())
 
 
-def _from_dnspython(data: bytes, qname: dns.name.Name, wanted: dns.rdatatype.RdataType) -> Reply:
-    """The reply as dnspython reads it: a message the fast path does not model."""
-    response = dns.message.from_wire(data)
+def of_message(
+    response: dns.message.Message, qname: dns.name.Name, wanted: dns.rdatatype.RdataType
+) -> Reply:
+    """The Reply of a message dnspython read (over TCP, or one `read` does not model)."""
     if not isinstance(response, dns.message.QueryMessage):
         raise dns.exception.FormError("not a response to a query")
     rcode = response.rcode()
-    truncated = bool(response.flags & _TC)
     if rcode != dns.rcode.NOERROR:
-        return Reply(rcode, truncated)
+        return Reply(rcode, bool(response.flags & _TC))
     try:
         answer = dns.resolver.Answer(qname, wanted, _IN, response)
     except dns.exception.DNSException as exc:
-        return Reply(rcode, truncated, problem=exc)
+        return Reply(rcode, bool(response.flags & _TC), problem=exc)
     return from_answer(answer)

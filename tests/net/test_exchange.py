@@ -18,18 +18,18 @@ import dns.resolver
 import dns.rrset
 import pytest
 
-from deliverability.net import exchange
+from deliverability.net import exchange, reply
 
 QNAME = dns.name.from_text("ok.mx.test.")
-Reply = Callable[[dns.message.Message], list[bytes]]
+Responder = Callable[[dns.message.Message], list[bytes]]  # query -> datagrams sent back
 
 
 @pytest.fixture
-def resolver() -> Iterator[Callable[[Reply], tuple[str, int]]]:
-    """A UDP socket on 127.0.0.1 that answers each query with what `reply` returns."""
+def resolver() -> Iterator[Callable[[Responder], tuple[str, int]]]:
+    """A UDP socket on 127.0.0.1 that answers each query with what `respond` returns."""
     sockets: list[socket.socket] = []
 
-    def start(reply: Reply) -> tuple[str, int]:
+    def start(respond: Responder) -> tuple[str, int]:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind(("127.0.0.1", 0))
         sock.settimeout(5)
@@ -39,7 +39,7 @@ def resolver() -> Iterator[Callable[[Reply], tuple[str, int]]]:
             try:
                 while True:
                     data, peer = sock.recvfrom(65535)
-                    for datagram in reply(dns.message.from_wire(data)):
+                    for datagram in respond(dns.message.from_wire(data)):
                         sock.sendto(datagram, peer)
             except OSError:
                 return
@@ -62,12 +62,12 @@ def _answer(query: dns.message.Message, rcode: int = dns.rcode.NOERROR) -> bytes
     return response.to_wire()
 
 
-def _ask(servers: list[tuple[str, int]], lifetime: float = 2.0) -> dns.resolver.Answer:
+def _ask(servers: list[tuple[str, int]], lifetime: float = 2.0) -> reply.Reply:
     return asyncio.run(exchange.ask(servers, QNAME, "MX", lifetime))
 
 
 def test_datagrams_that_are_not_the_answer_are_ignored(resolver) -> None:  # type: ignore[no-untyped-def]
-    def reply(query: dns.message.Message) -> list[bytes]:
+    def datagrams(query: dns.message.Message) -> list[bytes]:
         forged = dns.message.from_wire(_answer(query))
         forged.id = (query.id + 1) % 65536
         other = dns.message.make_query("evil.test.", "MX")
@@ -75,14 +75,14 @@ def test_datagrams_that_are_not_the_answer_are_ignored(resolver) -> None:  # typ
         wrong_question = dns.message.make_response(other).to_wire()
         return [b"\x00garbage", forged.to_wire(), wrong_question, _answer(query)]
 
-    answer = _ask([resolver(reply)])
-    assert [r.to_text() for r in answer.rrset] == ["10 mx1.ok.mx.test."]
+    answer = _ask([resolver(datagrams)])
+    assert [r.to_text() for r in answer.records] == ["10 mx1.ok.mx.test."]
 
 
 def test_a_failing_resolver_hands_the_question_to_the_next(resolver) -> None:  # type: ignore[no-untyped-def]
     failing = resolver(lambda q: [_answer(q, dns.rcode.SERVFAIL)])
     working = resolver(lambda q: [_answer(q)])
-    assert _ask([failing, working]).rrset is not None
+    assert _ask([failing, working]).records
 
 
 def test_every_resolver_failing_says_what_each_answered(resolver) -> None:  # type: ignore[no-untyped-def]
@@ -103,7 +103,7 @@ def test_nxdomain_and_silence_are_what_the_resolver_raises(resolver) -> None:  #
 def test_a_truncated_answer_is_asked_again_over_tcp(world) -> None:  # type: ignore[no-untyped-def]
     world.fault("truncate", name="ok.mx.test")
     answer = _ask([("127.0.0.1", world.port)])
-    assert [r.to_text() for r in answer.rrset] == ["10 mx1.ok.mx.test."]
+    assert [r.to_text() for r in answer.records] == ["10 mx1.ok.mx.test."]
     assert world.tcp_queries == 1
 
 
