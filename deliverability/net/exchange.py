@@ -78,6 +78,8 @@ async def ask(
 
 
 _RD = 0x0100
+# non-blocking from the start: one system call fewer than setblocking(False) after
+_DATAGRAM = socket.SOCK_DGRAM | getattr(socket, "SOCK_NONBLOCK", 0)
 _QR = 0x8000
 _ERRORS_WITHOUT_QUESTION = (1, 2, 4, 5)  # FORMERR, SERVFAIL, NOTIMP, REFUSED
 
@@ -125,11 +127,15 @@ async def _udp(
 ) -> reply.Reply:
     ident = struct.unpack("!H", wire[:2])[0]
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.setblocking(False)
+    with socket.socket(family, _DATAGRAM) as sock:
+        if sock.gettimeout() != 0.0:  # no SOCK_NONBLOCK on this platform
+            sock.setblocking(False)
         sock.connect((address, port))  # random source port; only the resolver gets through
         async with asyncio.timeout(timeout):
-            await loop.sock_sendall(sock, wire)
+            try:
+                sock.send(wire)  # a datagram leaves whole or not at all
+            except BlockingIOError:  # the send buffer is full: wait for room
+                await loop.sock_sendall(sock, wire)
             while True:
                 data = await loop.sock_recv(sock, 65535)
                 if not answers(data, ident, question):

@@ -33,6 +33,9 @@ _SPECIAL = (dns.rdatatype.OPT, dns.rdatatype.TSIG)
 _TC = 0x0200
 _CHAIN_LIMIT = dns.message.MAX_CHAIN  # aliases followed before giving up, as dnspython
 _name = dns.name.from_wire_parser  # compression allowed, as for owner names in a message
+_TO_QUESTION = b"\xc0\x0c"  # a compression pointer to the first question's name
+_NAMELESS = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.TXT)
+_KINDS: dict[int, tuple[dns.rdatatype.RdataType, Any]] = {}  # type -> (enum, rdata class)
 
 
 class Reply(NamedTuple):
@@ -52,32 +55,66 @@ def read(data: bytes, qname: dns.name.Name, rdtype: str) -> Reply:
     wanted = dns.rdatatype.from_text(rdtype)
     flags, qdcount, ancount, nscount, arcount = struct.unpack_from("!2xHHHHH", data)
     parser = dns.wire.Parser(data, 12)
+    asked = None  # the name at offset 12, which most owners point to (RFC 1035 4.1.4)
     for _ in range(qdcount):
-        _name(parser)
+        name = _name(parser)
+        if asked is None:
+            asked = name
         parser.get_struct("!HH")
     # the answer section's records of the type asked and its CNAMEs, by owner, each a
     # set in arrival order (an RRset drops a repeat; a second CNAME replaces the first)
-    found: dict[dns.name.Name, dict[Any, None]] = {}
-    cnames: dict[dns.name.Name, dict[Any, None]] = {}
+    found: dict[dns.name.Name, dict[Any, Any]] = {}
+    cnames: dict[dns.name.Name, dict[Any, Any]] = {}
     for index in range(ancount + nscount + arcount):
-        owner = _name(parser)
+        if asked is not None and data[parser.current : parser.current + 2] == _TO_QUESTION:
+            parser.get_bytes(2)  # the same Name dnspython would build again
+            owner = asked
+        else:
+            owner = _name(parser)
         rrtype, rrclass, _ttl, rdlen = parser.get_struct("!HHIH")
         if rrtype in _SPECIAL or rrclass != _IN:
             return of_message(dns.message.from_wire(data), qname, wanted)
-        with parser.restrict_to(rdlen):
-            rdata = dns.rdata.from_wire_parser(_IN, rrtype, parser, None)
+        start = parser.current
+        rdata = _rdata(parser, rrtype, rdlen)
         if index >= ancount:
             continue
         sets = cnames if rrtype == _CNAME else found if rrtype == wanted else None
         if sets is not None:
             if owner not in sets or dns.rdatatype.is_singleton(rrtype):
                 sets[owner] = {}
-            sets[owner][rdata] = None
+            # a record without names is equal to another exactly when its bytes are
+            # (RFC 4034 6.2's canonical form is the wire form): no rdata hash needed
+            key = data[start : parser.current] if rrtype in _NAMELESS else rdata
+            sets[owner].setdefault(key, rdata)
     if parser.remaining():
         raise dns.message.TrailingJunk
     if wanted == _CNAME:
         found = cnames
     return _chained(flags & 0xF, bool(flags & _TC), found, cnames, qname, wanted)
+
+
+def _rdata(parser: dns.wire.Parser, rrtype: int, rdlen: int) -> Any:
+    """One record's rdata, as `dns.rdata.from_wire_parser` under `parser.restrict_to`
+    reads it (without their two context managers: a tenth of reading a reply)."""
+    if rdlen > parser.remaining():
+        raise dns.exception.FormError
+    kind = _KINDS.get(rrtype)
+    if kind is None:
+        enum = dns.rdatatype.RdataType.make(rrtype)
+        kind = _KINDS[rrtype] = (enum, dns.rdata.get_rdata_class(_IN, enum))
+    saved_end = parser.end
+    parser.end = parser.current + rdlen
+    try:
+        rdata = kind[1].from_wire_parser(_IN, kind[0], parser, None)
+    except dns.exception.DNSException:
+        raise
+    except Exception as exc:  # as dns.exception.ExceptionWrapper turns it
+        raise dns.exception.FormError(str(exc)) from exc
+    finally:
+        end, parser.end = parser.end, saved_end
+    if parser.current != end:
+        raise dns.exception.FormError
+    return rdata
 
 
 def from_answer(answer: dns.resolver.Answer) -> Reply:
@@ -93,8 +130,8 @@ def from_answer(answer: dns.resolver.Answer) -> Reply:
 def _chained(
     rcode: int,
     truncated: bool,
-    found: dict[dns.name.Name, dict[Any, None]],
-    cnames: dict[dns.name.Name, dict[Any, None]],
+    found: dict[dns.name.Name, dict[Any, Any]],
+    cnames: dict[dns.name.Name, dict[Any, Any]],
     qname: dns.name.Name,
     wanted: int,
 ) -> Reply:
@@ -104,14 +141,14 @@ def _chained(
         return Reply(rcode, truncated)
     aliases = ()
     if wanted != _CNAME:
-        aliases = tuple(next(iter(targets)).target for targets in cnames.values())
+        aliases = tuple(next(iter(targets.values())).target for targets in cnames.values())
     name = qname
     for _ in range(_CHAIN_LIMIT):
         if name in found:
-            return Reply(rcode, truncated, tuple(found[name]), aliases)
+            return Reply(rcode, truncated, tuple(found[name].values()), aliases)
         if wanted == _CNAME or name not in cnames:
             return Reply(rcode, truncated, (), aliases)
-        name = next(iter(cnames[name])).target
+        name = next(iter(cnames[name].values())).target
     return Reply(rcode, truncated, problem=dns.message.ChainTooLong())
 
 
