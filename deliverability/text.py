@@ -16,7 +16,10 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u20
 
 def clean(text: object) -> str:
     """Return `text` as a string with control and bidi characters replaced by U+FFFD."""
-    return _UNSAFE.sub("\N{REPLACEMENT CHARACTER}", str(text))
+    text = str(text)
+    if text.isprintable():  # every unsafe character is a Cc or Cf one, never printable
+        return text
+    return _UNSAFE.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
 def clean_line(text: object) -> str:
