@@ -141,7 +141,7 @@ async def _udp(
                 if not answers(data, ident, question):
                     continue  # not the answer (late, forged or garbage): keep listening
                 try:
-                    return reply.read(data, qname, rdtype)
+                    return reply.read(data, qname, rdtype, question)
                 except dns.exception.DNSException:
                     continue  # malformed past the header; keep listening, as dnspython does
 

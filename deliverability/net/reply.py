@@ -36,6 +36,7 @@ _name = dns.name.from_wire_parser  # compression allowed, as for owner names in 
 _TO_QUESTION = b"\xc0\x0c"  # a compression pointer to the first question's name
 _NAMELESS = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.TXT)
 _KINDS: dict[int, tuple[dns.rdatatype.RdataType, Any]] = {}  # type -> (enum, rdata class)
+_TYPES: dict[str, dns.rdatatype.RdataType] = {}  # "TXT" -> 16, as dns.rdatatype.from_text reads it
 
 
 class Reply(NamedTuple):
@@ -48,29 +49,34 @@ class Reply(NamedTuple):
     problem: Exception | None = None  # the answer is unusable (a CNAME chain too long)
 
 
-def read(data: bytes, qname: dns.name.Name, rdtype: str) -> Reply:
+def read(data: bytes, qname: dns.name.Name, rdtype: str, question: bytes = b"") -> Reply:
     """The reply in `data` to the question `qname`/`rdtype` (already matched to it:
-    exchange.answers). Raises dns.exception.FormError (or another DNSException) when
-    dnspython would refuse the message."""
-    wanted = dns.rdatatype.from_text(rdtype)
+    exchange.answers, which found `question`, the section as sent, in it: not read
+    again). Raises dns.exception.FormError (or another DNSException) when dnspython
+    would refuse the message."""
+    wanted = _rdtype(rdtype)
     flags, qdcount, ancount, nscount, arcount = struct.unpack_from("!2xHHHHH", data)
     parser = dns.wire.Parser(data, 12)
-    asked = None  # the name at offset 12, which most owners point to (RFC 1035 4.1.4)
-    for _ in range(qdcount):
-        name = _name(parser)
-        if asked is None:
-            asked = name
-        parser.get_struct("!HH")
-    # the answer section's records of the type asked and its CNAMEs, by owner, each a
-    # set in arrival order (an RRset drops a repeat; a second CNAME replaces the first)
-    found: dict[dns.name.Name, dict[Any, Any]] = {}
-    cnames: dict[dns.name.Name, dict[Any, Any]] = {}
+    asked = _key(qname)  # the name at offset 12, which most owners point to (RFC 1035 4.1.4)
+    if question and qdcount == 1 and data[12 : 12 + len(question)].lower() == question.lower():
+        parser.seek(12 + len(question))  # uncompressed, so it reads as qname
+    else:
+        for index in range(qdcount):
+            name = _key(_name(parser))
+            if index == 0:
+                asked = name
+            parser.get_struct("!HH")
+    # the answer section's records of the type asked and its CNAMEs, by owner (its
+    # labels in lower case: RFC 4343), each a set in arrival order (an RRset drops a
+    # repeat; a second CNAME replaces the first)
+    found: dict[_Owner, dict[Any, Any]] = {}
+    cnames: dict[_Owner, dict[Any, Any]] = {}
     for index in range(ancount + nscount + arcount):
-        if asked is not None and data[parser.current : parser.current + 2] == _TO_QUESTION:
-            parser.get_bytes(2)  # the same Name dnspython would build again
+        if qdcount and data[parser.current : parser.current + 2] == _TO_QUESTION:
+            parser.get_bytes(2)  # the same name dnspython would build again
             owner = asked
         else:
-            owner = _name(parser)
+            owner = _key(_name(parser))
         rrtype, rrclass, _ttl, rdlen = parser.get_struct("!HHIH")
         if rrtype in _SPECIAL or rrclass != _IN:
             return of_message(dns.message.from_wire(data), qname, wanted)
@@ -93,6 +99,21 @@ def read(data: bytes, qname: dns.name.Name, rdtype: str) -> Reply:
     return _chained(flags & 0xF, bool(flags & _TC), found, cnames, qname, wanted)
 
 
+_Owner = tuple[bytes, ...]
+
+
+def _key(name: dns.name.Name) -> _Owner:
+    """What makes two names the same name (dnspython's Name hashes byte by byte)."""
+    return tuple(map(bytes.lower, name.labels))
+
+
+def _rdtype(text: str) -> dns.rdatatype.RdataType:
+    value = _TYPES.get(text)
+    if value is None:
+        value = _TYPES[text] = dns.rdatatype.from_text(text)
+    return value
+
+
 def _rdata(parser: dns.wire.Parser, rrtype: int, rdlen: int) -> Any:
     """One record's rdata, as `dns.rdata.from_wire_parser` under `parser.restrict_to`
     reads it (without their two context managers: a tenth of reading a reply)."""
@@ -106,9 +127,9 @@ def _rdata(parser: dns.wire.Parser, rrtype: int, rdlen: int) -> Any:
     parser.end = parser.current + rdlen
     try:
         rdata = kind[1].from_wire_parser(_IN, kind[0], parser, None)
-    except dns.exception.DNSException:
+    except dns.exception.FormError:
         raise
-    except Exception as exc:  # as dns.exception.ExceptionWrapper turns it
+    except Exception as exc:  # as dns.exception.ExceptionWrapper turns it (a SyntaxError too)
         raise dns.exception.FormError(str(exc)) from exc
     finally:
         end, parser.end = parser.end, saved_end
@@ -130,8 +151,8 @@ def from_answer(answer: dns.resolver.Answer) -> Reply:
 def _chained(
     rcode: int,
     truncated: bool,
-    found: dict[dns.name.Name, dict[Any, Any]],
-    cnames: dict[dns.name.Name, dict[Any, Any]],
+    found: dict[_Owner, dict[Any, Any]],
+    cnames: dict[_Owner, dict[Any, Any]],
     qname: dns.name.Name,
     wanted: int,
 ) -> Reply:
@@ -142,13 +163,13 @@ def _chained(
     aliases = ()
     if wanted != _CNAME:
         aliases = tuple(next(iter(targets.values())).target for targets in cnames.values())
-    name = qname
+    name = _key(qname)
     for _ in range(_CHAIN_LIMIT):
         if name in found:
             return Reply(rcode, truncated, tuple(found[name].values()), aliases)
         if wanted == _CNAME or name not in cnames:
             return Reply(rcode, truncated, (), aliases)
-        name = next(iter(cnames[name].values())).target
+        name = _key(next(iter(cnames[name].values())).target)
     return Reply(rcode, truncated, problem=dns.message.ChainTooLong())
 
 

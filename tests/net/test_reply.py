@@ -133,23 +133,28 @@ def by_dnspython(data: bytes, rdtype: str) -> reply.Reply | type[BaseException]:
     return reply.Reply(rcode, truncated, records, aliases)
 
 
-def by_reader(data: bytes, rdtype: str) -> reply.Reply | type[BaseException]:
+def by_reader(data: bytes, rdtype: str, question: bytes = b"") -> reply.Reply | type[BaseException]:
     try:
-        return reply.read(data, QNAME, rdtype)
+        return reply.read(data, QNAME, rdtype, question)
     except Exception as exc:  # noqa: BLE001 (the outcome under comparison)
         return type(exc)
 
 
 def same(data: bytes, rdtype: str) -> None:
-    expected, got = by_dnspython(data, rdtype), by_reader(data, rdtype)
-    if isinstance(expected, reply.Reply) and isinstance(got, reply.Reply):
-        assert got._replace(problem=None) == expected._replace(problem=None)
-        assert type(got.problem) is type(expected.problem)
-        # the same objects in the same order, not just equal sets (what checks print)
-        assert [r.to_text() for r in got.records] == [r.to_text() for r in expected.records]
-        assert [n.to_text() for n in got.aliases] == [n.to_text() for n in expected.aliases]
-    else:
-        assert got == expected
+    expected = by_dnspython(data, rdtype)
+    readings = [by_reader(data, rdtype)]
+    question = exchange.question_wire(QNAME, rdtype)
+    if exchange.answers(data, 0x1234, question):  # as exchange reads it: question skipped
+        readings.append(by_reader(data, rdtype, question))
+    for got in readings:
+        if isinstance(expected, reply.Reply) and isinstance(got, reply.Reply):
+            assert got._replace(problem=None) == expected._replace(problem=None)
+            assert type(got.problem) is type(expected.problem)
+            # the same objects in the same order, not just equal sets (what checks print)
+            assert [r.to_text() for r in got.records] == [r.to_text() for r in expected.records]
+            assert [n.to_text() for n in got.aliases] == [n.to_text() for n in expected.aliases]
+        else:
+            assert got == expected
 
 
 rcodes = st.sampled_from([dns.rcode.NOERROR, dns.rcode.NOERROR, dns.rcode.NXDOMAIN, 2])
@@ -262,3 +267,14 @@ def test_a_record_count_the_bytes_do_not_hold_is_refused() -> None:
     data[7] = 2  # ANCOUNT 2, one record present
     with pytest.raises(dns.exception.FormError):
         reply.read(bytes(data), QNAME, "TXT")
+
+
+def test_a_question_echoed_in_other_case_still_matches_the_records_it_owns() -> None:
+    spf = dns.rdata.from_text("IN", "TXT", '"v=spf1 -all"')
+    data = wire(0, False, ([(QNAME, spf)], [], []))
+    lowered = data[:12] + data[12:12 + len(QNAME.to_wire())].lower() + data[12 + len(QNAME.to_wire()):]
+    question = exchange.question_wire(QNAME, "TXT")
+    assert exchange.answers(lowered, 0x1234, question)
+    got = reply.read(lowered, QNAME, "TXT", question)
+    assert [r.to_text() for r in got.records] == ['"v=spf1 -all"']
+    same(lowered, "TXT")
