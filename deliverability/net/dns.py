@@ -414,7 +414,14 @@ def _retrieved(task: asyncio.Future[Any]) -> None:
 
 
 def _absolute(name: str) -> dns.name.Name:
-    return dns.name.from_text(normalize_name(name) + ".")
+    """`name` as dns.name.from_text reads it, absolute. A plain ASCII name is split
+    here: from_text reads ASCII one byte at a time, a tenth of a lookup's own CPU."""
+    text = normalize_name(name)
+    if text.isascii() and "\\" not in text:
+        labels = text.encode().split(b".")
+        if all(labels):
+            return dns.name.Name([*labels, b""])  # checks label and name lengths
+    return dns.name.from_text(text + ".")
 
 
 def _answer_from_wire(qname: dns.name.Name, rdtype: str, wire: bytes) -> reply.Reply:

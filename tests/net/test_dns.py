@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
 
+import dns.name
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deliverability.net.dns import DnsClient, LookupFailed
 from deliverability.net.zones import ZoneSet
@@ -184,3 +188,23 @@ def test_a_dropped_first_try_is_retried_within_the_timeout(world) -> None:
     dns_client = client(world, timeout=0.9)
     ask(dns_client, ("ok.mx.test", "MX"))
     assert world.count("ok.mx.test", "MX") == 3 == dns_client.queries
+
+
+_NAME_PIECES = ["a", "B", "-", "_", ".", "..", "\\", "\\046", "é", " ", "x" * 63, "y" * 64]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_NAME_PIECES), st.text(max_size=12)), max_size=12)
+       .map("".join))
+def test_a_name_asked_is_the_name_dnspython_reads(text: str) -> None:
+    """The fast split of a plain name agrees with dns.name.from_text, refusals too."""
+    from deliverability.net.dns import _absolute, normalize_name
+
+    def outcome(read: Callable[[], dns.name.Name]) -> object:
+        try:
+            return read().labels
+        except Exception as exc:  # noqa: BLE001 (the outcome under comparison)
+            return type(exc)
+
+    assert outcome(lambda: _absolute(text)) == outcome(
+        lambda: dns.name.from_text(normalize_name(text) + "."))
