@@ -29,6 +29,7 @@ import dns.wire
 
 _IN = dns.rdataclass.IN
 _CNAME = dns.rdatatype.CNAME
+_MX = dns.rdatatype.MX
 _SPECIAL = (dns.rdatatype.OPT, dns.rdatatype.TSIG)
 _TC = 0x0200
 _CHAIN_LIMIT = dns.message.MAX_CHAIN  # aliases followed before giving up, as dnspython
@@ -88,10 +89,7 @@ def read(data: bytes, qname: dns.name.Name, rdtype: str, question: bytes = b"") 
         if sets is not None:
             if owner not in sets or dns.rdatatype.is_singleton(rrtype):
                 sets[owner] = {}
-            # a record without names is equal to another exactly when its bytes are
-            # (RFC 4034 6.2's canonical form is the wire form): no rdata hash needed
-            key = data[start : parser.current] if rrtype in _NAMELESS else rdata
-            sets[owner].setdefault(key, rdata)
+            sets[owner].setdefault(_identity(rrtype, rdata, data[start : parser.current]), rdata)
     if parser.remaining():
         raise dns.message.TrailingJunk
     if wanted == _CNAME:
@@ -105,6 +103,18 @@ _Owner = tuple[bytes, ...]
 def _key(name: dns.name.Name) -> _Owner:
     """What makes two names the same name (dnspython's Name hashes byte by byte)."""
     return tuple(map(bytes.lower, name.labels))
+
+
+def _identity(rrtype: int, rdata: Any, wire: bytes) -> Any:
+    """What makes two records of an RRset the same record: their canonical form (RFC 4034
+    6.2), as dnspython compares them, without building it (Rdata hashes by rendering)."""
+    if rrtype in _NAMELESS:
+        return wire  # no names to compress or fold: the canonical form is the wire form
+    if rrtype == _MX:
+        return (rdata.preference, _key(rdata.exchange))
+    if rrtype == _CNAME:
+        return _key(rdata.target)
+    return rdata
 
 
 def _rdtype(text: str) -> dns.rdatatype.RdataType:

@@ -40,7 +40,7 @@ NAMES = [
 ]
 RDATA = {
     "TXT": ['"v=spf1 -all"', '"v=spf1 include:_spf.provider.test ~all"', '"a" "b"', '""'],
-    "MX": ["10 mx1.example.test.", "20 MX1.Example.Test.", "0 ."],
+    "MX": ["10 mx1.example.test.", "10 MX1.EXAMPLE.test.", "20 MX1.Example.Test.", "0 ."],
     "A": ["192.0.2.1", "192.0.2.2"],
     "AAAA": ["2001:db8::1"],
     "SOA": [
@@ -278,3 +278,13 @@ def test_a_question_echoed_in_other_case_still_matches_the_records_it_owns() -> 
     got = reply.read(lowered, QNAME, "TXT", question)
     assert [r.to_text() for r in got.records] == ['"v=spf1 -all"']
     same(lowered, "TXT")
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_the_same_exchange_in_other_case_is_one_mx_record(compress: bool) -> None:
+    records = [(QNAME, dns.rdata.from_text("IN", "MX", text))
+               for text in ("10 mx1.example.test.", "10 MX1.EXAMPLE.test.", "20 mx1.example.test.")]
+    data = wire(0, False, (records, [], []), rdtype="MX", compress=compress)
+    got = reply.read(data, QNAME, "MX")
+    assert [r.to_text().lower() for r in got.records] == ["10 mx1.example.test.", "20 mx1.example.test."]
+    same(data, "MX")
