@@ -131,19 +131,72 @@ async def _udp(
         if sock.gettimeout() != 0.0:  # no SOCK_NONBLOCK on this platform
             sock.setblocking(False)
         sock.connect((address, port))  # random source port; only the resolver gets through
-        async with asyncio.timeout(timeout):
-            try:
-                sock.send(wire)  # a datagram leaves whole or not at all
-            except BlockingIOError:  # the send buffer is full: wait for room
-                await loop.sock_sendall(sock, wire)
+        deadline = loop.time() + timeout
+        try:
+            sock.send(wire)  # a datagram leaves whole or not at all
+        except BlockingIOError:  # the send buffer is full: wait for room
+            await asyncio.wait_for(loop.sock_sendall(sock, wire), timeout)
+        inbox = _Inbox(loop, sock, deadline)
+        try:
             while True:
-                data = await loop.sock_recv(sock, 65535)
+                data = await inbox.next()
                 if not answers(data, ident, question):
                     continue  # not the answer (late, forged or garbage): keep listening
                 try:
                     return reply.read(data, qname, rdtype, question)
                 except dns.exception.DNSException:
                     continue  # malformed past the header; keep listening, as dnspython does
+        finally:
+            inbox.close()
+
+
+class _Inbox:
+    """The datagrams a socket receives, one at a time, until `deadline` (TimeoutError).
+
+    With a selector loop, one reader callback and one timer serve every datagram of the
+    question: `loop.sock_recv` under `asyncio.timeout` built a future, a reader and a
+    failed recv() for each, and a Timeout object, a sixth of a lookup's own CPU. A loop
+    without readers (Windows' proactor) gets asyncio's own receive."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, deadline: float):
+        self._loop, self._sock, self._deadline = loop, sock, deadline
+        self._ready: asyncio.Future[None] = loop.create_future()
+        self._drained = True  # nothing can have arrived before the reader is in place
+        try:
+            loop.add_reader(sock.fileno(), self._wake)
+        except NotImplementedError:
+            self._timer = None
+        else:
+            self._timer = loop.call_at(deadline, self._expire)
+
+    async def next(self) -> bytes:
+        if self._timer is None:
+            left = self._deadline - self._loop.time()
+            return await asyncio.wait_for(self._loop.sock_recv(self._sock, 65535), left)
+        while True:
+            if self._drained:
+                await self._ready  # readable, or TimeoutError at the deadline
+                self._ready = self._loop.create_future()
+                self._drained = False
+            try:
+                return self._sock.recv(65535)
+            except BlockingIOError:
+                self._drained = True
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._loop.remove_reader(self._sock.fileno())
+        if self._ready.done() and not self._ready.cancelled():
+            self._ready.exception()  # a timeout no one awaited (cancelled): not "never retrieved"
+
+    def _wake(self) -> None:
+        if not self._ready.done():
+            self._ready.set_result(None)
+
+    def _expire(self) -> None:
+        if not self._ready.done():
+            self._ready.set_exception(TimeoutError())
 
 
 async def _tcp(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import dns.exception
@@ -77,6 +78,26 @@ def test_datagrams_that_are_not_the_answer_are_ignored(resolver) -> None:  # typ
 
     answer = _ask([resolver(datagrams)])
     assert [r.to_text() for r in answer.records] == ["10 mx1.ok.mx.test."]
+
+
+def test_an_answer_after_slow_garbage_is_taken_and_nothing_is_left_listening(resolver) -> None:  # type: ignore[no-untyped-def]
+    def slowly(query: dns.message.Message) -> list[bytes]:
+        time.sleep(0.05)  # the first datagram arrives while the question waits
+        return [b"\x00garbage", b"\x00more garbage", _answer(query)]
+
+    async def run() -> tuple[reply.Reply, int, int]:
+        loop = asyncio.get_running_loop()
+        before = len(loop._selector.get_map())  # type: ignore[attr-defined]
+        silent = resolver(lambda q: [])
+        for _ in range(20):  # given up at the deadline: the reader goes with the socket
+            with pytest.raises(dns.resolver.LifetimeTimeout):
+                await exchange.ask([silent], QNAME, "MX", 0.02)
+        answer = await exchange.ask([resolver(slowly)], QNAME, "MX", 2.0)
+        return answer, before, len(loop._selector.get_map())  # type: ignore[attr-defined]
+
+    answer, before, after = asyncio.run(run())
+    assert [r.to_text() for r in answer.records] == ["10 mx1.ok.mx.test."]
+    assert after == before
 
 
 def test_a_failing_resolver_hands_the_question_to_the_next(resolver) -> None:  # type: ignore[no-untyped-def]
