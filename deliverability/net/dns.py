@@ -179,6 +179,8 @@ class DnsClient:
             self._tasks[key] = task
             if self.max_cached is not None and len(self._tasks) > self.max_cached:
                 self._forget_oldest(len(self._tasks) - self.max_cached)
+        elif task.done():  # answered before: nothing to wait for, nothing to shield
+            return task.result()
         return await asyncio.shield(task)
 
     def _forget_oldest(self, count: int) -> None:
