@@ -161,7 +161,7 @@ class _Inbox:
     def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, deadline: float):
         self._loop, self._sock, self._deadline = loop, sock, deadline
         self._ready: asyncio.Future[None] = loop.create_future()
-        self._drained = True  # nothing can have arrived before the reader is in place
+        self._drained = True  # wait first: a datagram already here wakes the reader at once
         try:
             loop.add_reader(sock.fileno(), self._wake)
         except NotImplementedError:
