@@ -120,19 +120,13 @@ def change_to_dict(change: Change) -> dict[str, Any]:
 
 
 def _cleaned(value: Any) -> Any:
-    # a report has hundreds of leaves: numbers and printable text are kept without a call
-    kind = type(value)
-    if kind is str:
-        return value if value.isprintable() else clean(value)
-    if kind in _KEPT:
-        return value
+    # a report has hundreds of leaves: numbers are kept without a call (clean() keeps
+    # printable text without its regex)
     if isinstance(value, str):
         return clean(value)
     if isinstance(value, dict):
         return {
-            k if type(k) is str and k.isprintable() else clean(k) if isinstance(k, str) else k: (
-                v if type(v) in _KEPT else _cleaned(v)
-            )
+            clean(k) if isinstance(k, str) else k: v if type(v) in _KEPT else _cleaned(v)
             for k, v in value.items()
         }
     if isinstance(value, list | tuple | set | frozenset):
