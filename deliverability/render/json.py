@@ -119,6 +119,9 @@ def change_to_dict(change: Change) -> dict[str, Any]:
     }
 
 
+_KEPT = frozenset({int, float, bool, type(None)})  # nothing in them to clean
+
+
 def _cleaned(value: Any) -> Any:
     # a report has hundreds of leaves: numbers are kept without a call (clean() keeps
     # printable text without its regex)
@@ -132,9 +135,6 @@ def _cleaned(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [v if type(v) in _KEPT else _cleaned(v) for v in value]
     return value
-
-
-_KEPT = frozenset({int, float, bool, type(None)})  # nothing in them to clean
 
 
 def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
