@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from deliverability.files import MAX_REPORT, UnreadableFile, read_user_text
 from deliverability.finding import Comparison, Finding, Location, Severity
+from deliverability.lean import dataclass
 from deliverability.regressions import regressions, saved_facts
 
 

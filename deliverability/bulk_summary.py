@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from deliverability.finding import Report, Severity, Target
+from deliverability.lean import dataclass
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 
 import dns.exception
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+
+from deliverability.lean import dataclass
 
 MAX_STRING_BYTES = 255  # RFC 1035 3.3: a character-string is at most 255 octets
 _CONTROL = re.compile("[\x00-\x1f\x7f]")

@@ -8,10 +8,11 @@ with its options and a `data` dict it fills for the JSON report.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from deliverability.finding import CheckResult, Target
+from deliverability.lean import dataclass
 from deliverability.net.dns import DnsClient
 from deliverability.net.https import HttpSettings, HttpsFetcher
 from deliverability.profile import NO_PROFILE, SenderProfile

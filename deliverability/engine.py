@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 
 from deliverability import __version__
 from deliverability.context import Context, Session
 from deliverability.finding import CheckResult, Finding, Report, Severity, sort_findings
+from deliverability.lean import dataclass
 from deliverability.net.dns import LookupFailed
 from deliverability.registry import CheckSpec, Selection
 

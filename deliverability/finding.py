@@ -8,11 +8,12 @@ the DNS trace.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
 from deliverability.change import Change
+from deliverability.lean import dataclass
 
 
 class Severity(StrEnum):

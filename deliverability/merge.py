@@ -16,7 +16,6 @@ import heapq
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -24,6 +23,7 @@ from typing import Any, BinaryIO
 from deliverability.baseline import finding_of
 from deliverability.bulk_summary import Outcome, Row
 from deliverability.finding import CheckResult, Report, Target, TraceEntry
+from deliverability.lean import dataclass
 
 _JSON_LINE = re.compile(rb'\{"line":(\d{1,12})[,}]')
 

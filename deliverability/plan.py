@@ -8,12 +8,13 @@ then checks one target (`check DOMAIN`) or many over one shared DNS cache
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from deliverability.context import Session
 from deliverability.engine import EngineOptions, run_checks
 from deliverability.finding import Report, ReportKind, Target
+from deliverability.lean import dataclass
 from deliverability.net.dns import DEFAULT_MAX_IN_FLIGHT, DnsClient
 from deliverability.net.zones import ZoneSet
 from deliverability.profile import NO_PROFILE, SenderProfile

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from deliverability.files import MAX_PROFILE, UnreadableFile, read_user_text
+from deliverability.lean import dataclass
 from deliverability.validation import BadInput, validate_domain, validate_selector
 
 DEFAULT_PROFILE = "deliverability.toml"

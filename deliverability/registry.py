@@ -10,10 +10,12 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib.metadata import Distribution, entry_points
 from types import ModuleType
 from typing import Any
+
+from deliverability.lean import dataclass
 
 GROUP = "deliverability.checks"
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")

@@ -24,6 +24,7 @@ from typing import Any
 from deliverability.change import Change
 from deliverability.checks.spf.evaluate import evaluate, spf_identity
 from deliverability.finding import Finding, Report, Severity, Target
+from deliverability.lean import dataclass
 from deliverability.net.dns import DnsClient
 from deliverability.net.overlay import UnusableChange, overlay
 
@@ -36,7 +37,7 @@ _ALWAYS = ("spf", "dmarc")  # read each other's records (~all with p=none)
 _SPF_TEXT = re.compile(r'^"?v=spf1(?:[\s"]|$)', re.IGNORECASE)  # a TXT record as presented
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Proposal:
     """The changes one or more findings propose together, and the findings they fix."""
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from deliverability.files import UnreadableFile, read_user_text
+from deliverability.lean import dataclass
 from deliverability.validation import BadInput, validate_resolver, validate_timeout
 
 CONFIG_FILE = "deliverability.toml"

@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from deliverability.bulk_summary import Row
+from deliverability.lean import dataclass
 from deliverability.validation import BadInput
 
 MAX_SHARDS = 100_000

@@ -11,10 +11,10 @@ and kept apart: they are what could not be checked, not what to fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from deliverability.finding import CheckResult, Finding, Report, ReportKind, Severity
+from deliverability.lean import dataclass
 
 
 class Impact(StrEnum):

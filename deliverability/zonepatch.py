@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 
 import dns.exception
 import dns.name
@@ -23,6 +22,7 @@ import dns.rdatatype
 import dns.zone
 
 from deliverability.change import Change
+from deliverability.lean import dataclass
 
 MAX_LINES = 100_000
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from deliverability.change import Change, sole_record, txt_value
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity, finding_with_fix
+from deliverability.lean import dataclass
 from deliverability.net.https import FetchFailed, FetchProblem
 
 NAME = "mta-sts"

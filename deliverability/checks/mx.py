@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import ipaddress
-from dataclasses import dataclass
 from typing import Any
 
 from deliverability.change import Action, Change
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity, capped
+from deliverability.lean import dataclass
 from deliverability.net.dns import Answer, LookupFailed
 
 NAME = "mx"

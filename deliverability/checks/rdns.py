@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from deliverability.context import Context
 from deliverability.finding import Finding, Location, Severity
+from deliverability.lean import dataclass
 from deliverability.net.dns import LookupFailed, normalize_name, reverse_name
 
 NAME = "rdns"

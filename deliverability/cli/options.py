@@ -6,12 +6,14 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+
+from deliverability.lean import dataclass
 
 DEFAULT_TIMEOUT = 5.0  # seconds per DNS lookup
 

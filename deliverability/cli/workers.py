@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from deliverability.cli.failures import EXIT_INTERNAL
+from deliverability.lean import dataclass
 
 if TYPE_CHECKING:
     from deliverability.bulk_summary import Outcome, Row
@@ -51,7 +52,7 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-@dataclasses.dataclass
+@dataclass
 class _Worker:
     pid: int
     pipe: BinaryIO

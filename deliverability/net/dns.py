@@ -22,7 +22,6 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import dns.asyncresolver
@@ -36,6 +35,7 @@ import dns.resolver
 import dns.reversename
 
 from deliverability.finding import Location, TraceEntry
+from deliverability.lean import dataclass
 from deliverability.net import exchange, prefetch, reply
 from deliverability.net.addresses import parse_resolver
 from deliverability.net.rate import QueryRate

@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import ssl
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from deliverability.lean import dataclass
 from deliverability.net.addresses import not_public
 from deliverability.net.dns import DnsClient, LookupFailed
 from deliverability.text import clean

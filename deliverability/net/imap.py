@@ -13,10 +13,11 @@ import imaplib
 import re
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from deliverability.lean import dataclass
 
 DEFAULT_PORT = 993
 MAX_MESSAGES = 50_000

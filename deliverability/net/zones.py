@@ -7,7 +7,7 @@ its scenario world through the same `ZoneSet.resolve()`, so both answer alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ import dns.rdatatype
 import dns.rrset
 
 from deliverability.finding import Location
+from deliverability.lean import dataclass
 
 if TYPE_CHECKING:
     import dns.zone

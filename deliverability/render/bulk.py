@@ -18,7 +18,6 @@ import functools
 import importlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rich.table import Table
@@ -26,6 +25,7 @@ from rich.text import Text
 
 from deliverability.bulk_summary import BulkSummary, Outcome
 from deliverability.finding import Severity, Target
+from deliverability.lean import dataclass
 from deliverability.render import csv as csv_format
 from deliverability.render.github import escape_data, escape_property
 from deliverability.render.json import report_to_dict

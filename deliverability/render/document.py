@@ -8,10 +8,10 @@ each only spell the blocks out, so the three cannot drift apart. Strings are raw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from deliverability.finding import CheckResult, Finding, Report
+from deliverability.lean import dataclass
 from deliverability.render.style import check_order, shorten
 from deliverability.verdict import PROBLEMS, Verdict, verdict
 

@@ -8,11 +8,11 @@ the command line). Every string from outside passes clean().
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from deliverability.change import Action, Change
 from deliverability.finding import Finding, Report, Severity
+from deliverability.lean import dataclass
 from deliverability.render.json import change_to_dict
 from deliverability.render.markup import escape
 from deliverability.text import clean

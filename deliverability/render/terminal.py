@@ -8,13 +8,12 @@ lines hang under their text; a record to copy gets a line of its own, never wrap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
 from deliverability.finding import CheckResult, Finding, Report, Severity
+from deliverability.lean import dataclass
 from deliverability.render.style import COLOURS, ICONS, check_order, shorten, split_record
 from deliverability.text import clean
 from deliverability.verdict import Problem, Verdict, check_problems, verdict

@@ -147,7 +147,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_finished(world, tmp_path: Path) -> 
     first = proc.stdout.readline()  # a report is written the moment its target finishes
     proc.send_signal(signal.SIGINT)
     rest, err = proc.communicate(timeout=10)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     finished = [json.loads(line) for line in (first + rest).splitlines()]
     assert 1 <= len(finished) < 50
     assert "interrupted" in err and "Traceback" not in err

@@ -16,11 +16,13 @@ import base64
 import hashlib
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import resources
 from typing import Any
+
+from deliverability.lean import dataclass
 
 MAX_CERTIFICATE_BYTES = 256 * 1024  # a PEM chain with its embedded logo; real ones are ~20 KiB
 CONTENT_TYPES = (

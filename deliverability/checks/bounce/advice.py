@@ -4,12 +4,12 @@ delisting or sender-support page where one is documented, or "nothing to fix".""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from deliverability.checks.bounce.codes import blocklist_zone
 from deliverability.checks.bounce.providers import by_name
 from deliverability.checks.bounce.reasons import Reason, load_table
 from deliverability.checks.dnsbl.lists import BlocklistSpec, load_catalog
+from deliverability.lean import dataclass
 
 SENDER_PLACEHOLDER = "SENDER-DOMAIN"
 IP_PLACEHOLDER = "SENDING-IP"

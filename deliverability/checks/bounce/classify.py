@@ -3,12 +3,11 @@ domain and IP the next steps are written for."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from deliverability.checks.bounce.codes import client_ip, reply_code, status_code
 from deliverability.checks.bounce.model import Bounce, Kind, Recipient
 from deliverability.checks.bounce.providers import recognize
 from deliverability.checks.bounce.reasons import Reason, classify, load_table
+from deliverability.lean import dataclass
 
 _NOT_FAILED = frozenset({"delivered", "relayed", "expanded"})
 

@@ -5,7 +5,6 @@ Diagnostic-Code). RFC 6533's message/global-delivery-status reads the same way."
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from deliverability.checks.bounce.codes import (
     diagnostic_text,
@@ -14,6 +13,7 @@ from deliverability.checks.bounce.codes import (
     valid_status,
 )
 from deliverability.checks.bounce.model import Recipient
+from deliverability.lean import dataclass
 
 MAX_FIELDS = 5000  # fields read from one delivery-status part
 _FOLD = re.compile(r"\n[ \t]+")

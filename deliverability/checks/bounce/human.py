@@ -11,9 +11,9 @@ else the text under the address (local failures: "Unrouteable address").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from deliverability.checks.bounce.codes import MAX_DIAGNOSTIC, diagnostic_text
+from deliverability.lean import dataclass
 
 MAX_TEXT = 64 * 1024  # characters of bounce text read
 MAX_RECIPIENTS = 1000

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
 from deliverability.checks.bounce.reasons import load_table
+from deliverability.lean import dataclass
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from typing import Any
+
+from deliverability.lean import dataclass
 
 
 class Reason(StrEnum):

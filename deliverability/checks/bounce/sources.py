@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from deliverability.checks.bounce.model import Unreadable
 from deliverability.files import UnreadableFile, open_user_binary
+from deliverability.lean import dataclass
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # the message command's limit
 MAX_EXPORT_BYTES = 64 * 1024 * 1024  # an ESP export (JSON, CSV) may hold many events

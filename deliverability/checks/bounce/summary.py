@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from deliverability.finding import Report
+from deliverability.lean import dataclass
 
 MAX_GROUPS = 10_000  # distinct (domain, reason) pairs counted; the rest fold into "other"
 _COMMAND = re.compile(r"`(deliverability [^`]+)`")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from deliverability.change import Action, Change, txt_value
@@ -20,6 +20,7 @@ from deliverability.checks.dkim.key import DkimKey, parse_key
 from deliverability.checks.dkim.selectors import BUILT_IN_SELECTORS, provider_of
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
+from deliverability.lean import dataclass
 from deliverability.net.dns import Answer, LookupFailed
 
 NAME = "dkim"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from deliverability.lean import dataclass
 from dkim.crypto import parse_public_key
 from dkim.util import InvalidTagValueList, parse_tag_value
 

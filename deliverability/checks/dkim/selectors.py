@@ -9,7 +9,7 @@ docs/checks.md (## dkim) lists the sources.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from deliverability.lean import dataclass
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import unquote
+
+from deliverability.lean import dataclass
 
 
 class Policy(StrEnum):

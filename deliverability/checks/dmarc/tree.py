@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
-from dataclasses import dataclass
 
 from publicsuffixlist import PublicSuffixList
 
 from deliverability.checks.dmarc import names
 from deliverability.checks.dmarc.parse import DmarcRecord, is_dmarc, parse_dmarc
+from deliverability.lean import dataclass
 from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
 
 

@@ -8,7 +8,7 @@ report received twice (same org and report id) is counted once.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, timedelta
 
 from deliverability.checks.dmarc_reports.classify import majority, row_category
@@ -20,6 +20,7 @@ from deliverability.checks.dmarc_reports.model import (
     Policy,
     Row,
 )
+from deliverability.lean import dataclass
 
 MAX_DAYS_SPREAD = 31  # a longer span is counted on its first day
 

@@ -9,7 +9,6 @@ All sources are looked up side by side over the shared DNS client.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from deliverability.checks.dmarc_reports.aggregate import Corpus, Source
 from deliverability.checks.dmarc_reports.classify import is_forwarder_host
@@ -23,6 +22,7 @@ from deliverability.checks.dmarc_reports.lookups import (
 )
 from deliverability.checks.dmarc_reports.model import Category
 from deliverability.checks.dmarc_reports.providers import Catalog, Provider
+from deliverability.lean import dataclass
 from deliverability.net.dns import DnsClient
 
 MAX_PTR_SOURCES = 500  # PTR names looked up for this many sources, most messages first

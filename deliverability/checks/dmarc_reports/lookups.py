@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from dataclasses import dataclass
 
 from deliverability.checks.dkim.key import parse_key
 from deliverability.checks.spf.evaluate import evaluate
+from deliverability.lean import dataclass
 from deliverability.net.dns import DnsClient, LookupFailed, normalize_name, reverse_name
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from importlib import resources
+
+from deliverability.lean import dataclass
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,11 +7,12 @@ an `authorized-unaligned` one is your own mail that the step would junk or bounc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from deliverability.checks.dmarc_reports.aggregate import Corpus, Domain
 from deliverability.checks.dmarc_reports.model import Category
 from deliverability.finding import Finding, Severity
+from deliverability.lean import dataclass
 
 NEXT_STEP = {None: "quarantine", "none": "quarantine", "quarantine": "reject", "reject": None}
 

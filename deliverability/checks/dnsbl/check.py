@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +25,7 @@ from deliverability.checks.dnsbl.lists import (
 )
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity
+from deliverability.lean import dataclass
 from deliverability.net.dns import OFFLINE, OFFLINE_FIX, Answer, LookupFailed
 
 NAME = "dnsbl"

@@ -12,13 +12,14 @@ import functools
 import ipaddress
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import dns.reversename
 
+from deliverability.lean import dataclass
 from deliverability.validation import BadInput, validate_domain
 
 if TYPE_CHECKING:

@@ -9,10 +9,11 @@ A pattern matches a host on a label boundary: `pphosted.com` matches
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from typing import Any
+
+from deliverability.lean import dataclass
 
 UNKNOWN = "unknown"  # mail is accepted, by a platform we do not recognize
 NONE = "none"  # the domain accepts no mail

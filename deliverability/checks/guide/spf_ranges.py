@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from deliverability.checks.spf.parse import is_spf_record, parse_record
 from deliverability.checks.spf.walk import fetch_spf, walk
+from deliverability.lean import dataclass
 from deliverability.net.dns import DnsClient, LookupFailed
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

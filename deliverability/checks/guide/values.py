@@ -11,10 +11,11 @@ as not accepted, never silently dropped.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from deliverability.checks.guide.platforms import Catalog, IpList, Platform
 from deliverability.checks.guide.spf_ranges import Flattened, Network, flatten
+from deliverability.lean import dataclass
 from deliverability.net.dns import DnsClient
 from deliverability.profile import SenderProfile, sending_range_problem
 

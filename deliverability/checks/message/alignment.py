@@ -12,7 +12,6 @@ strictest outcome stands (RFC 7489 6.6.1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from publicsuffixlist import PublicSuffixList
@@ -20,6 +19,7 @@ from publicsuffixlist import PublicSuffixList
 from deliverability.checks.dmarc.parse import DmarcRecord
 from deliverability.checks.dmarc.tree import psl_organizational_domain
 from deliverability.checks.message.signatures import Signature
+from deliverability.lean import dataclass
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from deliverability.checks.message.parse import Header
+from deliverability.lean import dataclass
 
 _PAIR = re.compile(r'([A-Za-z0-9_.\-/]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s;]+)')
 _COMMENT_IP = re.compile(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 
 from deliverability.checks.message.authres import (
     ReceiverResults,
@@ -22,6 +21,7 @@ from deliverability.checks.message.received import Hop, handoff, hops_oldest_fir
 from deliverability.checks.message.receivers import load_receivers, receiver_of
 from deliverability.checks.message.signatures import signing_keys
 from deliverability.finding import NO_SENDER_DOMAIN, Target
+from deliverability.lean import dataclass
 from deliverability.validation import BadInput, validate_domain
 
 _CLIENT_IP = re.compile(r"(?i)client-ip=([0-9A-Fa-f:.]+)")

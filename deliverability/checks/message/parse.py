@@ -12,9 +12,11 @@ import email.policy
 import email.utils
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from email.parser import BytesParser
 from typing import Any
+
+from deliverability.lean import dataclass
 
 MAX_BYTES = 10 * 1024 * 1024  # messages past this are refused, not read
 MAX_FIELD_CHARS = 64 * 1024  # a header field is analysed up to this length

@@ -10,10 +10,10 @@ from __future__ import annotations
 import email.utils
 import ipaddress
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from deliverability.checks.message.receivers import ReceiverHops
+from deliverability.lean import dataclass
 
 _CLAUSE = re.compile(r"(?i)(?:^|\s)(from|by|via|with|id|for)\s+")
 _BRACKET_IP = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
-from dataclasses import dataclass
 from importlib import resources
+
+from deliverability.lean import dataclass
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

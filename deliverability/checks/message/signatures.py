@@ -12,7 +12,6 @@ ARC-Seal is a broken chain: `fail` (RFC 8617 5.2).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import dkim
 import dns.exception
@@ -20,6 +19,7 @@ import dns.name
 from dkim.util import InvalidTagValueList, parse_tag_value
 
 from deliverability.checks.message.parse import ParsedMessage
+from deliverability.lean import dataclass
 
 MIN_STRONG_BITS = 2048  # RFC 8301 3.2: signers SHOULD use 2048 bits; 1024 is the floor
 MAX_SIGNATURES = 20  # a hostile message with thousands of signatures is not verified past this

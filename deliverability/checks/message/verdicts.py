@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from deliverability.checks.message.parse import Header
+from deliverability.lean import dataclass
 
 _PAIR = re.compile(r"([A-Za-z_][\w.\-]*)=(\S*)")
 

@@ -10,8 +10,9 @@ Senders" (techcommunity.microsoft.com, April 2025).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from deliverability.lean import dataclass
 
 
 class Status(StrEnum):

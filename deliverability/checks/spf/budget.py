@@ -15,7 +15,8 @@ claim waits until every earlier ticket has claimed or closed, then takes what is
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+
+from deliverability.lean import dataclass
 
 
 class OrderedBudget:

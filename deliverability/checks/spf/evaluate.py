@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
 
 from dns import exception as dns_exception
 
 from deliverability.finding import Target
+from deliverability.lean import dataclass
 from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
 
 _MAX_CNAME_HOPS = 16

@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+
+from deliverability.lean import dataclass
 
 MAX_RECORD_BYTES = 450  # RFC 7208 3.4: keep a record small enough for one UDP answer
 QUALIFIERS = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}

@@ -17,11 +17,11 @@ Pure functions of the parsed record and its walk; remedy.py still verifies them.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from deliverability.checks.spf.parse import MAX_RECORD_BYTES, SpfRecord, Term, parse_record
 from deliverability.checks.spf.walk import Hit, Walk
+from deliverability.lean import dataclass
 from deliverability.net.dns import normalize_name
 
 MAX_LOOKUPS = 10  # RFC 7208 4.6.4

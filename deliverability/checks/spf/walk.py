@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from deliverability.checks.spf.budget import OrderedBudget, Ticket
 from deliverability.checks.spf.evaluate import cname_loops, is_checkable_domain
 from deliverability.checks.spf.parse import Problem, SpfRecord, Term, is_spf_record, parse_record
 from deliverability.concurrency import SubTasks, sub_tasks
+from deliverability.lean import dataclass
 from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
 
 MAX_MX_HOSTS = 10  # RFC 7208 4.6.4: per mx term
