@@ -13,12 +13,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from deliverability.checks.dmarc.tree import (
-    Walk,
-    psl_organizational_domain,
-    public_suffix_list,
-    tree_walk,
-)
+from deliverability.checks.dmarc.suffixes import public_suffix_list
+from deliverability.checks.dmarc.tree import Walk, psl_organizational_domain, tree_walk
 from deliverability.concurrency import sub_tasks
 from deliverability.context import Context
 from deliverability.finding import CheckResult, Finding, Severity

@@ -13,11 +13,8 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from deliverability.change import Change, sole_record, txt_value
-from deliverability.checks.dmarc.tree import (
-    psl_organizational_domain,
-    public_suffix_list,
-    tree_walk,
-)
+from deliverability.checks.dmarc.suffixes import public_suffix_list
+from deliverability.checks.dmarc.tree import psl_organizational_domain, tree_walk
 from deliverability.context import Context
 from deliverability.finding import Finding, Severity, finding_with_fix
 from deliverability.net.dns import Answer, LookupFailed

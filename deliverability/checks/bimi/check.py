@@ -334,6 +334,6 @@ async def _records(ctx: Context, name: str, prefix: str) -> list[str]:
 
 
 def _organizational(domain: str) -> str:
-    from deliverability.checks.dmarc.tree import public_suffix_list  # parsed once, shared
+    from deliverability.checks.dmarc.suffixes import public_suffix_list  # read once, shared
 
     return public_suffix_list().privatesuffix(domain) or domain

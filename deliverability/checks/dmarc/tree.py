@@ -8,20 +8,17 @@ walking up the DNS tree, asking `_dmarc.<name>` at each step:
 
 RFC 7489 receivers, still common, use the Public Suffix List instead. The list
 comes from the `publicsuffixlist` package, which bundles it: it is never fetched at
-run time. `Walk.organizational_domain` and `psl_organizational_domain()` give the
+run time (suffixes.py reads it). `Walk.organizational_domain` and `psl_organizational_domain()` give the
 two answers; a check says when they differ.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import threading
-
-from publicsuffixlist import PublicSuffixList
 
 from deliverability.checks.dmarc import names
 from deliverability.checks.dmarc.parse import DmarcRecord, is_dmarc, parse_dmarc
+from deliverability.checks.dmarc.suffixes import SuffixList
 from deliverability.lean import dataclass
 from deliverability.net.dns import Answer, DnsClient, LookupFailed, normalize_name
 
@@ -131,25 +128,7 @@ def _child_towards(domain: str, ancestor: str) -> str:
     return ".".join(labels[-depth:])
 
 
-def public_suffix_list() -> PublicSuffixList:
-    """The Public Suffix List bundled with the package, parsed once per process (read-only).
-
-    Thread-safe: checks parse it with asyncio.to_thread, and the second caller waits
-    for the first one's parse instead of starting its own.
-    """
-    with _PSL_LOCK:
-        return _parsed_public_suffix_list()
-
-
-_PSL_LOCK = threading.Lock()
-
-
-@functools.cache
-def _parsed_public_suffix_list() -> PublicSuffixList:
-    return PublicSuffixList()
-
-
-def psl_organizational_domain(domain: str, psl: PublicSuffixList) -> str:
+def psl_organizational_domain(domain: str, psl: SuffixList) -> str:
     """RFC 7489 3.2: the public suffix plus one label; the domain itself when it is a suffix."""
     name = normalize_name(domain)
     return psl.privatesuffix(name) or name

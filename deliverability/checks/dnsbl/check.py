@@ -188,7 +188,7 @@ async def run(ctx: Context) -> list[Finding]:
 
 def _domains(ctx: Context) -> list[str]:
     """DOMAIN, the envelope-sender domain, the profile's DKIM d= domains; each also registrable."""
-    from deliverability.checks.dmarc.tree import public_suffix_list  # parsed once, shared
+    from deliverability.checks.dmarc.suffixes import public_suffix_list  # read once, shared
 
     psl = public_suffix_list()
     given = [

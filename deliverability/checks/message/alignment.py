@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from publicsuffixlist import PublicSuffixList
-
 from deliverability.checks.dmarc.parse import DmarcRecord
+from deliverability.checks.dmarc.suffixes import SuffixList
 from deliverability.checks.dmarc.tree import psl_organizational_domain
 from deliverability.checks.message.signatures import Signature
 from deliverability.lean import dataclass
@@ -48,7 +47,7 @@ class DmarcOutcome:
     adkim: str = "r"  # the policy's DKIM alignment mode (relaxed when no policy)
 
 
-def align(from_domain: str, other: str, psl: PublicSuffixList) -> Alignment:
+def align(from_domain: str, other: str, psl: SuffixList) -> Alignment:
     """Compare `other` with the From domain, both ways."""
     org_from = psl_organizational_domain(from_domain, psl)
     return Alignment(

@@ -14,7 +14,8 @@ import asyncio
 import concurrent.futures
 from typing import Any
 
-from deliverability.checks.dmarc.tree import public_suffix_list, tree_walk
+from deliverability.checks.dmarc.suffixes import public_suffix_list
+from deliverability.checks.dmarc.tree import tree_walk
 from deliverability.checks.message import findings as build
 from deliverability.checks.message import hygiene
 from deliverability.checks.message.alignment import (
