@@ -8,8 +8,8 @@ walking up the DNS tree, asking `_dmarc.<name>` at each step:
 
 RFC 7489 receivers, still common, use the Public Suffix List instead. The list
 comes from the `publicsuffixlist` package, which bundles it: it is never fetched at
-run time (suffixes.py reads it). `Walk.organizational_domain` and `psl_organizational_domain()` give the
-two answers; a check says when they differ.
+run time (suffixes.py reads it). `Walk.organizational_domain` and
+`psl_organizational_domain()` give the two answers; a check says when they differ.
 """
 
 from __future__ import annotations
