@@ -67,7 +67,7 @@ def _share_methods(cls: type, *, frozen: bool, unsafe_hash: bool, explicit_hash:
         cls.__repr__ = _repr_of([f.name for f in fields if f.repr])  # type: ignore[assignment]
     if "__eq__" not in cls.__dict__:
 
-        def __eq__(self: Any, other: object) -> bool:  # noqa: N807 (the method itself)
+        def __eq__(self: Any, other: object) -> bool:
             if other.__class__ is self.__class__:
                 return bool(compared(self) == compared(other))
             return NotImplemented
@@ -77,7 +77,7 @@ def _share_methods(cls: type, *, frozen: bool, unsafe_hash: bool, explicit_hash:
     # else unhashable (mutable values that compare equal must not share a dict slot)
     if unsafe_hash or (frozen and not explicit_hash):
 
-        def __hash__(self: Any) -> int:  # noqa: N807 (the method itself)
+        def __hash__(self: Any) -> int:
             return hash(hashed(self))
 
         cls.__hash__ = __hash__  # type: ignore[method-assign,assignment]
@@ -98,7 +98,7 @@ def _values_of(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
 
 def _repr_of(names: list[str]) -> Callable[[Any], str]:
     @reprlib.recursive_repr()  # an instance holding itself shows '...', as dataclasses do
-    def __repr__(self: Any) -> str:  # noqa: N807 (the method itself)
+    def __repr__(self: Any) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"{self.__class__.__qualname__}({shown})"
 
