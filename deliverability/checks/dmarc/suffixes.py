@@ -49,7 +49,9 @@ class SuffixList:
 
 
 def _unicode(label: str) -> str:
-    """An A-label's Unicode form, the one the list writes its IDN rules in."""
+    """An A-label's Unicode form, the one the list writes its IDN rules in. Python's
+    `idna` codec, not the `idna` package validation.py uses: it is the codec
+    publicsuffixlist encodes those rules with, so the two forms meet."""
     if label.startswith("xn--"):
         try:
             return label.encode("ascii").decode("idna")
