@@ -128,9 +128,9 @@ def _ip(text: str) -> str | None:
 
 
 def _config_nearby(start: Path) -> bool:
-    """Whether a configuration file may apply: settings.find_config's walk, without
-    parsing (any pyproject.toml naming the tool counts). Not find_config itself:
-    importing settings (tomllib) would hold the first question back by ~30 ms."""
+    """Whether a configuration file applies: settings.find_config's walk. Not
+    find_config itself: importing settings (lean, dataclasses, the option tables) would
+    hold the first question back."""
     home = start.home()
     for folder in [start, *start.parents]:
         for name in _CONFIG_FILES:
@@ -143,8 +143,22 @@ def _config_nearby(start: Path) -> bool:
 
 
 def _names_us(pyproject: Path) -> bool:
+    """settings._has_our_table's answer: a `tool.deliverability` entry in the file's TOML
+    (written as `[tool.deliverability]`, `[tool]` then `deliverability...`, or dotted).
+    Only a file that names the tool at all is parsed (tomllib: ~3 ms)."""
     try:
         with open(pyproject, "rb") as f:
-            return b"tool.deliverability" in f.read(1 << 20)
+            data = f.read((1 << 20) + 1)
     except OSError:
-        return True
+        return True  # unsure: no prefetch
+    if len(data) > 1 << 20:
+        return True  # a pyproject.toml of over a megabyte: unsure, no prefetch
+    if b"deliverability" not in data:
+        return False
+    import tomllib
+
+    try:
+        tool = tomllib.loads(data.decode("utf-8-sig")).get("tool")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # settings ignores a broken pyproject.toml too
+    return isinstance(tool, dict) and "deliverability" in tool

@@ -107,7 +107,10 @@ def _our_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
 
 def _has_our_table(path: Path) -> bool:
     try:
-        data = tomllib.loads(read_user_text(path, "pyproject.toml"))
+        text = read_user_text(path, "pyproject.toml")
+        if "deliverability" not in text:  # most projects' files: not worth parsing
+            return False
+        data = tomllib.loads(text)
     except (UnreadableFile, tomllib.TOMLDecodeError):
         return False  # someone else's broken file is not ours to report
     return isinstance(data.get("tool"), dict) and "deliverability" in data["tool"]

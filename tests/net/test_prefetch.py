@@ -256,3 +256,27 @@ def test_a_question_the_run_asked_first_is_not_prefetched_after(world) -> None:
     prefetch.stop()
     assert world.count("s1._domainkey.example.com", "TXT") == 0
     assert world.count("s2._domainkey.example.com", "TXT") == 1
+
+
+PYPROJECTS = {
+    "the documented table": '[project]\nname = "x"\n\n[tool.deliverability.check]\ntimeout = 3\n',
+    "a [tool] table": '[tool]\ndeliverability = { check = { timeout = 3 } }\n',
+    "a dotted key": 'tool.deliverability.check.timeout = 3\n',
+    "a quoted key": '[tool."deliverability".check]\ntimeout = 3\n',
+    "with a byte-order mark": '\ufeff[tool.deliverability]\n',
+    "a dependency only": '[project]\nname = "x"\ndependencies = ["deliverability>=1"]\n',
+    "another tool's table": '[tool.ruff]\nline-length = 100\n',
+    "broken TOML naming us": '[tool.deliverability\n',
+}
+
+
+@pytest.mark.parametrize("text", PYPROJECTS.values(), ids=PYPROJECTS.keys())
+def test_the_prefetch_sees_a_configuration_file_where_the_run_does(tmp_path, text: str) -> None:
+    """A configuration file may change the resolver or the checks: the console script
+    must not prefetch where settings.find_config finds one, nor skip where it finds none."""
+    from deliverability.launch import _config_nearby
+    from deliverability.settings import find_config
+
+    (tmp_path / ".git").mkdir()  # the walk stops here, as in a checkout
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    assert _config_nearby(tmp_path) == (find_config(tmp_path) is not None)
