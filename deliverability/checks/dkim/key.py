@@ -1,8 +1,8 @@
 """Parse a DKIM key record (RFC 6376 3.6.1, RFC 8463 for ed25519) without raising.
 
-Tag lists and RSA keys are read with dkimpy, the reference implementation
-(`dkim.util.parse_tag_value`, `dkim.crypto.parse_public_key`); an ed25519 key is the
-base64 of its 32 raw bytes (RFC 8463 4.2). Defects are returned, never raised.
+Tag lists and RSA keys are read as dkimpy, the reference implementation, reads them
+(records.py, held to dkimpy by its tests); an ed25519 key is the base64 of its 32 raw
+bytes (RFC 8463 4.2). Defects are returned, never raised.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import base64
 import binascii
 from dataclasses import field
 
+from deliverability.checks.dkim.records import TagListError, parse_tag_list, rsa_modulus
 from deliverability.lean import dataclass
-from dkim.crypto import parse_public_key
-from dkim.util import InvalidTagValueList, parse_tag_value
 
 KNOWN_TAGS = frozenset({"v", "h", "k", "n", "p", "s", "t"})
 ED25519_BITS = 256  # reported as the key size of an ed25519 key
@@ -64,8 +63,8 @@ def _flags(value: str) -> set[str]:
 def parse_key(text: str) -> DkimKey:
     """Parse a TXT record at `<selector>._domainkey.<domain>`."""
     try:
-        raw = parse_tag_value(text.encode("utf-8", "replace"))
-    except InvalidTagValueList as exc:
+        raw = parse_tag_list(text.encode("utf-8", "replace"))
+    except TagListError as exc:
         return DkimKey(text=text, error=f"not a valid tag=value list ({_describe(exc)})")
     tags = {k.decode("ascii", "replace").lower(): _unfold(v) for k, v in raw.items()}
     if "v" in tags and (tags["v"] != "DKIM1" or next(iter(tags)) != "v"):
@@ -84,11 +83,8 @@ def _unfold(value: bytes) -> str:
     return "".join(value.decode("utf-8", "replace").split())
 
 
-def _describe(exc: InvalidTagValueList) -> str:
-    detail = exc.args[0] if exc.args else b""
-    text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
-    kind = "duplicate tag" if type(exc).__name__ == "DuplicateTag" else "bad part"
-    return f"{kind} {text.strip()!r}"
+def _describe(exc: TagListError) -> str:
+    return f"{exc.kind} {exc.detail.decode('utf-8', 'replace').strip()!r}"
 
 
 def _key_size(key_type: str, data: str) -> tuple[int, str | None]:
@@ -102,8 +98,7 @@ def _key_size(key_type: str, data: str) -> tuple[int, str | None]:
         return ED25519_BITS, None
     if key_type != "rsa":
         return 0, f"unknown key type k={key_type} (rsa and ed25519 are defined)"
-    try:
-        modulus = parse_public_key(der)["modulus"]
-    except Exception:  # dkimpy's ASN.1 reader raises several types
+    modulus = rsa_modulus(der)
+    if modulus is None:
         return 0, "p= is not an RSA public key"
     return modulus.bit_length(), None
