@@ -279,4 +279,5 @@ def test_the_prefetch_sees_a_configuration_file_where_the_run_does(tmp_path, tex
 
     (tmp_path / ".git").mkdir()  # the walk stops here, as in a checkout
     (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
-    assert _config_nearby(tmp_path) == (find_config(tmp_path) is not None)
+    ours = list(PYPROJECTS.values()).index(text) < 5  # the first five name our table
+    assert _config_nearby(tmp_path) == (find_config(tmp_path) is not None) == ours
