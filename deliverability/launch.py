@@ -143,9 +143,7 @@ def _config_nearby(start: Path) -> bool:
 
 
 def _names_us(pyproject: Path) -> bool:
-    """settings._has_our_table's answer: a `tool.deliverability` entry in the file's TOML
-    (written as `[tool.deliverability]`, `[tool]` then `deliverability...`, or dotted).
-    Only a file that names the tool at all is parsed (tomllib: ~3 ms)."""
+    """settings._has_our_table's answer (pyproject.py holds the rule for both)."""
     try:
         with open(pyproject, "rb") as f:
             data = f.read((1 << 20) + 1)
@@ -153,12 +151,9 @@ def _names_us(pyproject: Path) -> bool:
         return True  # unsure: no prefetch
     if len(data) > 1 << 20:
         return True  # a pyproject.toml of over a megabyte: unsure, no prefetch
-    if b"deliverability" not in data:
-        return False
-    import tomllib
+    from deliverability.pyproject import configures_us
 
     try:
-        tool = tomllib.loads(data.decode("utf-8-sig")).get("tool")
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # settings ignores a broken pyproject.toml too
-    return isinstance(tool, dict) and "deliverability" in tool
+        return configures_us(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return False  # settings does not read it either

@@ -29,6 +29,7 @@ from typing import Any
 
 from deliverability.files import UnreadableFile, read_user_text
 from deliverability.lean import dataclass
+from deliverability.pyproject import configures_us
 from deliverability.validation import BadInput, validate_resolver, validate_timeout
 
 CONFIG_FILE = "deliverability.toml"
@@ -107,13 +108,9 @@ def _our_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
 
 def _has_our_table(path: Path) -> bool:
     try:
-        text = read_user_text(path, "pyproject.toml")
-        if "deliverability" not in text:  # most projects' files: not worth parsing
-            return False
-        data = tomllib.loads(text)
-    except (UnreadableFile, tomllib.TOMLDecodeError):
-        return False  # someone else's broken file is not ours to report
-    return isinstance(data.get("tool"), dict) and "deliverability" in data["tool"]
+        return configures_us(read_user_text(path, "pyproject.toml"))
+    except UnreadableFile:
+        return False  # someone else's unreadable file is not ours to report
 
 
 def _names(value: Any) -> list[str]:
